@@ -1,0 +1,191 @@
+/* vipr_main.c - the `vipr` command and its subcommands.
+ *
+ *   vipr lint [--format text|json] [--strict] FILE...   findings of every file, modern form
+ *   vipr dump [--json|--haproxy] FILE...                 the model, as JSON or canonical cfg
+ *   vipr run FILE...                                     serve haproxy.cfg files
+ *   vipr version | --version | --help
+ * A file is read as keepalived.conf when its name or content says so, else as haproxy.cfg.
+ */
+#include "cli.h"
+#include "parser/parser.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void help(FILE *f)
+{
+	fprintf(f,
+		"vipr %s - one program for haproxy.cfg and keepalived.conf\n"
+		"\n"
+		"Usage: vipr <command> [options] FILE...\n"
+		"\n"
+		"Commands:\n"
+		"  lint FILE...        report problems in haproxy.cfg and keepalived.conf files\n"
+		"                      --format text|json, --strict (exit 2 on warnings)\n"
+		"  dump FILE...        print the configuration model: --json (default) or\n"
+		"                      --haproxy (canonical haproxy.cfg)\n"
+		"  run FILE...         serve haproxy.cfg files (same as `haproxy -db -f FILE`)\n"
+		"  version             print the version\n"
+		"  help                this text\n"
+		"\n"
+		"Personalities: started as `haproxy` or `keepalived` (symlinks to vipr), it takes\n"
+		"those programs' flags, exit codes and outputs (haproxy -c, keepalived -t, ...).\n",
+		VIPR_VERSION);
+}
+
+/* keepalived.conf or haproxy.cfg? The name first, then the first keywords of the text. */
+bool vipr_is_keepalived(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (strstr(base, "keepalived"))
+		return true;
+	if (strstr(base, "haproxy") || strstr(base, ".cfg"))
+		return false;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	char line[512];
+	bool ka = false;
+	for (int n = 0; n < 200 && fgets(line, sizeof(line), f); n++) {
+		if (strstr(line, "vrrp_instance") || strstr(line, "global_defs") ||
+		    strstr(line, "virtual_server") || strstr(line, "vrrp_script")) {
+			ka = true;
+			break;
+		}
+		if (strstr(line, "frontend") || strstr(line, "backend") || strstr(line, "listen"))
+			break;
+	}
+	fclose(f);
+	return ka;
+}
+
+/* Loads each file into one model per language, collecting findings. */
+static struct m_config *load_all(char **files, int n, struct diag_list *dl)
+{
+	struct m_config *cfg = m_config_new();
+	char **hap = calloc((size_t)n + 1, sizeof(char *));
+	int nhap = 0;
+	for (int i = 0; i < n; i++) {
+		if (vipr_is_keepalived(files[i])) {
+			struct ka_opts o = {.check_host = false};
+			ka_load(cfg, files[i], &o, dl);
+		} else
+			hap[nhap++] = files[i];
+	}
+	if (nhap)
+		hap_load(cfg, hap, nhap, dl);
+	free(hap);
+	diag_sort(dl);
+	return cfg;
+}
+
+int vipr_lint(int argc, char **argv)
+{
+	bool json = false, strict = false;
+	char **files = calloc((size_t)argc + 1, sizeof(char *));
+	int n = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			json = !strcmp(argv[++i], "json");
+		else if (!strcmp(argv[i], "--format=json"))
+			json = true;
+		else if (!strcmp(argv[i], "--strict"))
+			strict = true;
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "vipr lint: unknown option '%s'\n", argv[i]);
+			free(files);
+			return 1;
+		} else
+			files[n++] = argv[i];
+	}
+	if (!n) {
+		fputs("usage: vipr lint [--format text|json] [--strict] FILE...\n", stderr);
+		free(files);
+		return 1;
+	}
+	struct diag_list dl = {0};
+	struct m_config *cfg = load_all(files, n, &dl);
+	if (json)
+		lint_print_json(&dl, stdout);
+	else
+		lint_print(&dl, stdout, isatty(1));
+	int rc = dl.errors ? 1 : (strict && dl.warnings) ? 2 : 0;
+	diag_list_free(&dl);
+	m_config_free(cfg);
+	free(files);
+	return rc;
+}
+
+int vipr_dump(int argc, char **argv)
+{
+	bool haproxy = false;
+	char **files = calloc((size_t)argc + 1, sizeof(char *));
+	int n = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			haproxy = false;
+		else if (!strcmp(argv[i], "--haproxy"))
+			haproxy = true;
+		else
+			files[n++] = argv[i];
+	}
+	if (!n) {
+		fputs("usage: vipr dump [--json|--haproxy] FILE...\n", stderr);
+		free(files);
+		return 1;
+	}
+	struct diag_list dl = {0};
+	struct m_config *cfg = load_all(files, n, &dl);
+	int rc = 0;
+	if (dl.errors) {
+		lint_print(&dl, stderr, false);
+		rc = 1;
+	}
+	if (haproxy)
+		m_print_haproxy(cfg, stdout);
+	else
+		m_dump_json(cfg, stdout);
+	diag_list_free(&dl);
+	m_config_free(cfg);
+	free(files);
+	return rc;
+}
+
+int vipr_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		help(stderr);
+		return 1;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		help(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("vipr %s (HAProxy %s and keepalived %s compatible)\n", VIPR_VERSION,
+		       "2.6.12", VIPR_KA_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "lint"))
+		return vipr_lint(argc - 1, argv + 1);
+	if (!strcmp(cmd, "dump"))
+		return vipr_dump(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run")) {
+		char **args = calloc((size_t)argc * 2 + 2, sizeof(char *));
+		int n = 0;
+		args[n++] = "haproxy";
+		args[n++] = "-db";
+		for (int i = 2; i < argc; i++) {
+			args[n++] = "-f";
+			args[n++] = argv[i];
+		}
+		int rc = hap_main(n, args);
+		free(args);
+		return rc;
+	}
+	fprintf(stderr, "vipr: unknown command '%s' (see vipr --help)\n", cmd);
+	return 1;
+}

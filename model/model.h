@@ -1,0 +1,688 @@
+/* model.h - vipr's one intermediate representation, and the utilities every stage shares.
+ *
+ * Both front ends (haproxy.cfg, keepalived.conf) bind into these types; the runtime, the
+ * checks and VRRP only ever read them. The model is plain data allocated in one arena per
+ * configuration generation and is immutable once validated. It knows nothing of syntax:
+ * every object keeps only its origin (file, line, column) for diagnostics, logs and stats.
+ *
+ * Also here, because every stage needs them and nothing below the model may depend on the
+ * parser: the arena allocator, diagnostics as data, and a small JSON writer.
+ */
+#ifndef VIPR_MODEL_H
+#define VIPR_MODEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#define VIPR_NAME "vipr"
+#ifndef VIPR_VERSION
+#define VIPR_VERSION "0.0.0"
+#endif
+/* What the haproxy personality reports as its version: the HAProxy branch vipr follows,
+ * then vipr's own version, so tools matching "HAProxy version 2.6" keep working. */
+#define VIPR_HAP_VERSION "2.6.12-vipr-" VIPR_VERSION
+#define VIPR_HAP_DATE    "2026/11/25"
+#define VIPR_KA_VERSION  "2.2.7"
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------------- arena */
+
+/* One arena per configuration generation: everything of a model is freed at once.
+ * arena_alloc() returns zeroed memory aligned for any type and never fails (aborts on OOM). */
+struct arena;
+struct arena *arena_new(void);
+void arena_free(struct arena *a);
+void *arena_alloc(struct arena *a, size_t size);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t arena_used(const struct arena *a);
+
+/* ---------------------------------------------------------------- origin and diagnostics */
+
+struct m_origin {
+	const char *file; /* as given on the command line or by the include; arena-owned */
+	uint32_t line;    /* 1-based; 0 when the finding is not tied to a line */
+	uint32_t col;     /* 1-based; 0 when unknown */
+};
+
+enum diag_sev { DIAG_NONE = 0, DIAG_NOTE, DIAG_WARNING, DIAG_ERROR };
+
+/* What the original program does with the finding, HAProxy's ERR_* codes in spirit. */
+enum diag_flags {
+	DIAG_FATAL = 1 << 0, /* makes the configuration invalid (haproxy: exit 1; keepalived: 5) */
+	DIAG_ABORT = 1 << 1, /* the original stops reading the file here */
+	DIAG_POST = 1 << 2,  /* found after parsing (cross-references), printed after file errors */
+	DIAG_SECURITY = 1 << 3, /* keepalived: script security, exit 6 */
+	DIAG_MISSING = 1 << 4,  /* keepalived: a mandatory include is missing, exit 6 */
+};
+
+struct diag {
+	struct m_origin at;
+	enum diag_sev sev;        /* vipr lint's severity */
+	enum diag_sev compat_sev; /* the original's; DIAG_NONE: the original says nothing */
+	unsigned flags;
+	char *msg;    /* vipr lint's text, one line */
+	char *compat; /* the original's exact wording, without its "[ALERT] (pid) : config : " */
+	char *hint;   /* optional: how to fix it, "did you mean" */
+	unsigned seq; /* order of emission, to keep the output stable */
+};
+
+struct diag_list {
+	struct diag *v;
+	size_t n, cap;
+	unsigned flags_seen; /* OR of flags of every finding with compat_sev == DIAG_ERROR */
+	unsigned errors, warnings; /* counted with the lint severity */
+};
+
+/* diag_add(): appends a finding. compat_fmt may be NULL when the original is silent
+ * (a lint-only finding); msg_fmt may be NULL to reuse the compat text. The list owns copies.
+ * Returns the new entry so that the caller can attach a hint. */
+struct diag *diag_add(struct diag_list *dl, struct m_origin at, enum diag_sev sev,
+		      enum diag_sev compat_sev, unsigned flags, const char *compat, const char *msg);
+struct diag *diag_addf(struct diag_list *dl, struct m_origin at, enum diag_sev sev,
+		       unsigned flags, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void diag_hint(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_list_free(struct diag_list *dl);
+/* Sorts findings by file order of appearance, then line, keeping emission order otherwise. */
+void diag_sort(struct diag_list *dl);
+
+/* ---------------------------------------------------------------- JSON writer */
+
+/* A tiny streaming JSON writer: keys and values are escaped; commas are handled. */
+struct json {
+	FILE *f;
+	int depth;
+	bool need_comma[64];
+	bool pretty;
+};
+void json_begin_obj(struct json *j, const char *key);
+void json_end_obj(struct json *j);
+void json_begin_arr(struct json *j, const char *key);
+void json_end_arr(struct json *j);
+void json_str(struct json *j, const char *key, const char *v); /* NULL -> null */
+void json_int(struct json *j, const char *key, long long v);
+void json_bool(struct json *j, const char *key, bool v);
+void json_null(struct json *j, const char *key);
+void json_escape(FILE *f, const char *s);
+
+/* ---------------------------------------------------------------- values */
+
+#define M_UNSET (-1) /* every int-like field starts UNSET; merges fill it from defaults */
+
+typedef int64_t m_ms; /* a duration in milliseconds, or M_UNSET */
+
+enum m_mode { M_MODE_UNSET = -1, M_MODE_TCP = 0, M_MODE_HTTP, M_MODE_HEALTH };
+
+enum m_addr_kind {
+	M_ADDR_NONE = 0,
+	M_ADDR_INET, /* IPv4 or IPv6 literal (family in ss) */
+	M_ADDR_NAME, /* a host name, resolved when the runtime starts */
+	M_ADDR_UNIX, /* unix@PATH or /PATH */
+	M_ADDR_ABNS, /* abns@NAME */
+	M_ADDR_FD,   /* fd@N */
+};
+
+struct m_addr {
+	enum m_addr_kind kind;
+	struct sockaddr_storage ss; /* port set to port_lo for INET */
+	socklen_t sslen;
+	uint16_t port_lo, port_hi; /* a bind range; a server has port_lo == port_hi */
+	int8_t port_rel;           /* server "+N"/"-N": port relative to the client's (sign) */
+	bool no_port;              /* a server without port: the client's destination port */
+	char *host;                /* M_ADDR_NAME */
+	char *path;                /* M_ADDR_UNIX / M_ADDR_ABNS */
+	int fd;                    /* M_ADDR_FD */
+	char *text;                /* as written */
+};
+
+#include "addr.h"
+
+/* Formats an address as "1.2.3.4:80", "[::1]:80", "unix@/path". Returns buf. */
+char *m_addr_str(const struct m_addr *a, char *buf, size_t len);
+
+/* ---------------------------------------------------------------- health checks */
+
+enum m_probe_kind {
+	PROBE_NONE = 0,
+	PROBE_TCP,       /* connect only (haproxy default, keepalived TCP_CHECK) */
+	PROBE_HTTP,      /* option httpchk / http-check, keepalived HTTP_GET/SSL_GET */
+	PROBE_TCPCHECK,  /* option tcp-check with tcp-check rules */
+	PROBE_SSL_HELLO, /* option ssl-hello-chk */
+	PROBE_MYSQL,
+	PROBE_PGSQL,
+	PROBE_REDIS,
+	PROBE_SMTP,
+	PROBE_LDAP,
+	PROBE_AGENT,  /* agent-check */
+	PROBE_SCRIPT, /* vrrp_script, MISC_CHECK */
+	PROBE_DNS,
+	PROBE_UDP,
+	PROBE_PING,
+	PROBE_FILE,
+};
+
+struct m_header {
+	char *name, *value;
+	struct m_header *next;
+};
+
+/* One step of an http-check / tcp-check rule list, or one keepalived url block. */
+enum m_expect_kind {
+	EXPECT_NONE = 0,
+	EXPECT_STATUS,   /* status codes or ranges, in `arg` */
+	EXPECT_RSTATUS,  /* regex on the status code */
+	EXPECT_STRING,   /* body contains */
+	EXPECT_RSTRING,  /* body regex */
+	EXPECT_DIGEST,   /* keepalived: MD5 of the body */
+	EXPECT_BINARY,   /* tcp-check binary */
+	EXPECT_RBINARY,
+};
+
+struct m_check_step {
+	enum { STEP_CONNECT, STEP_SEND, STEP_SEND_BINARY, STEP_EXPECT, STEP_COMMENT, STEP_URL } op;
+	enum m_expect_kind expect;
+	bool negate;
+	char *arg; /* payload, pattern or status list */
+	char *meth, *uri, *ver; /* http send / url path */
+	struct m_header *headers;
+	char *body;
+	int port;             /* connect port, or M_UNSET */
+	char *digest;         /* keepalived url digest */
+	char *status_codes;   /* keepalived url status_code */
+	struct m_origin at;
+	struct m_check_step *next;
+};
+
+/* What to send and expect: a pool's option httpchk/http-check or a keepalived checker. */
+struct m_probe {
+	enum m_probe_kind kind;
+	char *meth, *uri, *ver; /* option httpchk arguments */
+	struct m_header *headers;
+	char *body;
+	struct m_check_step *steps;
+	char *script;   /* PROBE_SCRIPT: the command line */
+	char *user;     /* script user */
+	struct m_origin at;
+};
+
+/* When and where to probe: per server (haproxy) or per checker block (keepalived). */
+struct m_check {
+	bool enabled;
+	const struct m_probe *probe; /* NULL: the pool's probe (haproxy), set at finalize */
+	m_ms inter, fastinter, downinter, timeout;
+	int rise, fall;
+	int port;             /* M_UNSET: the server's port */
+	struct m_addr addr;   /* kind NONE: the server's address */
+	int8_t ssl;           /* check-ssl */
+	char *sni;
+	int8_t verify_none;
+	/* keepalived fields */
+	int retry;
+	m_ms delay_before_retry, delay_loop, warmup, connect_timeout;
+	char *bindto;
+	int bind_port;
+	int8_t log_all_failures;
+	/* keepalived checker extras */
+	char *bind_if, *helo_name, *dns_type, *dns_name, *payload, *track_file;
+	int fwmark, http_protocol_set, ka_weight;
+	int8_t enable_sni, require_reply, misc_dynamic, file_dynamic, fast_recovery;
+	m_ms misc_timeout;
+	struct m_origin at;
+	struct m_check *next;
+};
+
+/* ---------------------------------------------------------------- servers and pools */
+
+struct m_server {
+	char *name;
+	int id;
+	struct m_addr addr;
+	int weight; /* 0-256; keepalived weights too */
+	int8_t backup, disabled, ssl, send_proxy;
+	int maxconn, minconn, maxqueue;
+	char *cookie;
+	char *observe, *on_error;
+	struct m_check check;  /* haproxy `check` and its fields */
+	struct m_check agent;  /* haproxy agent-check */
+	struct m_check *checks; /* keepalived checkers of a real_server */
+	/* keepalived real_server */
+	int8_t inhibit_on_failure;
+	char *notify_up, *notify_down;
+	struct m_origin at;
+	struct m_server *next;
+};
+
+enum m_algo {
+	ALGO_UNSET = -1,
+	ALGO_ROUNDROBIN = 0,
+	ALGO_STATIC_RR,
+	ALGO_LEASTCONN,
+	ALGO_FIRST,
+	ALGO_SOURCE,
+	ALGO_URI,
+	ALGO_URL_PARAM,
+	ALGO_HDR,
+	ALGO_RDP_COOKIE,
+	ALGO_RANDOM,
+	/* LVS schedulers (keepalived lb_algo / lvs_sched) */
+	ALGO_LVS_RR,
+	ALGO_LVS_WRR,
+	ALGO_LVS_LC,
+	ALGO_LVS_WLC,
+	ALGO_LVS_SH,
+	ALGO_LVS_DH,
+	ALGO_LVS_SED,
+	ALGO_LVS_NQ,
+	ALGO_LVS_LBLC,
+	ALGO_LVS_LBLCR,
+	ALGO_LVS_FO,
+	ALGO_LVS_OVF,
+	ALGO_LVS_MH,
+	ALGO__COUNT
+};
+const char *m_algo_name(enum m_algo a);
+
+enum m_hash_type { HASH_UNSET = -1, HASH_MAP_BASED = 0, HASH_CONSISTENT };
+
+struct m_balance {
+	enum m_algo algo;
+	char *arg;       /* url_param / hdr / rdp-cookie name */
+	int uri_len, uri_depth;
+	int8_t uri_whole, uri_path_only, hdr_use_domain_only;
+	int random_draws;
+	enum m_hash_type hash_type;
+	char *hash_fn;
+};
+
+/* Settings of one HAProxy proxy section, shared by its service and pool halves (a listen has
+ * both), and the template that a defaults section carries. Fields start UNSET; one merge
+ * (driven by the keyword tables) fills them from the defaults. */
+enum m_http_conn { HTTP_CONN_UNSET = -1, HTTP_CONN_KAL = 0, HTTP_CONN_SCL, HTTP_CONN_CLO };
+
+struct m_log_target {
+	enum { LOG_TARGET_UDP, LOG_TARGET_UNIX, LOG_TARGET_STDOUT, LOG_TARGET_STDERR,
+	       LOG_TARGET_FD } kind;
+	struct m_addr addr;
+	char *facility, *level, *minlevel;
+	char *format; /* rfc3164 (default), rfc5424, raw, short... */
+	int maxlen;
+	struct m_origin at;
+	struct m_log_target *next;
+};
+
+struct m_rule {
+	char *action;  /* "deny", "return", "set-header", ... */
+	char **args;   /* action arguments, NULL-terminated */
+	int nargs;
+	char *cond;    /* "if"/"unless" condition as written, or NULL */
+	bool unless;
+	char **cond_words; /* the condition's words */
+	int ncond_words;
+	struct m_origin at;
+	struct m_rule *next;
+};
+
+struct m_acl {
+	char *name;
+	char **words; /* criterion, flags and patterns */
+	int nwords;
+	struct m_origin at;
+	struct m_acl *next;
+};
+
+struct m_errorfile {
+	int status;
+	char *path;
+	char *content; /* the file's content, loaded at bind time */
+	size_t len;
+	struct m_errorfile *next;
+};
+
+struct m_stats {
+	int8_t enabled;
+	char *uri, *realm;
+	m_ms refresh;
+	struct m_header *auth; /* user:password pairs (name, value) */
+	struct m_rule *admin;  /* stats admin if/unless */
+	int8_t hide_version, show_legends, show_node, show_desc;
+	char *node, *desc;
+	char **scope;
+	int nscope;
+};
+
+/* Options of `option NAME`, tri-state (UNSET, 0 via `no option`, 1). */
+enum m_option {
+#define M_OPTION(id, name, caps) OPT_##id,
+#include "options.def"
+#undef M_OPTION
+	OPT__COUNT
+};
+
+struct m_proxy_conf {
+	enum m_mode mode;
+	int8_t opt[OPT__COUNT];
+	m_ms timeout_client, timeout_server, timeout_connect, timeout_queue, timeout_tunnel,
+		timeout_http_request, timeout_http_keep_alive, timeout_client_fin,
+		timeout_server_fin, timeout_check, timeout_tarpit;
+	int retries;
+	int maxconn, fullconn, backlog;
+	enum m_http_conn http_conn;
+	/* option forwardfor [except NET] [header NAME] [if-none] */
+	char *ff_except, *ff_header;
+	int8_t ff_if_none;
+	/* option httplog [clf], option tcplog */
+	int8_t httplog_clf;
+	char *log_format;
+	int8_t log_global;
+	struct m_log_target *logs;
+	m_ms redispatch_interval;
+	struct m_errorfile *errorfiles;
+	char *errorfiles_group; /* errorfiles NAME (http-errors section) */
+	struct m_stats stats;
+	char *description;
+	int8_t disabled;
+	char *http_reuse;
+};
+
+enum m_svc_kind { SVC_FRONTEND, SVC_LISTEN, SVC_VIRTUAL_SERVER, SVC_DEFAULTS };
+
+struct m_bind {
+	struct m_addr addr;
+	char *name;
+	int backlog, maxconn;
+	char *interface, *ns;
+	int8_t v4v6, v6only, transparent, defer_accept, tfo, ssl, accept_proxy;
+	char **crt;
+	int ncrt;
+	int unix_mode, uid, gid;
+	char *alpn, *proto;
+	int nice, process_thread;
+	struct m_origin at;
+	struct m_bind *next;
+};
+
+struct m_route {
+	char *pool_name;      /* use_backend NAME (may be a log-format expression) */
+	struct m_pool *pool;  /* resolved at validation, NULL for dynamic names */
+	struct m_rule cond;   /* if/unless condition */
+	struct m_route *next;
+};
+
+struct m_pool;
+
+/* What accepts traffic: a frontend, a listen's front half, or a virtual_server's VIP:port. */
+struct m_service {
+	char *name;
+	int id;
+	enum m_svc_kind kind;
+	struct m_proxy_conf *conf;
+	struct m_bind *binds;
+	struct m_acl *acls;
+	struct m_rule *http_request, *http_response, *tcp_request_conn, *tcp_request_content;
+	struct m_route *routes;
+	char *default_pool_name;
+	struct m_pool *default_pool;
+	struct m_origin at;
+	struct m_service *next;
+};
+
+/* keepalived virtual_server extras that HAProxy pools do not have. */
+struct m_lvs {
+	char *lb_kind;  /* NAT, DR, TUN */
+	char *protocol; /* TCP, UDP, SCTP */
+	int fwmark;
+	char *group;    /* virtual_server_group name */
+	m_ms persistence_timeout;
+	char *persistence_granularity;
+	m_ms delay_loop;
+	struct m_server *sorry_server;
+	int8_t sorry_server_inhibit, ha_suspend, alpha, omega, inhibit_on_failure;
+	int quorum, hysteresis;
+	char *quorum_up, *quorum_down;
+	char *virtualhost;
+	/* keepalived extras */
+	char *ip_family, *persistence_engine, *lvs_sched_flags, *smtp_alert;
+	int8_t ops, lb_algo_set, lb_kind_set, protocol_set;
+	m_ms connect_timeout, delay_before_retry, warmup; /* defaults for the checkers */
+	int retry;
+	struct m_origin protocol_at;
+};
+
+/* A balancing group: a backend, a listen's back half, or a virtual_server's real servers. */
+struct m_pool {
+	char *name;
+	int id;
+	struct m_proxy_conf *conf;
+	struct m_balance balance;
+	struct m_server *servers;
+	int nservers;
+	struct m_server *default_server; /* template merged into each server, never served */
+	struct m_probe *probe;           /* option httpchk/tcp-check...; NULL: plain connect */
+	struct m_lvs *lvs;               /* keepalived virtual_server, else NULL */
+	struct m_acl *acls;
+	struct m_rule *http_request, *http_response;
+	struct m_service *service;       /* the listen or virtual_server this pool belongs to */
+	struct m_origin at;
+	struct m_pool *next;
+};
+
+/* ---------------------------------------------------------------- global and other sections */
+
+struct m_stats_socket {
+	struct m_addr addr;
+	int mode;
+	char *level; /* user, operator, admin */
+	int8_t expose_fd_listeners;
+	struct m_origin at;
+	struct m_stats_socket *next;
+};
+
+struct m_global {
+	int maxconn, nbthread, ulimit_n;
+	int8_t daemon, master_worker;
+	char *user, *group, *chroot, *pidfile;
+	int uid, gid;
+	struct m_log_target *logs;
+	char *log_tag, *log_send_hostname, *node, *description;
+	struct m_stats_socket *stats_sockets;
+	m_ms stats_timeout, hard_stop_after;
+	int spread_checks, max_spread_checks;
+	int tune_bufsize, tune_maxrewrite;
+	char *ssl_default_bind_ciphers, *ssl_default_bind_options, *ssl_default_server_ciphers;
+	char *ca_base, *crt_base;
+	struct m_origin at;
+};
+
+struct m_user {
+	char *name, *password;
+	int8_t insecure; /* insecure-password */
+	char **groups;
+	int ngroups;
+	struct m_user *next;
+};
+
+struct m_userlist {
+	char *name;
+	struct m_user *users;
+	struct m_origin at;
+	struct m_userlist *next;
+};
+
+/* ---------------------------------------------------------------- VRRP */
+
+struct m_vip {
+	struct m_addr addr; /* address only */
+	int prefix;         /* -1: host prefix */
+	char *dev, *label, *scope, *brd;
+	int8_t excluded;
+	int8_t no_track;    /* keepalived `no_track` */
+	struct m_origin at;
+	struct m_vip *next;
+};
+
+/* A keepalived static/virtual route or rule, kept as written; dev is the interface named by
+ * `dev`, if any (checked to exist under -t). */
+struct m_ka_route {
+	char **words;
+	int nwords;
+	char *dev;
+	int8_t is_rule;
+	struct m_origin at;
+	struct m_ka_route *next;
+};
+
+struct m_track {
+	char *name; /* interface, script, process or file */
+	int weight;
+	int8_t weight_set, reverse;
+	struct m_origin at;
+	struct m_track *next;
+};
+
+struct m_vrrp_script {
+	char *name;
+	char *script;
+	m_ms interval, timeout;
+	int weight;
+	int8_t weight_reverse;
+	int rise, fall;
+	char *user, *group;
+	int8_t init_fail;
+	struct m_origin at;
+	struct m_origin end_at; /* the line of the block's closing brace (best effort) */
+	struct m_vrrp_script *next;
+};
+
+enum m_vrrp_state { VRRP_STATE_UNSET = -1, VRRP_STATE_BACKUP = 0, VRRP_STATE_MASTER };
+
+struct m_vrrp_instance {
+	char *name;
+	enum m_vrrp_state state;
+	char *interface;
+	int vrid, priority, version;
+	m_ms advert_int;
+	char *auth_type, *auth_pass;
+	struct m_vip *vips;
+	struct m_track *track_interfaces, *track_scripts, *track_processes, *track_files;
+	struct m_addr unicast_src;
+	struct m_addr *unicast_peers;
+	int nunicast_peers;
+	int8_t nopreempt, use_vmac, accept, dont_track_primary, strict;
+	m_ms preempt_delay;
+	char *notify, *notify_master, *notify_backup, *notify_fault, *notify_stop;
+	m_ms garp_master_delay, garp_master_refresh;
+	int garp_master_repeat, garp_master_refresh_repeat;
+	char *sync_group;
+	/* keepalived extras */
+	struct m_origin interface_at; /* where `interface` was given */
+	struct m_ka_route *vroutes, *vrules;
+	struct m_addr mcast_src;
+	int8_t skip_check_adv_addr, check_unicast_src, promote_secondaries, native_ipv6;
+	int8_t dont_track_primary_set, lower_prio_no_advert, higher_prio_send_advert;
+	int unicast_ttl, garp_lower_prio_repeat, kernel_rx_buf_size;
+	m_ms garp_lower_prio_delay;
+	char *notify_master_rx_lower_pri, *vmac_name, *lvs_sync_daemon_interface, *smtp_alert;
+	int8_t priority_bad; /* priority given but out of range: the default is used */
+	struct m_origin at;
+	struct m_vrrp_instance *next;
+};
+
+struct m_sync_group {
+	char *name;
+	char **members;
+	int nmembers;
+	char *notify, *notify_master, *notify_backup, *notify_fault, *notify_stop;
+	struct m_track *track_scripts;
+	struct m_origin at;
+	struct m_sync_group *next;
+};
+
+struct m_ka_global {
+	char *router_id;
+	int8_t vrrp_strict, vrrp_iptables, vrrp_skip_check_adv_addr, vrrp_check_unicast_src;
+	int8_t enable_script_security;
+	char *script_user, *script_group;
+	char *vrrp_mcast_group4, *vrrp_mcast_group6;
+	int vrrp_version;
+	m_ms vrrp_garp_interval, vrrp_gna_interval, vrrp_garp_master_delay;
+	int vrrp_garp_master_repeat;
+	int8_t vrrp_min_garp;
+	char *notify_fifo;
+	/* keepalived extras */
+	char *default_interface, *notification_email_from, *smtp_server, *smtp_helo_name;
+	char **notification_emails;
+	int nnotification_emails;
+	m_ms smtp_connect_timeout, vrrp_garp_lower_prio_delay, vrrp_garp_master_refresh;
+	int vrrp_garp_master_refresh_repeat, vrrp_garp_lower_prio_repeat;
+	int8_t nftables, vrrp_higher_prio_send_advert, vrrp_lower_prio_no_advert;
+	int8_t checker_log_all_failures, no_email_faults, dynamic_interfaces, lvs_flush;
+	int8_t smtp_alert, smtp_alert_vrrp, smtp_alert_checker;
+	char *lvs_sync_daemon;
+	struct m_vip *static_addresses;
+	struct m_ka_route *static_routes, *static_rules;
+	struct m_origin iptables_at; /* where vrrp_iptables was given */
+};
+
+/* keepalived findings reported by its parent process, printed as "(Line N) text" without the
+ * file name (children print "(FILE: Line N) text"). A diag flag outside enum diag_flags. */
+#define M_KA_DIAG_PARENT (1u << 8)
+
+/* ---------------------------------------------------------------- the whole model */
+
+enum m_source { SRC_HAPROXY = 1, SRC_KEEPALIVED = 2 };
+
+struct m_config {
+	struct arena *arena;
+	unsigned sources; /* OR of m_source */
+	char **files;     /* the configuration files read, in order */
+	int nfiles;
+	struct m_global global;
+	struct m_service *services;
+	struct m_pool *pools;
+	struct m_userlist *userlists;
+	struct m_ka_global ka;
+	struct m_vrrp_instance *vrrp;
+	struct m_vrrp_script *vrrp_scripts;
+	struct m_sync_group *sync_groups;
+};
+
+/* m_config_new(): an empty model with every field UNSET, in a fresh arena.
+ * m_config_free(): frees the model and its arena. */
+struct m_config *m_config_new(void);
+void m_config_free(struct m_config *cfg);
+
+void m_proxy_conf_init(struct m_proxy_conf *c);
+void m_server_init(struct m_server *s);
+void m_check_init(struct m_check *c);
+void m_global_init(struct m_global *g);
+
+struct m_pool *m_find_pool(const struct m_config *cfg, const char *name);
+struct m_service *m_find_service(const struct m_config *cfg, const char *name);
+
+/* m_dump_json(): the model as JSON (vipr dump --json), stable field order. */
+void m_dump_json(const struct m_config *cfg, FILE *f);
+/* m_print_haproxy(): the haproxy part of the model as canonical haproxy.cfg that re-parses to
+ * the same model. */
+void m_print_haproxy(const struct m_config *cfg, FILE *f);
+
+/* Value parsers shared by both front ends and the runtime API, with HAProxy's rules.
+ * m_parse_time(): digits then an optional unit (us, ms, s, m, h, d; `unit_ms` is the value of
+ * a bare number: 1 for milliseconds, 1000 for seconds). Returns NULL on success, M_TIME_OVER
+ * (> 2147483647 ms), M_TIME_UNDER (non-zero value rounding to 0 ms), or a pointer to the
+ * first unexpected character of s.
+ * m_parse_size(): digits then an optional k/m/g (any case). Same return convention. */
+extern const char m_time_over[], m_time_under[];
+#define M_TIME_OVER  m_time_over
+#define M_TIME_UNDER m_time_under
+const char *m_parse_time(const char *s, m_ms *out, unsigned unit_ms);
+const char *m_parse_size(const char *s, int64_t *out);
+
+#endif

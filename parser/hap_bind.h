@@ -1,0 +1,155 @@
+/* hap_bind.h - the haproxy.cfg binder's tables and context (private to parser/).
+ *
+ * Keywords are data: one table per section, a row per keyword (name, sections, argument
+ * counts, setter, target struct and offset, flags, help). One dispatcher checks the
+ * section and arity for every row; generic setters write through offsetof, so most rows
+ * need no code. Lint's "did you mean", docs/keywords.md and the coverage report all read
+ * these same tables.
+ */
+#ifndef VIPR_PARSER_HAP_BIND_H
+#define VIPR_PARSER_HAP_BIND_H
+
+#include "ast.h"
+#include "parser.h"
+
+enum hap_sec {
+	HS_NONE = 0,
+	HS_GLOBAL = 1 << 0,
+	HS_DEFAULTS = 1 << 1,
+	HS_FRONTEND = 1 << 2,
+	HS_BACKEND = 1 << 3,
+	HS_LISTEN = 1 << 4,
+	HS_USERLIST = 1 << 5,
+	HS_PEERS = 1 << 6,
+	HS_RESOLVERS = 1 << 7,
+	HS_HTTP_ERRORS = 1 << 8,
+	HS_RING = 1 << 9,
+	HS_MAILERS = 1 << 10,
+	HS_PROGRAM = 1 << 11,
+	HS_CACHE = 1 << 12,
+	HS_FCGI_APP = 1 << 13,
+	HS_LOG_FORWARD = 1 << 14,
+};
+#define HS_PROXY (HS_DEFAULTS | HS_FRONTEND | HS_BACKEND | HS_LISTEN)
+#define HS_FE    (HS_DEFAULTS | HS_FRONTEND | HS_LISTEN)
+#define HS_BE    (HS_DEFAULTS | HS_BACKEND | HS_LISTEN)
+#define HS_FE_ONLY (HS_FRONTEND | HS_LISTEN)
+#define HS_BE_ONLY (HS_BACKEND | HS_LISTEN)
+
+/* Where a generic setter writes. */
+enum hap_target { T_NONE = 0, T_CONF, T_POOL, T_SVC, T_GLOBAL, T_SERVER, T_CHECK, T_BIND };
+
+enum hap_kw_flags {
+	KW_UNSUPPORTED = 1 << 0, /* HAProxy has it, vipr does not act on it yet: reported */
+	KW_IGNORED = 1 << 1,     /* accepted and deliberately without effect (e.g. nbproc) */
+	KW_DEPRECATED = 1 << 2,
+	KW_FATAL_UNSUP = 1 << 3, /* unsupported and unsafe to run without: an error */
+	KW_NO_PREFIX = 1 << 4,   /* accepts `no` */
+	KW_LENIENT = 1 << 5,     /* HAProxy takes any text (atoi): bad numbers are lint-only */
+};
+
+struct hap_ctx;
+struct hap_kw;
+
+/* A setter gets the statement and the index of its first argument; returns 0, or -1 after
+ * adding a finding. */
+typedef int (*hap_set_fn)(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s,
+			  int arg);
+
+struct hap_kw {
+	const char *name;
+	unsigned sections;
+	int8_t min, max; /* arguments after the keyword; max -1: any */
+	hap_set_fn set;
+	enum hap_target target;
+	size_t off;
+	long arg; /* setter parameter: range, unit, enum value */
+	unsigned flags;
+	const char *help;
+};
+
+/* Defaults of a `defaults` section, applied by the merge at the end. */
+struct hap_defaults {
+	char *name;
+	struct m_proxy_conf conf;
+	struct m_pool pool; /* balance, default-server, probe */
+	struct hap_defaults *from;
+	struct m_origin at;
+	struct hap_defaults *next;
+};
+
+/* One proxy being built: its halves and the defaults it inherits. */
+struct hap_proxy {
+	char *name;
+	enum hap_sec sec;
+	struct m_proxy_conf *conf;
+	struct m_service *svc;
+	struct m_pool *pool;
+	struct hap_defaults *def;
+	struct m_origin at;
+	struct hap_proxy *next;
+};
+
+struct hap_ctx {
+	struct m_config *cfg;
+	struct arena *a;
+	struct diag_list *dl;
+	enum hap_sec sec;
+	const char *sec_name;         /* "listen", "global"... */
+	struct hap_proxy *px;         /* current proxy; NULL in other sections */
+	struct hap_defaults *def;     /* current defaults section */
+	struct hap_defaults *last_def;
+	struct hap_defaults *defaults;
+	struct hap_proxy *proxies, *proxies_tail;
+	struct m_userlist *ul;
+	struct m_server *srv; /* server or default-server being parsed */
+	struct m_bind *bind;  /* bind being parsed */
+	int next_id;
+	bool file_error;      /* an error in the current file (for "Error(s) found in ...") */
+	bool aborted;
+};
+
+/* Findings with HAProxy's "parsing [file:line] : " prefix. */
+struct diag *hap_alert(struct hap_ctx *c, const struct cfg_stmt *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct diag *hap_warn(struct hap_ctx *c, const struct cfg_stmt *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A finding with arbitrary compat text (already prefixed) and a lint message. */
+struct diag *hap_diag(struct hap_ctx *c, struct m_origin at, enum diag_sev sev,
+		      enum diag_sev compat_sev, unsigned flags, const char *compat, const char *fmt,
+		      ...) __attribute__((format(printf, 7, 8)));
+/* Lint-only finding: HAProxy accepts it silently. */
+struct diag *hap_lint(struct hap_ctx *c, struct m_origin at, enum diag_sev sev, const char *fmt,
+		      ...) __attribute__((format(printf, 4, 5)));
+void hap_unsupported(struct hap_ctx *c, const struct cfg_stmt *s, const char *what, bool fatal);
+
+/* Tables and dispatch. */
+const struct hap_kw *hap_kw_find(const struct hap_kw *t, const char *name);
+int hap_kw_dispatch(struct hap_ctx *c, const struct hap_kw *t, struct cfg_stmt *s, int arg);
+const char *hap_kw_suggest(const struct hap_kw *t, unsigned sec, const char *word);
+void *hap_target(struct hap_ctx *c, enum hap_target t);
+
+extern const struct hap_kw hap_global_kw[];
+extern const struct hap_kw hap_proxy_kw[];
+extern const struct hap_kw hap_server_kw[];
+extern const struct hap_kw hap_bind_kw[];
+extern const struct hap_kw hap_timeout_kw[];
+extern const struct hap_kw hap_stats_kw[];
+
+/* Generic setters. arg of set_int is the [min,max] packed as min*1e6+max? no: see row. */
+int hap_set_int(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_int_lenient(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_time(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_str(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_flag(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_size(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_ignored(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+
+/* Sections. */
+int hap_proxy_keyword(struct hap_ctx *c, struct cfg_stmt *s);
+int hap_global_keyword(struct hap_ctx *c, struct cfg_stmt *s);
+int hap_server_line(struct hap_ctx *c, struct cfg_stmt *s, bool is_default);
+int hap_bind_line(struct hap_ctx *c, struct cfg_stmt *s);
+void hap_finalize(struct hap_ctx *c);
+
+#endif

@@ -1,0 +1,384 @@
+/* hap_check.c - after every file is read: merge defaults into proxies, resolve references
+ * and run HAProxy's post-parse checks (unknown backends, duplicate servers, missing
+ * timeouts, no listener), then hand the proxies to the model.
+ *
+ * The merge is one function over the fields of m_proxy_conf: a field still UNSET takes the
+ * value of the defaults chain (nginx's ngx_conf_merge_*). HAProxy itself copies defaults at
+ * proxy creation; for a proxy that never changes its defaults after creation, both agree.
+ */
+#include "hap_bind.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MERGE(f)                                                                               \
+	do {                                                                                   \
+		if (dst->f == M_UNSET)                                                         \
+			dst->f = src->f;                                                       \
+	} while (0)
+#define MERGE_PTR(f)                                                                           \
+	do {                                                                                   \
+		if (!dst->f)                                                                   \
+			dst->f = src->f;                                                       \
+	} while (0)
+
+static void merge_conf(struct m_proxy_conf *dst, const struct m_proxy_conf *src)
+{
+	if (dst->mode == M_MODE_UNSET)
+		dst->mode = src->mode;
+	for (int i = 0; i < OPT__COUNT; i++)
+		MERGE(opt[i]);
+	MERGE(timeout_client);
+	MERGE(timeout_server);
+	MERGE(timeout_connect);
+	MERGE(timeout_queue);
+	MERGE(timeout_tunnel);
+	MERGE(timeout_http_request);
+	MERGE(timeout_http_keep_alive);
+	MERGE(timeout_client_fin);
+	MERGE(timeout_server_fin);
+	MERGE(timeout_check);
+	MERGE(timeout_tarpit);
+	MERGE(retries);
+	MERGE(maxconn);
+	MERGE(fullconn);
+	MERGE(backlog);
+	if (dst->http_conn == HTTP_CONN_UNSET)
+		dst->http_conn = src->http_conn;
+	MERGE_PTR(ff_except);
+	MERGE_PTR(ff_header);
+	MERGE(ff_if_none);
+	MERGE(httplog_clf);
+	MERGE_PTR(log_format);
+	MERGE(log_global);
+	MERGE_PTR(logs);
+	MERGE(redispatch_interval);
+	MERGE_PTR(errorfiles);
+	MERGE_PTR(description);
+	MERGE_PTR(http_reuse);
+	MERGE(stats.enabled);
+	MERGE_PTR(stats.uri);
+	MERGE_PTR(stats.realm);
+	MERGE(stats.refresh);
+	MERGE_PTR(stats.auth);
+	MERGE_PTR(stats.admin);
+	MERGE(stats.hide_version);
+	MERGE(stats.show_legends);
+	MERGE(stats.show_node);
+	MERGE(stats.show_desc);
+	MERGE_PTR(stats.node);
+	MERGE_PTR(stats.desc);
+	MERGE(disabled);
+}
+
+/* Values HAProxy uses when neither the proxy nor its defaults set a field. */
+static void apply_builtin(struct m_proxy_conf *c)
+{
+	if (c->mode == M_MODE_UNSET)
+		c->mode = M_MODE_TCP;
+	if (c->retries == M_UNSET)
+		c->retries = 3;
+	if (c->http_conn == HTTP_CONN_UNSET)
+		c->http_conn = HTTP_CONN_KAL;
+	if (c->log_global == M_UNSET)
+		c->log_global = 0;
+	if (c->disabled == M_UNSET)
+		c->disabled = 0;
+	if (c->stats.enabled == M_UNSET)
+		c->stats.enabled = 0;
+	if (c->stats.enabled && !c->stats.uri)
+		c->stats.uri = "/haproxy?stats";
+	if (c->stats.enabled && !c->stats.realm)
+		c->stats.realm = "HAProxy Statistics";
+}
+
+static void merge_check(struct m_check *dst, const struct m_check *src)
+{
+	MERGE(inter);
+	MERGE(fastinter);
+	MERGE(downinter);
+	MERGE(timeout);
+	MERGE(rise);
+	MERGE(fall);
+	MERGE(port);
+	MERGE(ssl);
+	MERGE_PTR(sni);
+	MERGE(verify_none);
+	if (dst->addr.kind == M_ADDR_NONE)
+		dst->addr = src->addr;
+	if (!dst->enabled)
+		dst->enabled = src->enabled;
+}
+
+static void merge_server(struct m_server *dst, const struct m_server *src)
+{
+	MERGE(weight);
+	MERGE(backup);
+	MERGE(disabled);
+	MERGE(ssl);
+	MERGE(send_proxy);
+	MERGE(maxconn);
+	MERGE(minconn);
+	MERGE(maxqueue);
+	MERGE_PTR(observe);
+	MERGE_PTR(on_error);
+	merge_check(&dst->check, &src->check);
+	merge_check(&dst->agent, &src->agent);
+}
+
+static void server_builtin(struct m_server *s, const struct m_proxy_conf *conf)
+{
+	if (s->weight == M_UNSET)
+		s->weight = 1;
+	if (s->backup == M_UNSET)
+		s->backup = 0;
+	if (s->disabled == M_UNSET)
+		s->disabled = 0;
+	struct m_check *k = &s->check;
+	if (k->inter == M_UNSET)
+		k->inter = 2000;
+	if (k->fastinter == M_UNSET)
+		k->fastinter = k->inter;
+	if (k->downinter == M_UNSET)
+		k->downinter = k->inter;
+	if (k->rise == M_UNSET)
+		k->rise = 2;
+	if (k->fall == M_UNSET)
+		k->fall = 3;
+	/* HAProxy's check timeout: `timeout check` if set, else inter, capped by connect. */
+	if (k->timeout == M_UNSET)
+		k->timeout = conf->timeout_check;
+}
+
+/* Merges a defaults chain (nearest first) into one effective defaults. */
+static void merge_defaults_chain(struct hap_defaults *d, int depth)
+{
+	if (!d || !d->from || depth > 64)
+		return;
+	merge_defaults_chain(d->from, depth + 1);
+	merge_conf(&d->conf, &d->from->conf);
+	if (d->pool.balance.algo == ALGO_UNSET)
+		d->pool.balance = d->from->pool.balance;
+	if (!d->pool.default_server)
+		d->pool.default_server = d->from->pool.default_server;
+	if (!d->pool.probe)
+		d->pool.probe = d->from->pool.probe;
+	d->from = NULL; /* merged once */
+}
+
+static void post_alert(struct hap_ctx *c, struct m_origin at, const char *compat,
+		       const char *lint)
+{
+	diag_add(c->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_POST, compat, lint);
+}
+
+static void check_routes(struct hap_ctx *c, struct hap_proxy *px)
+{
+	struct m_service *svc = px->svc;
+	char buf[512];
+	if (svc->default_pool_name) {
+		struct m_pool *p = m_find_pool(c->cfg, svc->default_pool_name);
+		if (!p) {
+			snprintf(buf, sizeof(buf),
+				 "Proxy '%s': unable to find required default_backend: '%s'.",
+				 svc->name, svc->default_pool_name);
+			post_alert(c, svc->at, buf, buf);
+		} else
+			svc->default_pool = p;
+	}
+	for (struct m_route *r = svc->routes; r; r = r->next) {
+		if (strchr(r->pool_name, '%'))
+			continue; /* a log-format name, resolved per request */
+		r->pool = m_find_pool(c->cfg, r->pool_name);
+		if (!r->pool) {
+			snprintf(buf, sizeof(buf),
+				 "Proxy '%s': unable to find required use_backend: '%s'.", svc->name,
+				 r->pool_name);
+			post_alert(c, r->cond.at, buf, buf);
+		} else if (r->pool->service == svc && svc->kind == SVC_LISTEN) {
+			snprintf(buf, sizeof(buf), "Proxy '%s': loop detected for use_backend: '%s'.",
+				 svc->name, r->pool_name);
+			post_alert(c, r->cond.at, buf, buf);
+		}
+	}
+}
+
+static void check_servers(struct hap_ctx *c, struct m_pool *pool)
+{
+	char buf[512];
+	for (struct m_server *s = pool->servers; s; s = s->next)
+		for (struct m_server *o = pool->servers; o != s; o = o->next)
+			if (!strcmp(o->name, s->name)) {
+				snprintf(buf, sizeof(buf),
+					 "parsing [%s:%u] : %s '%s', another server named '%s' was "
+					 "already defined at line %u, please use distinct names.",
+					 s->at.file, s->at.line, "proxy", pool->name, s->name,
+					 o->at.line);
+				post_alert(c, s->at, buf, buf + strlen("parsing [] : ") +
+								  strlen(s->at.file) + 10);
+				break;
+			}
+}
+
+static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rule *r,
+			   const char *kw)
+{
+	static const char *const builtin[] = {"TRUE", "FALSE", "HTTP", "HTTP_1.0", "HTTP_1.1",
+					      "HTTP_2.0", "HTTP_CONTENT", "HTTP_URL_ABS",
+					      "HTTP_URL_SLASH", "HTTP_URL_STAR", "LOCALHOST",
+					      "METH_CONNECT", "METH_DELETE", "METH_GET", "METH_HEAD",
+					      "METH_OPTIONS", "METH_POST", "METH_PUT", "METH_TRACE",
+					      "RDP_COOKIE", "REQ_CONTENT", "WAIT_END", NULL};
+	for (int i = 0; i < r->ncond_words; i++) {
+		const char *w = r->cond_words[i];
+		if (*w == '!')
+			w++;
+		if (!*w || !strcmp(w, "||") || !strcmp(w, "or") || *w == '{' || *w == '}')
+			continue;
+		/* Skip anonymous ACL contents. */
+		if (!strcmp(r->cond_words[i], "{")) {
+			while (i < r->ncond_words && strcmp(r->cond_words[i], "}"))
+				i++;
+			continue;
+		}
+		bool found = false;
+		for (const char *const *b = builtin; *b && !found; b++)
+			found = !strcmp(*b, w);
+		struct m_acl *acls = px->svc ? px->svc->acls : NULL;
+		for (int pass = 0; pass < 2 && !found; pass++) {
+			for (struct m_acl *a = acls; a && !found; a = a->next)
+				found = !strcmp(a->name, w);
+			acls = px->pool ? px->pool->acls : NULL;
+		}
+		if (!found) {
+			char buf[512];
+			snprintf(buf, sizeof(buf),
+				 "parsing [%s:%u] : error detected while parsing an '%s' condition : "
+				 "no such ACL : '%s'.",
+				 r->at.file, r->at.line, kw, w);
+			diag_add(c->dl, r->at, DIAG_ERROR, DIAG_ERROR, DIAG_ABORT, buf, NULL);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void warn_timeouts(struct hap_ctx *c, struct hap_proxy *px)
+{
+	struct m_proxy_conf *pc = px->conf;
+	if (pc->mode == M_MODE_HEALTH || pc->disabled)
+		return;
+	bool fe = px->svc != NULL, be = px->pool != NULL;
+	const char *missing[3];
+	int n = 0;
+	if (fe && pc->timeout_client <= 0)
+		missing[n++] = "'client'";
+	if (be && pc->timeout_connect <= 0)
+		missing[n++] = "'connect'";
+	if (be && pc->timeout_server <= 0)
+		missing[n++] = "'server'";
+	if (!n)
+		return;
+	char buf[768];
+	/* HAProxy lists all three whatever is missing. */
+	snprintf(buf, sizeof(buf),
+		 "missing timeouts for %s '%s'.\n"
+		 "   | While not properly invalid, you will certainly encounter various problems\n"
+		 "   | with such a configuration. To fix this, please ensure that all following\n"
+		 "   | timeouts are set to a non-zero value: %s.",
+		 px->sec == HS_FRONTEND ? "frontend" : px->sec == HS_BACKEND ? "backend" : "proxy",
+		 px->name,
+		 fe && be ? "'client', 'connect', 'server'" : fe ? "'client'" : "'connect', 'server'");
+	struct diag *d = diag_add(c->dl, px->at, DIAG_WARNING, DIAG_WARNING, DIAG_POST, buf, NULL);
+	free(d->msg);
+	char *msg = NULL;
+	if (asprintf(&msg, "missing timeouts for '%s': set timeout %s", px->name,
+		     fe && be ? "client, connect and server" : fe ? "client" : "connect and server") < 0)
+		abort();
+	d->msg = msg;
+}
+
+void hap_finalize(struct hap_ctx *c)
+{
+	for (struct hap_defaults *d = c->defaults; d; d = d->next)
+		merge_defaults_chain(d, 0);
+
+	/* Hand proxies to the model in file order, merged. */
+	struct m_service **svc_tail = &c->cfg->services;
+	struct m_pool **pool_tail = &c->cfg->pools;
+	for (struct hap_proxy *px = c->proxies; px; px = px->next) {
+		if (px->def)
+			merge_conf(px->conf, &px->def->conf);
+		apply_builtin(px->conf);
+		if (px->svc) {
+			*svc_tail = px->svc;
+			svc_tail = &px->svc->next;
+		}
+		if (px->pool) {
+			struct m_pool *pool = px->pool;
+			const struct m_pool *dp = px->def ? &px->def->pool : NULL;
+			if (pool->balance.algo == ALGO_UNSET && dp)
+				pool->balance = dp->balance;
+			if (pool->balance.algo == ALGO_UNSET)
+				pool->balance.algo = ALGO_ROUNDROBIN;
+			if (pool->balance.hash_type == HASH_UNSET)
+				pool->balance.hash_type = dp && dp->balance.hash_type != HASH_UNSET
+								  ? dp->balance.hash_type
+								  : HASH_MAP_BASED;
+			if (!pool->probe && dp)
+				pool->probe = dp->probe;
+			int id = 0;
+			for (struct m_server *s = pool->servers; s; s = s->next) {
+				if (pool->default_server)
+					merge_server(s, pool->default_server);
+				if (dp && dp->default_server)
+					merge_server(s, dp->default_server);
+				server_builtin(s, pool->conf);
+				if (s->id == M_UNSET)
+					s->id = ++id;
+				else
+					id = s->id;
+				if (s->check.enabled)
+					s->check.probe = pool->probe;
+			}
+			*pool_tail = pool;
+			pool_tail = &pool->next;
+		}
+	}
+
+	/* Post-parse checks run only on a configuration without fatal errors, as HAProxy. */
+	if (c->dl->flags_seen & (DIAG_FATAL | DIAG_ABORT))
+		return;
+	for (struct hap_proxy *px = c->proxies; px; px = px->next) {
+		if (px->svc)
+			for (struct m_rule *r = px->svc->http_request; r; r = r->next) {
+				char kw[96];
+				snprintf(kw, sizeof(kw), "http-request %s", r->action);
+				if (!check_acl_refs(c, px, r, kw))
+					return;
+			}
+	}
+	for (struct hap_proxy *px = c->proxies; px; px = px->next)
+		if (px->svc)
+			check_routes(c, px);
+	for (struct hap_proxy *px = c->proxies; px; px = px->next)
+		if (px->pool)
+			check_servers(c, px->pool);
+	for (struct hap_proxy *px = c->proxies; px; px = px->next)
+		warn_timeouts(c, px);
+	/* Server names are resolved at start-up; an unknown name stops it. */
+	bool failed = false;
+	for (struct m_pool *p = c->cfg->pools; p; p = p->next)
+		for (struct m_server *s = p->servers; s; s = s->next)
+			if (s->addr.kind == M_ADDR_NAME && m_addr_resolve(&s->addr) < 0) {
+				char buf[512];
+				snprintf(buf, sizeof(buf),
+					 "[%s:%u] : 'server %s/%s' : could not resolve address '%s'.",
+					 s->at.file, s->at.line, p->name, s->name, s->addr.host);
+				post_alert(c, s->at, buf, buf);
+				failed = true;
+			}
+	if (failed)
+		diag_add(c->dl, (struct m_origin){0}, DIAG_NONE, DIAG_ERROR, DIAG_FATAL | DIAG_ABORT |
+			 DIAG_POST, "Failed to initialize server(s) addr.", NULL);
+}

@@ -1,0 +1,900 @@
+/* hap_proxy.c - keywords of defaults, frontend, backend and listen sections.
+ *
+ * The table says which sections accept each keyword and where it writes; handlers exist only
+ * for keywords whose syntax is more than one value (balance, option, log, acl, rules...).
+ * HAProxy's error wording is kept for haproxy -c; lint adds its own text and hints.
+ */
+#include "hap_bind.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CONF(f) T_CONF, offsetof(struct m_proxy_conf, f)
+#define RANGE(lo, hi) (((long)(lo) << 32) | (long)(hi))
+
+/* Returns the words from index i as one string joined by spaces (arena). */
+static char *join(struct hap_ctx *c, struct cfg_stmt *s, int i)
+{
+	size_t len = 1;
+	for (int k = i; k < s->nw; k++)
+		len += s->w[k].len + 1;
+	char *p = arena_alloc(c->a, len), *o = p;
+	for (int k = i; k < s->nw; k++) {
+		if (k > i)
+			*o++ = ' ';
+		memcpy(o, s->w[k].s, s->w[k].len);
+		o += s->w[k].len;
+	}
+	*o = 0;
+	return p;
+}
+
+static char **copy_words(struct hap_ctx *c, struct cfg_stmt *s, int from, int to, int *n)
+{
+	*n = to > from ? to - from : 0;
+	char **v = arena_alloc(c->a, sizeof(char *) * (size_t)(*n + 1));
+	for (int k = 0; k < *n; k++)
+		v[k] = arena_strdup(c->a, s->w[from + k].s);
+	return v;
+}
+
+/* ------------------------------------------------------------------ mode, balance, hash */
+
+static int set_mode(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	const char *v = i < s->nw ? s->w[i].s : "";
+	struct m_proxy_conf *conf = hap_target(c, T_CONF);
+	if (!strcmp(v, "http"))
+		conf->mode = M_MODE_HTTP;
+	else if (!strcmp(v, "tcp"))
+		conf->mode = M_MODE_TCP;
+	else if (!strcmp(v, "health")) {
+		conf->mode = M_MODE_HEALTH;
+		hap_unsupported(c, s, "mode health", false);
+	} else {
+		hap_alert(c, s, "unknown proxy mode '%s'.", v);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum m_algo algo;
+} algos[] = {
+	{"roundrobin", ALGO_ROUNDROBIN}, {"static-rr", ALGO_STATIC_RR}, {"leastconn", ALGO_LEASTCONN},
+	{"first", ALGO_FIRST},           {"source", ALGO_SOURCE},       {"uri", ALGO_URI},
+	{"url_param", ALGO_URL_PARAM},   {"random", ALGO_RANDOM},
+};
+
+static int balance_uri(struct hap_ctx *c, struct cfg_stmt *s, int i, struct m_balance *b)
+{
+	for (; i < s->nw; i++) {
+		const char *w = s->w[i].s;
+		if (!strcmp(w, "whole"))
+			b->uri_whole = 1;
+		else if (!strcmp(w, "path-only"))
+			b->uri_path_only = 1;
+		else if (!strcmp(w, "len") || !strcmp(w, "depth")) {
+			int v = i + 1 < s->nw ? atoi(s->w[i + 1].s) : 0;
+			if (v <= 0) {
+				hap_alert(c, s, "balance uri %s must be a positive integer.", w);
+				return -1;
+			}
+			*(w[0] == 'l' ? &b->uri_len : &b->uri_depth) = v;
+			i++;
+		} else {
+			hap_alert(c, s,
+				  "balance uri only accepts parameters 'len', 'depth', 'path-only', "
+				  "and 'whole' (got '%s').",
+				  w);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int set_balance(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	struct m_pool *pool = hap_target(c, T_POOL);
+	struct m_balance *b = &pool->balance;
+	if (i >= s->nw) {
+		/* HAProxy accepts a bare `balance` and keeps its previous algorithm. */
+		hap_lint(c, s->at, DIAG_WARNING, "'balance' without an algorithm does nothing");
+		return 0;
+	}
+	const char *v = s->w[i].s;
+	memset(b, 0, sizeof(*b));
+	b->hash_type = pool->balance.hash_type;
+	b->algo = ALGO_UNSET;
+	for (size_t k = 0; k < ARRAY_SIZE(algos); k++)
+		if (!strcmp(v, algos[k].name))
+			b->algo = algos[k].algo;
+	if (b->algo == ALGO_URI)
+		return balance_uri(c, s, i + 1, b);
+	if (b->algo == ALGO_URL_PARAM) {
+		if (i + 1 >= s->nw) {
+			hap_alert(c, s, "balance url_param requires an URL parameter name.");
+			return -1;
+		}
+		b->arg = arena_strdup(c->a, s->w[i + 1].s);
+		if (i + 2 < s->nw)
+			hap_unsupported(c, s, "balance url_param check_post", false);
+		return 0;
+	}
+	if (b->algo == ALGO_UNSET && !strncmp(v, "random(", 7)) {
+		char *end;
+		b->algo = ALGO_RANDOM;
+		b->random_draws = (int)strtol(v + 7, &end, 10);
+		if (*end != ')' || end[1]) {
+			hap_alert(c, s, "balance random : unexpected character '%c' after argument.",
+				  *end);
+			return -1;
+		}
+		return 0;
+	}
+	if (b->algo == ALGO_UNSET && (!strncmp(v, "hdr(", 4) || !strncmp(v, "rdp-cookie(", 11))) {
+		const char *open = strchr(v, '(');
+		const char *close = strrchr(v, ')');
+		bool hdr = v[0] == 'h';
+		if (!close || close[1] || close == open + 1) {
+			if (hdr)
+				hap_alert(c, s, "hdr requires an http header field name.");
+			else
+				hap_alert(c, s, "rdp-cookie : missing cookie name.");
+			return -1;
+		}
+		b->algo = hdr ? ALGO_HDR : ALGO_RDP_COOKIE;
+		b->arg = arena_strndup(c->a, open + 1, (size_t)(close - open - 1));
+		if (hdr && i + 1 < s->nw && !strcmp(s->w[i + 1].s, "use_domain_only"))
+			b->hdr_use_domain_only = 1;
+		return 0;
+	}
+	if (b->algo == ALGO_UNSET && !strcmp(v, "rdp-cookie")) {
+		b->algo = ALGO_RDP_COOKIE;
+		b->arg = arena_strdup(c->a, "mstshash");
+		return 0;
+	}
+	if (b->algo == ALGO_UNSET) {
+		hap_alert(c, s,
+			  "balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', "
+			  "'uri', 'url_param', 'hdr(name)' and 'rdp-cookie(name)' options.");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_hash_type(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	struct m_pool *pool = hap_target(c, T_POOL);
+	const char *v = i < s->nw ? s->w[i].s : "";
+	if (!strcmp(v, "consistent"))
+		pool->balance.hash_type = HASH_CONSISTENT;
+	else if (!strcmp(v, "map-based"))
+		pool->balance.hash_type = HASH_MAP_BASED;
+	else {
+		hap_alert(c, s, "'hash-type' only supports 'consistent' and 'map-based'.");
+		return -1;
+	}
+	if (i + 1 < s->nw)
+		pool->balance.hash_fn = arena_strdup(c->a, s->w[i + 1].s);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ options */
+
+/* What vipr does with each `option`: supported ones bind into conf->opt (and handlers for
+ * those with arguments); the others are recognized and reported. */
+static const char *const supported_options[] = {
+	"httplog", "tcplog", "dontlognull", "forwardfor", "http-server-close", "httpclose",
+	"http-keep-alive", "redispatch", "allbackups", "httpchk", "tcp-check", "ssl-hello-chk",
+	"mysql-check", "redis-check", "smtpchk", "pgsql-check", "ldap-check", "log-health-checks",
+	"splice-auto", "splice-request", "splice-response", "tcpka", "clitcpka", "srvtcpka",
+	"http-buffer-request", "abortonclose", "http-no-delay", "log-separate-errors",
+	"dontlog-normal", "nolinger", "contstats", "socket-stats", "tcp-smart-accept",
+	"tcp-smart-connect", "http-pretend-keepalive", "prefer-last-server", "persist",
+	"independent-streams", "http-ignore-probes", NULL,
+};
+
+static bool option_supported(const char *name)
+{
+	for (const char *const *p = supported_options; *p; p++)
+		if (!strcmp(*p, name))
+			return true;
+	return false;
+}
+
+static const struct {
+	const char *name;
+	unsigned caps;
+} option_names[] = {
+#define M_OPTION(id, name, caps) {name, caps},
+#include "model/options.def"
+#undef M_OPTION
+};
+
+static int option_index(const char *name)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(option_names); k++)
+		if (!strcmp(option_names[k].name, name))
+			return (int)k;
+	return -1;
+}
+
+static int opt_forwardfor(struct hap_ctx *c, struct cfg_stmt *s, int i, struct m_proxy_conf *pc)
+{
+	for (; i < s->nw; i++) {
+		const char *w = s->w[i].s;
+		if (!strcmp(w, "if-none"))
+			pc->ff_if_none = 1;
+		else if (!strcmp(w, "except") || !strcmp(w, "header")) {
+			if (i + 1 >= s->nw || !*s->w[i + 1].s) {
+				if (w[0] == 'e')
+					hap_alert(c, s, "'option forwardfor except' expects "
+							"<address>[/mask] as argument.");
+				else
+					hap_alert(c, s, "'option forwardfor header' requires a header "
+							"name.");
+				return -1;
+			}
+			*(w[0] == 'e' ? &pc->ff_except : &pc->ff_header) =
+				arena_strdup(c->a, s->w[++i].s);
+		} else {
+			hap_alert(c, s, "'option forwardfor' only supports optional values: 'except', "
+					"'header' and 'if-none'.");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct m_probe *pool_probe(struct hap_ctx *c, enum m_probe_kind kind,
+				  struct cfg_stmt *s)
+{
+	struct m_pool *pool = hap_target(c, T_POOL);
+	if (!pool->probe) {
+		pool->probe = arena_alloc(c->a, sizeof(*pool->probe));
+		pool->probe->at = s->at;
+	}
+	pool->probe->kind = kind;
+	return pool->probe;
+}
+
+/* option httpchk [<method>] [<uri>] [<version>]; the old form puts headers in the version
+ * ("HTTP/1.1\r\nHost:\ www"), which we split into a header list. */
+static int opt_httpchk(struct hap_ctx *c, struct cfg_stmt *s, int i)
+{
+	struct m_probe *p = pool_probe(c, PROBE_HTTP, s);
+	int n = s->nw - i;
+	if (n > 3) {
+		hap_alert(c, s, "'option httpchk' cannot handle unexpected argument '%s'.",
+			  s->w[i + 3].s);
+		return -1;
+	}
+	p->meth = p->uri = p->ver = NULL;
+	p->headers = NULL;
+	if (n == 1)
+		p->uri = arena_strdup(c->a, s->w[i].s);
+	else if (n >= 2) {
+		p->meth = arena_strdup(c->a, s->w[i].s);
+		p->uri = arena_strdup(c->a, s->w[i + 1].s);
+	}
+	if (n == 3) {
+		char *ver = arena_strdup(c->a, s->w[i + 2].s);
+		char *crlf = strstr(ver, "\r\n");
+		if (crlf) {
+			*crlf = 0;
+			struct m_header **tail = &p->headers;
+			for (char *h = crlf + 2; h && *h;) {
+				char *next = strstr(h, "\r\n");
+				if (next)
+					*next = 0;
+				char *colon = strchr(h, ':');
+				if (colon) {
+					struct m_header *hd = arena_alloc(c->a, sizeof(*hd));
+					*colon = 0;
+					hd->name = h;
+					hd->value = colon + 1;
+					while (*hd->value == ' ')
+						hd->value++;
+					*tail = hd;
+					tail = &hd->next;
+				}
+				h = next ? next + 2 : NULL;
+			}
+		}
+		p->ver = ver;
+	}
+	return 0;
+}
+
+static int set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	bool neg = !strcmp(s->w[0].s, "no"), dflt = !strcmp(s->w[0].s, "default");
+	const char *name = i < s->nw ? s->w[i].s : "";
+	int idx = option_index(name);
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	if (idx < 0) {
+		if (neg || dflt) {
+			hap_alert(c, s, ":negation/default is not supported for option '%s'.", name);
+			return -1;
+		}
+		const char *best = NULL;
+		int bestd = 3;
+		for (size_t k = 0; k < ARRAY_SIZE(option_names); k++) {
+			int d = cfg_distance(name, option_names[k].name, bestd - 1);
+			if (d < bestd)
+				bestd = d, best = option_names[k].name;
+		}
+		struct diag *d;
+		if (best)
+			d = hap_alert(c, s, "unknown option '%s'; did you mean '%s' maybe ?", name,
+				      best);
+		else
+			d = hap_alert(c, s, "unknown option '%s'.", name);
+		if (best)
+			diag_hint(d, "did you mean 'option %s'?", best);
+		return -1;
+	}
+	unsigned caps = option_names[idx].caps;
+	bool fe = c->sec & (HS_FRONTEND | HS_LISTEN | HS_DEFAULTS);
+	bool be = c->sec & (HS_BACKEND | HS_LISTEN | HS_DEFAULTS);
+	if (!((caps & M_CAP_FE) && fe) && !((caps & M_CAP_BE) && be)) {
+		hap_warn(c, s, "'option %s' ignored because %s '%s' has no %s capability.", name,
+			 c->sec_name, c->px ? c->px->name : "", caps & M_CAP_FE ? "frontend" : "backend");
+		return 0;
+	}
+	if (dflt) {
+		pc->opt[idx] = M_UNSET;
+		return 0;
+	}
+	pc->opt[idx] = neg ? 0 : 1;
+	if (!option_supported(name) && !neg) {
+		char what[96];
+		snprintf(what, sizeof(what), "option %s", name);
+		hap_unsupported(c, s, what, false);
+		return 0;
+	}
+	if (neg)
+		return 0;
+	/* HTTP connection modes are one setting with three values. */
+	if (!strcmp(name, "http-keep-alive"))
+		pc->http_conn = HTTP_CONN_KAL;
+	else if (!strcmp(name, "http-server-close"))
+		pc->http_conn = HTTP_CONN_SCL;
+	else if (!strcmp(name, "httpclose"))
+		pc->http_conn = HTTP_CONN_CLO;
+	else if (!strcmp(name, "forwardfor"))
+		return opt_forwardfor(c, s, i + 1, pc);
+	else if (!strcmp(name, "httplog")) {
+		if (i + 1 < s->nw && strcmp(s->w[i + 1].s, "clf")) {
+			hap_alert(c, s, "keyword 'httplog' only supports option 'clf'.");
+			return -1;
+		}
+		pc->httplog_clf = i + 1 < s->nw;
+	} else if (!strcmp(name, "httpchk"))
+		return opt_httpchk(c, s, i + 1);
+	else if (!strcmp(name, "redispatch") && i + 1 < s->nw)
+		pc->redispatch_interval = atoi(s->w[i + 1].s);
+	else {
+		static const struct {
+			const char *name;
+			enum m_probe_kind kind;
+		} probes[] = {
+			{"tcp-check", PROBE_TCPCHECK}, {"ssl-hello-chk", PROBE_SSL_HELLO},
+			{"mysql-check", PROBE_MYSQL},  {"redis-check", PROBE_REDIS},
+			{"smtpchk", PROBE_SMTP},       {"pgsql-check", PROBE_PGSQL},
+			{"ldap-check", PROBE_LDAP},
+		};
+		for (size_t k = 0; k < ARRAY_SIZE(probes); k++)
+			if (!strcmp(name, probes[k].name)) {
+				struct m_probe *p = pool_probe(c, probes[k].kind, s);
+				if (i + 1 < s->nw)
+					p->body = join(c, s, i + 1);
+			}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ timeouts and stats */
+
+#define TMO(n, f, sec) {n, sec, 1, 1, hap_set_time, CONF(f), 0, 0, NULL}
+const struct hap_kw hap_timeout_kw[] = {
+	TMO("client", timeout_client, HS_FE),
+	TMO("server", timeout_server, HS_BE),
+	TMO("connect", timeout_connect, HS_BE),
+	TMO("check", timeout_check, HS_BE),
+	TMO("queue", timeout_queue, HS_BE),
+	TMO("http-keep-alive", timeout_http_keep_alive, HS_PROXY),
+	TMO("http-request", timeout_http_request, HS_PROXY),
+	TMO("tunnel", timeout_tunnel, HS_BE),
+	TMO("tarpit", timeout_tarpit, HS_PROXY),
+	TMO("client-fin", timeout_client_fin, HS_FE),
+	TMO("server-fin", timeout_server_fin, HS_BE),
+	{NULL, 0, 0, 0, NULL, 0, 0, 0, 0, NULL},
+};
+
+static int set_timeout(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	const char *v = i < s->nw ? s->w[i].s : "";
+	const struct hap_kw *t = hap_kw_find(hap_timeout_kw, v);
+	if (!t) {
+		hap_alert(c, s,
+			  "'timeout' supports 'client', 'server', 'connect', 'check', 'queue', "
+			  "'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and "
+			  "'server-fin' (got '%s')",
+			  v);
+		return -1;
+	}
+	/* Messages name the keyword as "timeout client". */
+	struct hap_kw named = *t;
+	char name[48];
+	snprintf(name, sizeof(name), "timeout %s", t->name);
+	named.name = name;
+	if (!(t->sections & c->sec)) {
+		hap_warn(c, s, "'timeout %s' ignored because %s '%s' has no %s capability.", v,
+			 c->sec_name, c->px ? c->px->name : "",
+			 t->sections & HS_FRONTEND ? "frontend" : "backend");
+		return 0;
+	}
+	if (!strcmp(v, "tarpit")) {
+		hap_unsupported(c, s, "timeout tarpit", false);
+		return 0;
+	}
+	return hap_set_time(c, &named, s, i + 1);
+}
+
+static int stats_auth(struct hap_ctx *c, struct m_stats *st, struct cfg_stmt *s, int i)
+{
+	if (i >= s->nw) {
+		hap_alert(c, s, "'auth' needs a user:password account.");
+		return -1;
+	}
+	const char *v = s->w[i].s;
+	const char *colon = strchr(v, ':');
+	struct m_header *h = arena_alloc(c->a, sizeof(*h));
+	if (!colon) {
+		hap_lint(c, s->w[i].at, DIAG_ERROR,
+			 "'stats auth %s' has no ':': no password can ever match", v);
+		h->name = arena_strdup(c->a, v);
+		h->value = NULL;
+	} else {
+		h->name = arena_strndup(c->a, v, (size_t)(colon - v));
+		h->value = arena_strdup(c->a, colon + 1);
+	}
+	h->next = st->auth;
+	st->auth = h;
+	st->enabled = 1;
+	return 0;
+}
+
+static int set_stats(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	struct m_stats *st = &pc->stats;
+	const char *v = i < s->nw ? s->w[i].s : "";
+	const char *a = i + 1 < s->nw ? s->w[i + 1].s : NULL;
+	if (!strcmp(v, "enable"))
+		st->enabled = 1;
+	else if (!strcmp(v, "uri")) {
+		if (!a) {
+			hap_alert(c, s, "'uri' needs an URI prefix.");
+			return -1;
+		}
+		st->uri = arena_strdup(c->a, a);
+		st->enabled = 1;
+	} else if (!strcmp(v, "realm")) {
+		if (!a) {
+			hap_alert(c, s, "'realm' needs an realm name.");
+			return -1;
+		}
+		st->realm = join(c, s, i + 1);
+		st->enabled = 1;
+	} else if (!strcmp(v, "auth"))
+		return stats_auth(c, st, s, i + 1);
+	else if (!strcmp(v, "refresh")) {
+		m_ms t;
+		const char *res = a ? m_parse_time(a, &t, 1000) : "";
+		if (res) {
+			if (!a || res == M_TIME_OVER || res == M_TIME_UNDER)
+				hap_alert(c, s, "'refresh' needs a positive interval in seconds.");
+			else
+				hap_alert(c, s, ":unexpected character '%c' in argument to stats "
+						"refresh interval.", *res);
+			return -1;
+		}
+		st->refresh = t;
+		st->enabled = 1;
+	} else if (!strcmp(v, "hide-version"))
+		st->hide_version = st->enabled = 1;
+	else if (!strcmp(v, "show-legends"))
+		st->show_legends = st->enabled = 1;
+	else if (!strcmp(v, "show-node")) {
+		st->show_node = st->enabled = 1;
+		if (a)
+			st->node = arena_strdup(c->a, a);
+	} else if (!strcmp(v, "show-desc")) {
+		st->show_desc = st->enabled = 1;
+		if (a)
+			st->desc = join(c, s, i + 1);
+	} else if (!strcmp(v, "scope")) {
+		int n;
+		char **w = copy_words(c, s, i + 1, i + 2, &n);
+		st->scope = w;
+		st->nscope = n;
+	} else if (!strcmp(v, "admin")) {
+		struct m_rule *r = arena_alloc(c->a, sizeof(*r));
+		r->cond_words = copy_words(c, s, i + 2, s->nw, &r->ncond_words);
+		r->unless = a && !strcmp(a, "unless");
+		r->at = s->at;
+		st->admin = r;
+	} else if (!strcmp(v, "http-request") || !strcmp(v, "bind-process")) {
+		char what[64];
+		snprintf(what, sizeof(what), "stats %s", v);
+		hap_unsupported(c, s, what, false);
+	} else {
+		hap_alert(c, s, ":unknown stats parameter '%s', expects 'admin', 'uri', 'realm', "
+				"'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or "
+				"'show-legends'.", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ rules and routing */
+
+/* Splits "ACTION args... [if|unless cond...]" into a rule. */
+static struct m_rule *make_rule(struct hap_ctx *c, struct cfg_stmt *s, int i)
+{
+	struct m_rule *r = arena_alloc(c->a, sizeof(*r));
+	r->at = s->at;
+	int k = i;
+	while (k < s->nw && strcmp(s->w[k].s, "if") && strcmp(s->w[k].s, "unless"))
+		k++;
+	if (i < k)
+		r->action = arena_strdup(c->a, s->w[i].s);
+	r->args = copy_words(c, s, i + 1, k, &r->nargs);
+	if (k < s->nw) {
+		r->unless = s->w[k].s[0] == 'u';
+		r->cond = join(c, s, k + 1);
+		r->cond_words = copy_words(c, s, k + 1, s->nw, &r->ncond_words);
+	}
+	return r;
+}
+
+static void append_rule(struct m_rule **head, struct m_rule *r)
+{
+	while (*head)
+		head = &(*head)->next;
+	*head = r;
+}
+
+static int set_acl(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	if (i + 1 >= s->nw) {
+		hap_alert(c, s, "'acl' expects an ACL name and a criterion.");
+		return -1;
+	}
+	struct m_acl *acl = arena_alloc(c->a, sizeof(*acl));
+	acl->name = arena_strdup(c->a, s->w[i].s);
+	acl->words = copy_words(c, s, i + 1, s->nw, &acl->nwords);
+	acl->at = s->at;
+	struct m_acl **head = c->px->svc ? &c->px->svc->acls : &c->px->pool->acls;
+	while (*head)
+		head = &(*head)->next;
+	*head = acl;
+	return 0;
+}
+
+/* http-request actions the runtime performs; the others are recognized and reported. */
+static const char *const http_actions[] = {
+	"allow", "deny", "return", "set-header", "add-header", "del-header", "replace-header",
+	"set-path", "set-uri", "set-query", "set-method", "redirect", "auth", NULL,
+};
+
+static int set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	struct m_rule *r = make_rule(c, s, i);
+	if (!r->action) {
+		hap_alert(c, s, ":'%s' expects an action.", kw->name);
+		return -1;
+	}
+	bool known = false;
+	for (const char *const *a = http_actions; *a; a++)
+		if (!strcmp(*a, r->action))
+			known = true;
+	if (!known) {
+		char what[96];
+		snprintf(what, sizeof(what), "%s %s", kw->name, r->action);
+		hap_unsupported(c, s, what, true);
+		return 0;
+	}
+	if ((!strcmp(r->action, "set-header") || !strcmp(r->action, "add-header")) &&
+	    r->nargs != 2) {
+		char *compat = NULL;
+		if (asprintf(&compat,
+			     "parsing [%s:%u] : error detected in proxy '%s' while parsing '%s %s' "
+			     "rule : expects exactly 2 arguments.",
+			     s->at.file, s->at.line, c->px ? c->px->name : "", kw->name,
+			     r->action) < 0)
+			abort();
+		hap_diag(c, s->at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_ABORT, compat,
+			 "'%s %s' expects exactly 2 arguments (name and value)", kw->name, r->action);
+		free(compat);
+		return -1;
+	}
+	bool resp = !strcmp(kw->name, "http-response");
+	if (c->px && c->px->svc)
+		append_rule(resp ? &c->px->svc->http_response : &c->px->svc->http_request, r);
+	else if (c->px && c->px->pool)
+		append_rule(resp ? &c->px->pool->http_response : &c->px->pool->http_request, r);
+	return 0;
+}
+
+static int set_use_backend(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	if (i >= s->nw || !strcmp(s->w[i].s, "if") || !strcmp(s->w[i].s, "unless")) {
+		hap_alert(c, s, "'use_backend' expects a backend name.");
+		return -1;
+	}
+	struct m_route *rt = arena_alloc(c->a, sizeof(*rt));
+	struct m_rule *r = make_rule(c, s, i);
+	rt->pool_name = r->action;
+	rt->cond = *r;
+	rt->cond.at = s->at;
+	struct m_route **head = &c->px->svc->routes;
+	while (*head)
+		head = &(*head)->next;
+	*head = rt;
+	return 0;
+}
+
+static int set_default_backend(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s,
+			       int i)
+{
+	(void)kw;
+	if (i >= s->nw) {
+		hap_alert(c, s, "'default_backend' expects a backend name.");
+		return -1;
+	}
+	if (c->px && c->px->svc)
+		c->px->svc->default_pool_name = arena_strdup(c->a, s->w[i].s);
+	return 0;
+}
+
+static int set_errorfile(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	if (i + 1 >= s->nw) {
+		hap_alert(c, s, "errorfile : <code> and <file> arguments expected.");
+		return -1;
+	}
+	static const int codes[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425,
+				    429, 500, 501, 502, 503, 504};
+	int code = atoi(s->w[i].s);
+	bool ok = false;
+	for (size_t k = 0; k < ARRAY_SIZE(codes); k++)
+		ok |= codes[k] == code;
+	if (!ok) {
+		hap_alert(c, s, "errorfile : status code '%s' not handled.", s->w[i].s);
+		return -1;
+	}
+	FILE *f = fopen(s->w[i + 1].s, "rb");
+	if (!f) {
+		hap_alert(c, s, "errorfile : error opening file '%s'.", s->w[i + 1].s);
+		return -1;
+	}
+	struct m_errorfile *ef = arena_alloc(c->a, sizeof(*ef));
+	ef->status = code;
+	ef->path = arena_strdup(c->a, s->w[i + 1].s);
+	char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ef->content = arena_strndup(c->a, buf, n);
+	ef->len = n;
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	ef->next = pc->errorfiles;
+	pc->errorfiles = ef;
+	return 0;
+}
+
+static int set_http_reuse(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	const char *v = i < s->nw ? s->w[i].s : "";
+	if (strcmp(v, "never") && strcmp(v, "safe") && strcmp(v, "aggressive") &&
+	    strcmp(v, "always")) {
+		hap_alert(c, s, "'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.");
+		return -1;
+	}
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	pc->http_reuse = arena_strdup(c->a, v);
+	return 0;
+}
+
+static int set_disabled(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	if (i < s->nw) {
+		hap_alert(c, s, "'%s' cannot handle unexpected argument '%s'.", kw->name, s->w[i].s);
+		return -1;
+	}
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	pc->disabled = kw->name[0] == 'd';
+	return 0;
+}
+
+static int set_description(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	pc->description = join(c, s, i);
+	return 0;
+}
+
+static int set_log_format(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	if (i >= s->nw) {
+		hap_alert(c, s, "log-format expects an argument.");
+		return -1;
+	}
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	pc->log_format = join(c, s, i);
+	return 0;
+}
+
+static int set_id(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	int id = i < s->nw ? atoi(s->w[i].s) : 0;
+	if (id <= 0) {
+		hap_alert(c, s, ":custom id has to be > 0.");
+		return -1;
+	}
+	if (c->px) {
+		if (c->px->svc)
+			c->px->svc->id = id;
+		if (c->px->pool)
+			c->px->pool->id = id;
+	}
+	return 0;
+}
+
+int hap_parse_log(struct hap_ctx *c, struct cfg_stmt *s, int i, struct m_log_target **head,
+		  int8_t *log_global);
+
+static int set_log(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	if (!strcmp(s->w[0].s, "no")) {
+		pc->logs = NULL;
+		pc->log_global = 0;
+		return 0;
+	}
+	return hap_parse_log(c, s, i, &pc->logs, &pc->log_global);
+}
+
+static int set_server(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)i;
+	return hap_server_line(c, s, !strcmp(kw->name, "default-server"));
+}
+
+static int set_bind(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	(void)i;
+	return hap_bind_line(c, s);
+}
+
+int hap_check_rule(struct hap_ctx *c, struct cfg_stmt *s, int i, bool http);
+
+static int set_check_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	return hap_check_rule(c, s, i, kw->name[0] == 'h');
+}
+
+/* ------------------------------------------------------------------ the table */
+
+#define U(n, sec) {n, sec, 0, -1, NULL, T_NONE, 0, 0, KW_UNSUPPORTED, NULL}
+#define F(n, sec, fn, min, help) {n, sec, min, -1, fn, T_NONE, 0, 0, 0, help}
+
+const struct hap_kw hap_proxy_kw[] = {
+	F("acl", HS_FE_ONLY | HS_BE_ONLY, set_acl, 0, NULL),
+	{"backlog", HS_FE, 1, 1, hap_set_int_lenient, CONF(backlog), 0, KW_LENIENT, NULL},
+	F("balance", HS_BE, set_balance, 0, NULL),
+	F("bind", HS_FE_ONLY, set_bind, 0, NULL),
+	F("default_backend", HS_FE, set_default_backend, 0, NULL),
+	F("default-server", HS_BE, set_server, 0, NULL),
+	F("description", HS_PROXY, set_description, 1, "a string argument"),
+	F("disabled", HS_PROXY, set_disabled, 0, NULL),
+	F("enabled", HS_PROXY, set_disabled, 0, NULL),
+	F("errorfile", HS_PROXY, set_errorfile, 0, NULL),
+	{"fullconn", HS_BE, 1, 1, hap_set_int_lenient, CONF(fullconn), 0, KW_LENIENT, NULL},
+	F("hash-type", HS_BE, set_hash_type, 0, NULL),
+	F("http-check", HS_BE, set_check_rule, 0, NULL),
+	F("http-request", HS_FE_ONLY | HS_BE_ONLY, set_http_rule, 0, NULL),
+	F("http-response", HS_FE_ONLY | HS_BE_ONLY, set_http_rule, 0, NULL),
+	F("http-reuse", HS_BE, set_http_reuse, 0, NULL),
+	F("id", HS_FE_ONLY | HS_BE_ONLY, set_id, 0, NULL),
+	F("log", HS_PROXY, set_log, 0, NULL),
+	F("log-format", HS_FE, set_log_format, 0, NULL),
+	{"maxconn", HS_FE, 1, 1, hap_set_int_lenient, CONF(maxconn), 0, KW_LENIENT, NULL},
+	F("mode", HS_PROXY, set_mode, 0, NULL),
+	F("option", HS_PROXY, set_option, 0, NULL),
+	{"retries", HS_BE, 1, 1, hap_set_int_lenient, CONF(retries), 0, KW_LENIENT, NULL},
+	F("server", HS_BE_ONLY, set_server, 0, NULL),
+	F("stats", HS_PROXY, set_stats, 0, NULL),
+	F("tcp-check", HS_BE, set_check_rule, 0, NULL),
+	F("timeout", HS_PROXY, set_timeout, 0, NULL),
+	F("use_backend", HS_FE_ONLY, set_use_backend, 0, NULL),
+	/* Recognized, not implemented by vipr yet. */
+	U("bind-process", HS_PROXY), U("capture", HS_FE_ONLY), U("compression", HS_PROXY),
+	U("cookie", HS_BE), U("declare", HS_FE_ONLY | HS_BE_ONLY), U("dispatch", HS_BE_ONLY),
+	U("email-alert", HS_PROXY), U("errorfiles", HS_PROXY), U("errorloc", HS_PROXY),
+	U("errorloc302", HS_PROXY), U("errorloc303", HS_PROXY),
+	U("external-check", HS_BE), U("filter", HS_FE_ONLY | HS_BE_ONLY),
+	U("force-persist", HS_FE_ONLY | HS_BE_ONLY), U("http-after-response", HS_FE_ONLY | HS_BE_ONLY),
+	U("http-error", HS_FE_ONLY | HS_BE_ONLY), U("http-send-name-header", HS_BE),
+	U("ignore-persist", HS_FE_ONLY | HS_BE_ONLY), U("load-server-state-from-file", HS_BE),
+	U("max-keep-alive-queue", HS_BE), U("max-session-srv-conns", HS_FE),
+	U("monitor", HS_FE_ONLY), U("monitor-uri", HS_FE), U("persist", HS_BE),
+	U("rate-limit", HS_FE), U("redirect", HS_FE_ONLY | HS_BE_ONLY),
+	U("server-state-file-name", HS_BE), U("server-template", HS_BE_ONLY),
+	U("source", HS_BE), U("stick", HS_BE_ONLY), U("stick-table", HS_FE_ONLY | HS_BE_ONLY),
+	U("tcp-request", HS_FE_ONLY | HS_BE_ONLY), U("tcp-response", HS_BE_ONLY),
+	U("unique-id-format", HS_FE), U("unique-id-header", HS_FE), U("use-fcgi-app", HS_BE_ONLY),
+	U("use-server", HS_BE_ONLY), U("log-tag", HS_PROXY), U("log-format-sd", HS_FE),
+	U("error-log-format", HS_FE), U("clitcpka-cnt", HS_FE), U("clitcpka-idle", HS_FE),
+	U("clitcpka-intvl", HS_FE), U("srvtcpka-cnt", HS_BE), U("srvtcpka-idle", HS_BE),
+	U("srvtcpka-intvl", HS_BE), U("retry-on", HS_BE), U("http-restrict-req-hdr-names", HS_PROXY),
+	{NULL, 0, 0, 0, NULL, 0, 0, 0, 0, NULL},
+};
+
+/* A line inside defaults/frontend/backend/listen. `no X` and `default X` prefixes apply to
+ * options and logs, as in HAProxy. */
+int hap_proxy_keyword(struct hap_ctx *c, struct cfg_stmt *s)
+{
+	int i = 0;
+	if ((!strcmp(s->w[0].s, "no") || !strcmp(s->w[0].s, "default")) && s->nw > 1)
+		i = 1;
+	const char *name = s->w[i].s;
+	const struct hap_kw *kw = hap_kw_find(hap_proxy_kw, name);
+	if (!kw) {
+		const char *best = hap_kw_suggest(hap_proxy_kw, c->sec, name);
+		struct diag *d;
+		if (best)
+			d = hap_alert(c, s, "unknown keyword '%s' in '%s' section; did you mean '%s' "
+					    "maybe ?", name, c->sec_name, best);
+		else
+			d = hap_alert(c, s, "unknown keyword '%s' in '%s' section", name,
+				      c->sec_name);
+		d->at = s->w[i].at;
+		if (best)
+			diag_hint(d, "did you mean '%s'?", best);
+		return -1;
+	}
+	if (i == 1 && strcmp(name, "option") && strcmp(name, "log")) {
+		hap_alert(c, s, "'%s %s' is not supported.", s->w[0].s, name);
+		return -1;
+	}
+	if (!(kw->sections & c->sec)) {
+		if (c->sec == HS_DEFAULTS && (kw->sections & (HS_FRONTEND | HS_BACKEND | HS_LISTEN)))
+			hap_alert(c, s, "'%s' not allowed in 'defaults' section.", name);
+		else
+			hap_warn(c, s, "'%s' ignored because %s '%s' has no %s capability.", name,
+				 c->sec_name, c->px ? c->px->name : "",
+				 kw->sections & HS_FRONTEND ? "frontend" : "backend");
+		return c->sec == HS_DEFAULTS ? -1 : 0;
+	}
+	return hap_kw_dispatch(c, kw, s, i + 1);
+}

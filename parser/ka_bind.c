@@ -1,0 +1,291 @@
+/* ka_bind.c - binds keepalived's statement tree into the model.
+ *
+ * ka_load() reads the files (ka_read), then walks the tree block by block: one dispatcher
+ * looks every statement up in its block's keyword table (ka_kw.c), checks arity and flags and
+ * calls the row's setter with the block context. The generic setters here write through the
+ * row's offset; findings use keepalived's own wording so that `keepalived -t` output can be
+ * reproduced, and the post-parse checks (ka_check.c) run last.
+ */
+#include "ka_bind.h"
+#include "ka_lex.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- findings */
+
+static unsigned proc_flags(const struct ka_bctx *b)
+{
+	return b->proc == KA_PARENT ? M_KA_DIAG_PARENT : 0;
+}
+
+struct diag *ka_err(struct ka_bctx *b, struct m_origin at, unsigned flags, const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	struct diag *d = diag_add(b->dl, at, DIAG_ERROR, DIAG_ERROR,
+				  DIAG_FATAL | flags | proc_flags(b), text, NULL);
+	free(text);
+	return d;
+}
+
+struct diag *ka_lint(struct ka_bctx *b, struct m_origin at, enum diag_sev sev, const char *fmt,
+		     ...)
+{
+	char *text = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	struct diag *d = diag_add(b->dl, at, sev, DIAG_NONE, proc_flags(b), NULL, text);
+	free(text);
+	return d;
+}
+
+/* ---------------------------------------------------------------- numbers */
+
+int ka_read_int(struct ka_bctx *b, const struct cfg_word *w, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(w->s, &end, 10);
+	if (!*w->s || *end || errno) {
+		ka_err(b, w->at, 0, "invalid number '%s'", w->s);
+		return -1;
+	}
+	if (v < lo || v > hi) {
+		ka_err(b, w->at, 0, "number '%s' outside range [%ld, %ld]", w->s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int ka_read_dec(struct ka_bctx *b, const struct cfg_word *w, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(w->s, &end);
+	if (!*w->s || *end || errno || !isfinite(v)) {
+		ka_err(b, w->at, 0, "invalid number '%s'", w->s);
+		return -1;
+	}
+	if (v < lo || v > hi) {
+		ka_err(b, w->at, 0, "number '%s' outside range [%f, %f]", w->s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int ka_parse_ip(const char *s, struct m_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a->ss;
+	if (inet_pton(AF_INET, s, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		a->sslen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, s, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		a->sslen = sizeof(*s6);
+	} else
+		return -1;
+	a->kind = M_ADDR_INET;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- generic setters */
+
+#define FIELD(b, kw, type) ((type *)((char *)(b)->obj + (kw)->off))
+
+int ka_set_none(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	(void)b, (void)kw, (void)st;
+	return 0;
+}
+
+int ka_set_int(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	long v;
+	if (ka_read_int(b, &st->w[1], (long)kw->lo, (long)kw->hi, &v) < 0)
+		return -1;
+	*FIELD(b, kw, int) = (int)v;
+	return 0;
+}
+
+/* Times are seconds with up to microsecond decimals; the model keeps milliseconds. */
+int ka_set_time(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	double v;
+	double lo = kw->lo, hi = kw->hi ? kw->hi : 4294.967295;
+	if (ka_read_dec(b, &st->w[1], lo, hi, &v) < 0)
+		return -1;
+	*FIELD(b, kw, m_ms) = (m_ms)llround(v * 1000.0);
+	return 0;
+}
+
+/* A flag takes an optional boolean: on/off, true/false, yes/no. */
+int ka_set_flag(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	int8_t v = 1;
+	if (st->nw > 1) {
+		const char *s = st->w[1].s;
+		if (!strcasecmp(s, "on") || !strcasecmp(s, "true") || !strcasecmp(s, "yes"))
+			v = 1;
+		else if (!strcasecmp(s, "off") || !strcasecmp(s, "false") || !strcasecmp(s, "no"))
+			v = 0;
+		else {
+			ka_err(b, st->w[1].at, 0, "Invalid value '%s' for parameter %s", s,
+			       st->w[0].s);
+			return -1;
+		}
+	}
+	*FIELD(b, kw, int8_t) = v;
+	return 0;
+}
+
+int ka_set_str(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	*FIELD(b, kw, char *) = arena_strdup(b->cfg->arena, st->w[1].s);
+	return 0;
+}
+
+/* The rest of the line as one string (scripts with arguments, notify commands). */
+int ka_set_strs(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	size_t len = 0;
+	for (int i = 1; i < st->nw; i++)
+		len += st->w[i].len + 1;
+	char *s = arena_alloc(b->cfg->arena, len + 1), *p = s;
+	for (int i = 1; i < st->nw; i++) {
+		if (i > 1)
+			*p++ = ' ';
+		memcpy(p, st->w[i].s, st->w[i].len);
+		p += st->w[i].len;
+	}
+	*p = 0;
+	*FIELD(b, kw, char *) = s;
+	return 0;
+}
+
+int ka_set_addr(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	struct m_addr *a = FIELD(b, kw, struct m_addr);
+	if (ka_parse_ip(st->w[1].s, a) < 0) {
+		ka_err(b, st->w[1].at, 0, "Invalid %s address '%s'", st->w[0].s, st->w[1].s);
+		return -1;
+	}
+	a->text = arena_strdup(b->cfg->arena, st->w[1].s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- dispatcher */
+
+static void unknown_kw(struct ka_bctx *b, const struct cfg_stmt *st)
+{
+	struct diag *d = ka_err(b, st->at, 0, "Unknown keyword '%s'", st->w[0].s);
+	const char *sug = ka_kw_suggest(b->blk, st->w[0].s);
+	if (sug)
+		diag_hint(d, "did you mean '%s'?", sug);
+}
+
+static void open_block(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	struct ka_bctx c = *b;
+	c.blk = kw->sub;
+	c.st = st;
+	if (kw->sub->proc != KA_PARENT || b->blk == &ka_root_block)
+		c.proc = kw->sub->proc;
+	if (kw->sub->open && kw->sub->open(&c, st) < 0)
+		return;
+	if (kw->flags & KW_LIST) {
+		for (const struct cfg_stmt *l = st->child; l; l = l->next)
+			if (l->nw > 0 && kw->sub->line)
+				kw->sub->line(&c, l);
+	} else
+		ka_bind_block(&c, st->child);
+	if (kw->sub->close)
+		kw->sub->close(&c);
+}
+
+static void bind_stmt(struct ka_bctx *b, const struct cfg_stmt *st)
+{
+	const struct ka_kw *kw = ka_kw_find(b->blk, st->w[0].s);
+	if (!kw) {
+		unknown_kw(b, st);
+		return;
+	}
+	int nargs = st->nw - 1;
+	if (kw->flags & KW_UNSUP) {
+		ka_lint(b, st->at, DIAG_WARNING, "'%s' is not supported by vipr yet", kw->name);
+		return;
+	}
+	if (nargs < kw->min || (kw->max != KA_ANY && nargs > kw->max)) {
+		struct diag *d;
+		if (nargs < kw->min)
+			d = ka_lint(b, st->at, DIAG_ERROR, "'%s' expects %s%d argument%s, got %d",
+				    kw->name, kw->max == kw->min ? "" : "at least ", kw->min,
+				    kw->min == 1 ? "" : "s", nargs);
+		else
+			d = ka_lint(b, st->at, DIAG_WARNING,
+				    "'%s' takes at most %d argument%s, extra ones are ignored",
+				    kw->name, kw->max, kw->max == 1 ? "" : "s");
+		if (kw->help)
+			diag_hint(d, "%s: %s", kw->name, kw->help);
+		if (nargs < kw->min)
+			return;
+	}
+	if (kw->flags & KW_IGNORED)
+		ka_lint(b, st->at, DIAG_NOTE, "'%s' is accepted and has no effect in vipr",
+			kw->name);
+	if (kw->flags & KW_BLOCK) {
+		if (kw->sub)
+			open_block(b, kw, st);
+		return;
+	}
+	if (kw->set)
+		kw->set(b, kw, st);
+}
+
+void ka_bind_block(struct ka_bctx *b, const struct cfg_stmt *first)
+{
+	for (const struct cfg_stmt *st = first; st; st = st->next)
+		if (st->nw > 0)
+			bind_stmt(b, st);
+}
+
+/* ---------------------------------------------------------------- entry point */
+
+int ka_load(struct m_config *cfg, const char *path, const struct ka_opts *o,
+	    struct diag_list *dl)
+{
+	static const struct ka_opts defaults;
+	if (!o)
+		o = &defaults;
+	cfg->sources |= SRC_KEEPALIVED;
+	size_t before = dl->n;
+	bool missing = false;
+	struct cfg_stmt *root = ka_read(path, o, cfg->arena, dl, &missing);
+	/* The reader's findings (includes, braces, quotes) are the parent process's. */
+	for (size_t i = before; i < dl->n; i++)
+		dl->v[i].flags |= M_KA_DIAG_PARENT;
+	if (missing)
+		return -1;
+	struct ka_state S = { .rule_pref = 16384 };
+	struct ka_bctx b = {
+		.cfg = cfg, .dl = dl, .o = o, .S = &S, .blk = &ka_root_block,
+		.proc = KA_PARENT, .obj = cfg,
+	};
+	ka_bind_block(&b, root);
+	ka_check(&b);
+	return 0;
+}

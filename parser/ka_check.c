@@ -1,0 +1,241 @@
+/* ka_check.c - keepalived's checks after parsing, as `keepalived -t` reports them.
+ *
+ * keepalived runs its VRRP and checker processes on the parsed configuration; each completes
+ * and checks its part. The VRRP part stops at "Non-existent interface specified in
+ * configuration" (nothing after it is checked, not even script security); the checker part
+ * fills LVS defaults and checks scripts. Host facts (interfaces, scripts) are only looked at
+ * when the options ask for host checks.
+ */
+#include "ka_bind.h"
+
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool ka_if_exists(const char *name, bool *loopback)
+{
+	*loopback = false;
+	if (!name || !*name || strlen(name) >= IFNAMSIZ || !if_nametoindex(name))
+		return false;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		struct ifreq ifr;
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, name, strlen(name));
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+			*loopback = (ifr.ifr_flags & IFF_LOOPBACK) != 0;
+		close(fd);
+	}
+	return true;
+}
+
+/* Whether the command's program exists and is executable (PATH searched as execvp does). */
+static bool script_usable(const char *cmd)
+{
+	if (!cmd)
+		return false;
+	char prog[4096];
+	size_t n = strcspn(cmd, " \t");
+	if (n == 0 || n >= sizeof(prog))
+		return false;
+	memcpy(prog, cmd, n);
+	prog[n] = 0;
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	char buf[8192];
+	for (const char *p = path; *p;) {
+		size_t l = strcspn(p, ":");
+		if (l && l + n + 2 < sizeof(buf)) {
+			memcpy(buf, p, l);
+			buf[l] = '/';
+			memcpy(buf + l + 1, prog, n + 1);
+			struct stat sb;
+			if (stat(buf, &sb) == 0 && S_ISREG(sb.st_mode) && access(buf, X_OK) == 0)
+				return true;
+		}
+		p += l;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
+static const struct m_origin no_line;
+
+static bool in_sync_group(const struct m_config *cfg, const char *name)
+{
+	for (const struct m_sync_group *g = cfg->sync_groups; g; g = g->next)
+		for (int i = 0; i < g->nmembers; i++)
+			if (!strcmp(g->members[i], name))
+				return true;
+	return false;
+}
+
+static const struct m_vrrp_script *find_script(const struct m_config *cfg, const char *name)
+{
+	for (const struct m_vrrp_script *s = cfg->vrrp_scripts; s; s = s->next)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/* One instance's consistency checks, in keepalived's order; fixes the model as it does. */
+static void check_instance(struct ka_bctx *b, struct m_vrrp_instance *v)
+{
+	struct m_config *cfg = b->cfg;
+	bool strict = cfg->ka.vrrp_strict == 1 || v->strict == 1;
+	int version = v->version != M_UNSET ? v->version
+		      : cfg->ka.vrrp_version != M_UNSET ? cfg->ka.vrrp_version : 2;
+	int prio = v->priority != M_UNSET ? v->priority : 100;
+	if (v->vrid == M_UNSET) {
+		ka_err(b, no_line, 0, "(%s) the virtual router id must be set", v->name);
+		return;
+	}
+	if (!v->interface && b->o->check_host) {
+		ka_err(b, no_line, 0, "(%s) Unknown interface!", v->name);
+		return;
+	}
+	if (strict && v->state == VRRP_STATE_MASTER && prio != 255) {
+		ka_err(b, no_line, 0, "(%s) State MASTER must match being address owner", v->name);
+		v->state = VRRP_STATE_BACKUP;
+	}
+	if (v->auth_type && strict) {
+		ka_err(b, no_line, 0, "(%s) Strict mode does not support authentication. Ignoring.",
+		       v->name);
+		v->auth_type = v->auth_pass = NULL;
+	}
+	if (v->auth_type && version == 3) {
+		ka_err(b, no_line, 0, "(%s) VRRP version 3 does not support authentication. "
+				      "Ignoring.", v->name);
+		v->auth_type = v->auth_pass = NULL;
+	}
+	if (v->auth_type && !strcmp(v->auth_type, "AH") && v->state == VRRP_STATE_MASTER) {
+		ka_err(b, no_line, 0, "(%s) Initial state master is incompatible with AH "
+				      "authentication - clearing", v->name);
+		v->state = VRRP_STATE_BACKUP;
+	}
+	if (v->nopreempt == 1 && v->state == VRRP_STATE_MASTER) {
+		ka_err(b, no_line, 0, "(%s) Warning - nopreempt will not work with initial state "
+				      "MASTER - clearing", v->name);
+		v->state = VRRP_STATE_BACKUP;
+	}
+	if (in_sync_group(cfg, v->name))
+		for (struct m_track *t = v->track_scripts; t; t = t->next) {
+			const struct m_vrrp_script *s = find_script(cfg, t->name);
+			if (t->weight_set ? t->weight : (s && s->weight != M_UNSET ? s->weight : 0))
+				ka_err(b, no_line, 0, "(%s) ignoring tracked script %s with weights "
+						    "due to SYNC group", v->name, t->name);
+		}
+}
+
+static bool notify_usable(const struct m_vrrp_instance *v)
+{
+	return script_usable(v->notify) || script_usable(v->notify_master) ||
+	       script_usable(v->notify_backup) || script_usable(v->notify_fault) ||
+	       script_usable(v->notify_stop);
+}
+
+static void check_vrrp(struct ka_bctx *b)
+{
+	struct m_config *cfg = b->cfg;
+	b->proc = KA_VRRP;
+	if (b->o->check_host && b->S->bad_interface) {
+		ka_err(b, no_line, 0, "Non-existent interface specified in configuration");
+		return;
+	}
+	for (const struct m_sync_group *g = cfg->sync_groups; g; g = g->next)
+		if (g->nmembers < 2)
+			ka_err(b, no_line, 0, "Sync group %s has only %d virtual router(s) - this "
+					      "probably isn't what you want", g->name, g->nmembers);
+	bool scripts = false;
+	struct m_vrrp_script **pp = &cfg->vrrp_scripts;
+	while (*pp) {
+		struct m_vrrp_script *s = *pp;
+		if (b->o->check_host && !script_usable(s->script)) {
+			ka_err(b, no_line, 0, "Disabling track script %s since not found/accessible",
+			       s->name);
+			*pp = s->next;
+			continue;
+		}
+		scripts = true;
+		pp = &s->next;
+	}
+	/* Tracked scripts that were disabled are dropped from the instances. */
+	for (struct m_vrrp_instance *v = cfg->vrrp; v; v = v->next) {
+		struct m_track **tp = &v->track_scripts;
+		while (*tp)
+			if (!find_script(cfg, (*tp)->name))
+				*tp = (*tp)->next;
+			else
+				tp = &(*tp)->next;
+		if (b->o->check_host && notify_usable(v))
+			scripts = true;
+	}
+	for (struct m_vrrp_instance *v = cfg->vrrp; v; v = v->next)
+		check_instance(b, v);
+	if (b->o->check_host && scripts && cfg->ka.enable_script_security != 1)
+		ka_err(b, no_line, DIAG_SECURITY, "SECURITY VIOLATION - scripts are being executed "
+						  "but script_security not enabled.");
+}
+
+static void check_lvs(struct ka_bctx *b)
+{
+	struct m_config *cfg = b->cfg;
+	b->proc = KA_CHECKER;
+	bool scripts = false;
+	for (struct m_pool *p = cfg->pools; p; p = p->next) {
+		struct m_lvs *l = p->lvs;
+		if (!l)
+			continue;
+		char name[300];
+		if (l->fwmark != M_UNSET)
+			snprintf(name, sizeof(name), "FWM %d", l->fwmark);
+		else {
+			char ip[INET6_ADDRSTRLEN + 2] = "";
+			const struct m_addr *a = &p->service->binds->addr;
+			snprintf(ip, sizeof(ip), "%s", a->text ? a->text : "");
+			ip[strcspn(ip, " ")] = 0;
+			snprintf(name, sizeof(name), "[%s]:%s:%u", ip,
+				 l->protocol && !strcmp(l->protocol, "UDP") ? "udp"
+				 : l->protocol && !strcmp(l->protocol, "SCTP") ? "sctp" : "tcp",
+				 a->port_lo);
+		}
+		if (l->fwmark != M_UNSET && l->protocol_set)
+			ka_err(b, no_line, 0, "Warning: Virtual server %s: protocol specified for "
+					      "fwmark - protocol will be ignored", name);
+		if (!l->lb_algo_set) {
+			ka_err(b, no_line, 0, "Virtual server %s: no scheduler set, setting default "
+					      "'wlc'", name);
+			p->balance.algo = ALGO_LVS_WLC;
+		}
+		if (!l->lb_kind_set) {
+			ka_err(b, no_line, 0, "Virtual server %s: no forwarding method set, setting "
+					      "default NAT", name);
+			l->lb_kind = "NAT";
+		}
+		for (struct m_server *s = p->servers; s; s = s->next)
+			for (struct m_check *c = s->checks; c; c = c->next)
+				if (c->probe && c->probe->kind == PROBE_SCRIPT && b->o->check_host &&
+				    script_usable(c->probe->script))
+					scripts = true;
+	}
+	if (scripts && cfg->ka.enable_script_security != 1)
+		ka_err(b, no_line, DIAG_SECURITY, "SECURITY VIOLATION - check scripts are being "
+						  "executed but script_security not enabled.");
+}
+
+void ka_check(struct ka_bctx *root)
+{
+	struct ka_bctx b = *root;
+	if (b.S->vrrp_seen || b.cfg->vrrp_scripts)
+		check_vrrp(&b);
+	b = *root;
+	if (b.S->vs_seen)
+		check_lvs(&b);
+}

@@ -1,0 +1,464 @@
+/* rt_main.c - rt_run(): from a model to running worker loops, and back on a signal.
+ *
+ * Startup resolves the model into runtime objects (services, pools, servers with resolved
+ * addresses), binds every listener once per worker thread with SO_REUSEPORT so that the
+ * kernel spreads connections over the threads, then daemonizes if asked. Worker 0 runs
+ * libev's default loop and is the only one that sees signals; it forwards stop requests to
+ * the other workers through their ev_async. Errors are reported the way HAProxy words them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/rt.h"
+
+static void alert(const char *fmt, const char *a, const char *b, const char *c)
+{
+	fprintf(stderr, "[ALERT]    (%d) : ", (int)getpid());
+	fprintf(stderr, fmt, a, b, c);
+	fputc('\n', stderr);
+}
+
+/* ---------------------------------------------------------------- model -> runtime */
+
+static bool resolve_server(struct rt_server *rs, const struct m_server *ms)
+{
+	const struct m_addr *a = &ms->addr;
+	if (a->kind == M_ADDR_INET) {
+		memcpy(&rs->ss, &a->ss, sizeof(rs->ss));
+		rs->sslen = a->sslen ? a->sslen
+				     : (a->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								   : sizeof(struct sockaddr_in));
+		return true;
+	}
+	if (a->kind == M_ADDR_NAME && a->host) {
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
+		if (getaddrinfo(a->host, NULL, &hints, &res) != 0)
+			return false;
+		memcpy(&rs->ss, res->ai_addr, res->ai_addrlen);
+		rs->sslen = res->ai_addrlen;
+		freeaddrinfo(res);
+		if (rs->ss.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&rs->ss)->sin6_port = htons(a->port_lo);
+		else
+			((struct sockaddr_in *)&rs->ss)->sin_port = htons(a->port_lo);
+		return true;
+	}
+	return false; /* unix and other server address kinds come later */
+}
+
+static int build_pool(struct rt *rt, struct rt_pool *p, const struct m_pool *mp)
+{
+	rt_pool_init(p, mp);
+	for (const struct m_server *s = mp->servers; s; s = s->next)
+		p->nsrv++;
+	p->srv = calloc((size_t)(p->nsrv ? p->nsrv : 1), sizeof(*p->srv));
+	int i = 0;
+	for (const struct m_server *s = mp->servers; s; s = s->next, i++) {
+		struct rt_server *rs = &p->srv[i];
+		rs->conf = s;
+		rs->pool = p;
+		rs->weight = s->weight == M_UNSET ? 1 : s->weight;
+		rs->backup = s->backup == 1;
+		rs->usable = s->disabled != 1;
+		if (!resolve_server(rs, s)) {
+			char buf[32];
+			snprintf(buf, sizeof(buf), "%s", s->addr.text ? s->addr.text : "?");
+			alert("config : parsing [%s] : could not resolve address '%s' of server %s.",
+			      mp->name, buf, s->name);
+			return -1;
+		}
+	}
+	(void)rt;
+	return 0;
+}
+
+/* "except NET": an address with an optional /prefix, IPv4 or IPv6. */
+static bool parse_net(const char *s, struct rt_net *n)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "%s", s);
+	char *slash = strchr(tmp, '/');
+	int bits = -1;
+	if (slash) {
+		*slash = 0;
+		bits = atoi(slash + 1);
+	}
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, tmp, n->addr) == 1)
+		n->family = AF_INET;
+	else if (inet_pton(AF_INET6, tmp, n->addr) == 1)
+		n->family = AF_INET6;
+	else
+		return false;
+	int max = n->family == AF_INET ? 32 : 128;
+	if (bits < 0 || bits > max)
+		bits = max;
+	for (int i = 0; i < bits; i++)
+		n->mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	return true;
+}
+
+static struct m_pool *default_pool(const struct m_config *cfg, const struct m_service *s)
+{
+	if (s->default_pool)
+		return s->default_pool;
+	if (s->default_pool_name)
+		return m_find_pool(cfg, s->default_pool_name);
+	for (struct m_pool *p = cfg->pools; p; p = p->next)
+		if (p->service == s)
+			return p;
+	return NULL;
+}
+
+static int8_t opt(const struct m_proxy_conf *fe, const struct m_proxy_conf *be, int o)
+{
+	if (fe && fe->opt[o] != M_UNSET)
+		return fe->opt[o];
+	return be ? be->opt[o] : M_UNSET;
+}
+
+static void build_service(struct rt *rt, struct rt_service *rs, const struct m_service *s)
+{
+	struct m_pool *mp = default_pool(rt->cfg, s);
+	rs->conf = s;
+	for (int i = 0; i < rt->npools; i++)
+		if (rt->pools[i].conf == mp)
+			rs->pool = &rt->pools[i];
+	rs->fe = s->conf;
+	rs->be = mp ? mp->conf : NULL;
+	rs->mode = rs->fe && rs->fe->mode != M_MODE_UNSET ? rs->fe->mode : M_MODE_TCP;
+	rs->ff = opt(rs->fe, rs->be, OPT_FORWARDFOR) == 1;
+	/* forwardfor arguments come from whichever side declared the option */
+	const struct m_proxy_conf *ffc = (rs->fe && rs->fe->opt[OPT_FORWARDFOR] == 1) ? rs->fe : rs->be;
+	if (rs->ff && ffc) {
+		rs->ff_header = ffc->ff_header ? ffc->ff_header : "x-forwarded-for";
+		rs->ff_if_none = ffc->ff_if_none == 1;
+		if (ffc->ff_except)
+			rs->ff_has_except = parse_net(ffc->ff_except, &rs->ff_except);
+	}
+	bool logfmt = opt(rs->fe, NULL, OPT_HTTPLOG) == 1 || opt(rs->fe, NULL, OPT_TCPLOG) == 1;
+	bool target = rt->o->log_stderr || (rs->fe && rs->fe->logs) ||
+		      (rs->fe && rs->fe->log_global == 1 && rt->cfg->global.logs);
+	rs->log = logfmt && target;
+	atomic_init(&rs->cur, 0);
+}
+
+static int build(struct rt *rt)
+{
+	for (struct m_pool *p = rt->cfg->pools; p; p = p->next)
+		rt->npools++;
+	for (struct m_service *s = rt->cfg->services; s; s = s->next)
+		if (s->kind != SVC_DEFAULTS && !(s->conf && s->conf->disabled == 1))
+			rt->nsvc++;
+	rt->pools = calloc((size_t)rt->npools + 1, sizeof(*rt->pools));
+	rt->svc = calloc((size_t)rt->nsvc + 1, sizeof(*rt->svc));
+	int i = 0;
+	for (struct m_pool *p = rt->cfg->pools; p; p = p->next, i++)
+		if (build_pool(rt, &rt->pools[i], p) < 0)
+			return -1;
+	i = 0;
+	for (struct m_service *s = rt->cfg->services; s; s = s->next)
+		if (s->kind != SVC_DEFAULTS && !(s->conf && s->conf->disabled == 1))
+			build_service(rt, &rt->svc[i++], s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- listeners */
+
+static int open_listener(const struct m_bind *b, uint16_t port, int backlog, const char **err)
+{
+	struct sockaddr_storage ss = b->addr.ss;
+	socklen_t len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						: sizeof(struct sockaddr_in);
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = strerror(errno);
+		return -1;
+	}
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6 && b->v6only == 1)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (b->defer_accept == 1)
+		setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0) {
+		*err = errno == EADDRINUSE ? "Address already in use" : strerror(errno);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int bind_worker(struct rt *rt, struct rt_worker *w)
+{
+	for (int i = 0; i < rt->nsvc; i++) {
+		struct rt_service *rs = &rt->svc[i];
+		for (const struct m_bind *b = rs->conf->binds; b; b = b->next) {
+			if (b->addr.kind != M_ADDR_INET)
+				continue; /* unix, abns and fd@ binds come later */
+			int backlog = b->backlog > 0 ? b->backlog
+				      : rs->fe && rs->fe->backlog > 0 ? rs->fe->backlog
+				      : rs->fe && rs->fe->maxconn > 0 ? rs->fe->maxconn : 1024;
+			uint16_t hi = b->addr.port_hi ? b->addr.port_hi : b->addr.port_lo;
+			for (unsigned port = b->addr.port_lo; port <= hi; port++) {
+				const char *err = NULL;
+				int fd = open_listener(b, (uint16_t)port, backlog, &err);
+				if (fd < 0) {
+					char abuf[128];
+					m_addr_str(&b->addr, abuf, sizeof(abuf));
+					alert("Starting %s %s: cannot bind socket (%s)", "proxy",
+					      rs->conf->name, err);
+					fprintf(stderr, "    [%s]\n", abuf);
+					return -1;
+				}
+				struct rt_listener *l = calloc(1, sizeof(*l));
+				l->fd = fd;
+				l->svc = rs;
+				l->w = w;
+				l->next = w->listeners;
+				w->listeners = l;
+			}
+		}
+	}
+	return 0;
+}
+
+static void close_listeners(struct rt_worker *w)
+{
+	struct rt_listener *l = w->listeners, *n;
+	for (; l; l = n) {
+		n = l->next;
+		ev_io_stop(w->loop, &l->io);
+		close(l->fd);
+		free(l);
+	}
+	w->listeners = NULL;
+}
+
+/* ---------------------------------------------------------------- workers and signals */
+
+/* Applies the process-wide stop state to one worker, on its own thread. */
+static void worker_check_stop(struct rt_worker *w)
+{
+	int st = atomic_load(&w->rt->stop);
+	if (st == 2) {
+		close_listeners(w);
+		rt_sess_kill_all(w);
+		ev_break(w->loop, EVBREAK_ALL);
+	} else if (st == 1) {
+		if (!w->soft) {
+			w->soft = true;
+			/* hard-stop-after bounds how long sessions may keep a soft stop waiting */
+			m_ms hsa = w->rt->cfg->global.hard_stop_after;
+			if (w->id == 0 && hsa > 0) {
+				ev_timer_set(&w->rt->hard, (double)hsa / 1000.0, 0);
+				ev_timer_start(w->loop, &w->rt->hard);
+			}
+			close_listeners(w);
+			rt_sess_close_idle(w);
+		}
+		if (w->nsess == 0)
+			ev_break(w->loop, EVBREAK_ALL);
+	}
+}
+
+static void wake_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)loop;
+	(void)revents;
+	worker_check_stop(container_of(a, struct rt_worker, wake));
+}
+
+static void stop_all(struct rt *rt, int how)
+{
+	int cur = atomic_load(&rt->stop);
+	if (how > cur)
+		atomic_store(&rt->stop, how);
+	for (int i = 0; i < rt->nw; i++)
+		ev_async_send(rt->w[i].loop, &rt->w[i].wake);
+}
+
+struct sigw {
+	ev_signal sig;
+	struct rt *rt;
+};
+
+static void signal_cb(struct ev_loop *loop, ev_signal *sw, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct sigw *s = container_of(sw, struct sigw, sig);
+	stop_all(s->rt, sw->signum == SIGUSR1 ? 1 : 2);
+}
+
+static void hard_stop_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	stop_all(t->data, 2);
+}
+
+static void worker_start(struct rt_worker *w)
+{
+	for (struct rt_listener *l = w->listeners; l; l = l->next) {
+		ev_io_init(&l->io, rt_accept_cb, l->fd, EV_READ);
+		ev_io_start(w->loop, &l->io);
+	}
+	ev_async_init(&w->wake, wake_cb);
+	ev_async_start(w->loop, &w->wake);
+}
+
+static void *worker_main(void *arg)
+{
+	struct rt_worker *w = arg;
+	ev_run(w->loop, 0);
+	return NULL;
+}
+
+static void write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		alert("[%s.main()] Cannot create pidfile %s%s", "haproxy", path, "");
+		return;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+/* Forks; the parent reports success and returns, the child carries on serving. */
+static int daemonize(const char *pidfile, bool *parent)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		*parent = true;
+		return 0;
+	}
+	setsid();
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		if (fd > 2)
+			close(fd);
+	}
+	if (pidfile)
+		write_pidfile(pidfile);
+	return 0;
+}
+
+static void teardown(struct rt *rt)
+{
+	for (int i = 0; i < rt->nw; i++) {
+		struct rt_worker *w = &rt->w[i];
+		close_listeners(w);
+		rt_sess_kill_all(w);
+		if (w->loop && i > 0)
+			ev_loop_destroy(w->loop);
+	}
+	for (int i = 0; i < rt->npools; i++) {
+		pthread_mutex_destroy(&rt->pools[i].lock);
+		free(rt->pools[i].srv);
+	}
+	free(rt->pools);
+	free(rt->svc);
+	free(rt->w);
+}
+
+int rt_run(struct m_config *cfg, const struct rt_opts *o)
+{
+	static const struct rt_opts defaults;
+	struct rt rt = {.cfg = cfg, .o = o ? o : &defaults};
+	int rc = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	rt.nw = cfg->global.nbthread > 0 ? cfg->global.nbthread : 1;
+	rt.w = calloc((size_t)rt.nw, sizeof(*rt.w));
+	if (build(&rt) < 0) {
+		teardown(&rt);
+		return 1;
+	}
+	for (int i = 0; i < rt.nw; i++) {
+		rt.w[i].rt = &rt;
+		rt.w[i].id = i;
+		rt.w[i].seed = (uint32_t)getpid() * 2654435761u + (uint32_t)i;
+		if (bind_worker(&rt, &rt.w[i]) < 0) {
+			teardown(&rt);
+			return 1;
+		}
+	}
+	const char *pidfile = rt.o->pidfile ? rt.o->pidfile : cfg->global.pidfile;
+	if (!rt.o->foreground && cfg->global.daemon == 1) {
+		bool parent = false;
+		if (daemonize(pidfile, &parent) < 0) {
+			teardown(&rt);
+			return 1;
+		}
+		if (parent) {
+			/* the child owns the sockets now; the parent only drops its copies */
+			for (int i = 0; i < rt.nw; i++)
+				for (struct rt_listener *l = rt.w[i].listeners; l; l = l->next)
+					close(l->fd), l->fd = -1;
+			free(rt.pools);
+			free(rt.svc);
+			free(rt.w);
+			return 0;
+		}
+	} else if (pidfile) {
+		write_pidfile(pidfile);
+	}
+
+	rt.w[0].loop = ev_default_loop(EVFLAG_AUTO);
+	for (int i = 1; i < rt.nw; i++)
+		rt.w[i].loop = ev_loop_new(EVFLAG_AUTO);
+	for (int i = 0; i < rt.nw; i++)
+		worker_start(&rt.w[i]);
+
+	struct sigw sigs[3];
+	int signums[3] = {SIGINT, SIGTERM, SIGUSR1};
+	for (int i = 0; i < 3; i++) {
+		sigs[i].rt = &rt;
+		ev_signal_init(&sigs[i].sig, signal_cb, signums[i]);
+		ev_signal_start(rt.w[0].loop, &sigs[i].sig);
+		ev_unref(rt.w[0].loop); /* signal watchers alone must not keep the loop alive */
+	}
+	ev_timer_init(&rt.hard, hard_stop_cb, 0, 0);
+	rt.hard.data = &rt;
+
+	/* Only worker 0 may receive signals: libev's signal handling is per default loop. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (int i = 1; i < rt.nw; i++)
+		pthread_create(&rt.w[i].th, NULL, worker_main, &rt.w[i]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	ev_run(rt.w[0].loop, 0);
+	/* worker 0 broke out; wait for the others (a soft stop lets their sessions end) */
+	for (int i = 1; i < rt.nw; i++)
+		pthread_join(rt.w[i].th, NULL);
+	ev_timer_stop(rt.w[0].loop, &rt.hard);
+	for (int i = 0; i < 3; i++) {
+		ev_ref(rt.w[0].loop);
+		ev_signal_stop(rt.w[0].loop, &sigs[i].sig);
+	}
+	ev_async_stop(rt.w[0].loop, &rt.w[0].wake);
+	teardown(&rt);
+	if (pidfile && (rt.o->foreground || cfg->global.daemon != 1))
+		unlink(pidfile);
+	return rc;
+}

@@ -1,0 +1,31 @@
+/* runtime.h - the one public interface of runtime/: serve a validated model until stopped.
+ *
+ * The runtime reads only model types (model/model.h). rt_run() opens the listeners of every
+ * service, runs one libev loop per thread (global nbthread) and proxies traffic to the
+ * services' pools in mode tcp or mode http, the way HAProxy 2.6 does. It returns when a
+ * signal stops it: SIGINT/SIGTERM stop at once, SIGUSR1 stops accepting and lets the
+ * sessions in progress finish (HAProxy's soft stop).
+ */
+#ifndef VIPR_RUNTIME_H
+#define VIPR_RUNTIME_H
+
+#include <stdbool.h>
+
+#include "model/model.h"
+
+struct rt_opts {
+	bool foreground;      /* -db / -d: never daemonize even if `daemon` is set */
+	const char *pidfile;  /* -p FILE; NULL: the global `pidfile`, if any */
+	bool quiet;           /* -q: no startup warnings */
+	bool log_stderr;      /* print traffic logs on stderr even without a `log` line */
+};
+
+/* rt_run(): starts serving cfg (which must stay valid and unmodified until rt_run returns)
+ * and blocks until stopped. Returns the process exit code: 0 after SIGINT, SIGTERM or a
+ * completed SIGUSR1 soft stop; 1 when startup fails (bind error, unresolvable server), with
+ * an HAProxy-style "[ALERT]" line on stderr. When the config says `daemon` and o->foreground
+ * is false, the calling process forks: the parent returns 0 once the listeners are bound and
+ * the child goes on serving and returns its own exit code when stopped. */
+int rt_run(struct m_config *cfg, const struct rt_opts *o);
+
+#endif

@@ -1,0 +1,566 @@
+/* sess.c - sessions: accept, the byte pump between two sockets, connect, retries, timers.
+ *
+ * A session is a client end, a server end and two channels (client->server, server->client).
+ * Every event runs the same pump: read what is readable into the channels, let the HTTP
+ * analyzers (http.c) approve or rewrite bytes, write what is approved, propagate half-closes,
+ * then recompute which events each socket waits for and which timeout applies. Watchers are
+ * level-triggered, so a pump that stops early simply runs again on the next event. In mode
+ * tcp both channels are tunnels and the session ends once both directions are shut.
+ */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "runtime/rt.h"
+
+static void pump(struct rt_sess *s);
+static void io_cb(struct ev_loop *loop, ev_io *io, int revents);
+static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents);
+
+/* ---------------------------------------------------------------- buffers */
+
+size_t rt_buf_len(const struct rt_buf *b)
+{
+	return b->w - b->r;
+}
+
+void rt_buf_compact(struct rt_buf *b)
+{
+	if (b->r == 0)
+		return;
+	memmove(b->d, b->d + b->r, b->w - b->r);
+	b->w -= b->r;
+	b->r = 0;
+}
+
+bool rt_buf_put(struct rt_buf *b, const char *p, size_t n)
+{
+	if (b->cap - b->w < n)
+		rt_buf_compact(b);
+	if (b->cap - b->w < n)
+		return false;
+	memcpy(b->d + b->w, p, n);
+	b->w += n;
+	return true;
+}
+
+long rt_ms_since(const struct timeval *t)
+{
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	return (now.tv_sec - t->tv_sec) * 1000L + (now.tv_usec - t->tv_usec) / 1000L;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+static struct rt_sess *sess_new(struct rt_worker *w, struct rt_service *svc, int fd)
+{
+	/* one allocation: the session, then its four buffers */
+	size_t in = RT_BUFSIZE, out = RT_BUFSIZE + RT_MAXREWRITE;
+	struct rt_sess *s = calloc(1, sizeof(*s) + 2 * in + 2 * out);
+	if (!s)
+		return NULL;
+	char *p = (char *)(s + 1);
+	s->req.in = (struct rt_buf){.d = p, .cap = in};
+	s->rsp.in = (struct rt_buf){.d = p + in, .cap = in};
+	s->req.out = (struct rt_buf){.d = p + 2 * in, .cap = out};
+	s->rsp.out = (struct rt_buf){.d = p + 2 * in + out, .cap = out};
+	s->w = w;
+	s->svc = svc;
+	s->cli.fd = fd;
+	s->cli.s = s;
+	s->srv.fd = -1;
+	s->srv.s = s;
+	s->first_req = true;
+	s->t_hdr = s->t_queue = s->t_conn = s->t_rsp = -1;
+	memcpy(s->term, "--", 3);
+	gettimeofday(&s->t_accept, NULL);
+	s->t_req = s->t_accept;
+	ev_io_init(&s->cli.io, io_cb, fd, 0);
+	ev_init(&s->timer, timer_cb);
+	s->next = w->sessions;
+	if (w->sessions)
+		w->sessions->prev = s;
+	w->sessions = s;
+	w->nsess++;
+	atomic_fetch_add(&svc->cur, 1);
+	atomic_fetch_add(&w->rt->actconn, 1);
+	return s;
+}
+
+static void end_close(struct rt_sess *s, struct rt_end *e)
+{
+	if (e->fd < 0)
+		return;
+	ev_io_stop(s->w->loop, &e->io);
+	close(e->fd);
+	e->fd = -1;
+	e->events = 0;
+	e->connecting = false;
+}
+
+void rt_sess_shut_srv(struct rt_sess *s)
+{
+	end_close(s, &s->srv);
+	if (s->srv_counted)
+		rt_balance_release(s->server);
+	s->server = NULL;
+	s->srv_counted = false;
+}
+
+static void sess_free(struct rt_sess *s)
+{
+	struct rt_worker *w = s->w;
+	if (s->svc->mode == M_MODE_TCP && s->svc->log)
+		rt_log_tcp(s);
+	ev_timer_stop(w->loop, &s->timer);
+	end_close(s, &s->cli);
+	rt_sess_shut_srv(s);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		w->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	w->nsess--;
+	atomic_fetch_sub(&s->svc->cur, 1);
+	atomic_fetch_sub(&w->rt->actconn, 1);
+	free(s);
+	if (w->soft && w->nsess == 0)
+		ev_break(w->loop, EVBREAK_ALL);
+}
+
+void rt_sess_close_cli(struct rt_sess *s)
+{
+	if (s->cli.fd >= 0 && !s->rsp.dst_shut)
+		shutdown(s->cli.fd, SHUT_WR);
+	s->rsp.dst_shut = true;
+}
+
+void rt_sess_kill_all(struct rt_worker *w)
+{
+	while (w->sessions)
+		sess_free(w->sessions);
+}
+
+/* Soft stop: sessions idle between two requests are closed now, the others once their
+ * current exchange completes (s->closing makes http.c answer with "connection: close"). */
+void rt_sess_close_idle(struct rt_worker *w)
+{
+	struct rt_sess *s = w->sessions, *n;
+	for (; s; s = n) {
+		n = s->next;
+		s->closing = true;
+		if (s->svc->mode == M_MODE_HTTP && s->rq == RQ_HEAD && !s->first_req &&
+		    rt_buf_len(&s->req.in) == 0)
+			sess_free(s);
+	}
+}
+
+/* ---------------------------------------------------------------- timers */
+
+static m_ms pick(m_ms a, m_ms b)
+{
+	if (a <= 0)
+		return b;
+	if (b <= 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static m_ms tmo_value(struct rt_sess *s, enum rt_tmo t)
+{
+	const struct m_proxy_conf *fe = s->svc->fe, *be = s->svc->be;
+	m_ms cli = fe ? fe->timeout_client : M_UNSET;
+	m_ms srv = be ? be->timeout_server : M_UNSET;
+	switch (t) {
+	case TMO_HTTP_REQ:
+		return fe && fe->timeout_http_request > 0 ? fe->timeout_http_request : cli;
+	case TMO_KEEPALIVE:
+		if (fe && fe->timeout_http_keep_alive > 0)
+			return fe->timeout_http_keep_alive;
+		return tmo_value(s, TMO_HTTP_REQ);
+	case TMO_CONNECT:
+		return be ? be->timeout_connect : M_UNSET;
+	case TMO_TURNAROUND: {
+		/* HAProxy waits min(timeout connect, 1s) before retrying a failed connect */
+		m_ms c = tmo_value(s, TMO_CONNECT);
+		return c > 0 && c < 1000 ? c : 1000;
+	}
+	case TMO_SERVER:
+		return srv;
+	case TMO_DATA:
+		return pick(cli, srv);
+	case TMO_LINGER:
+		return pick(cli, 1000);
+	case TMO_NONE:
+		break;
+	}
+	return M_UNSET;
+}
+
+/* Arms the session's one timer for a new phase; M_UNSET (or 0) means no timeout. */
+void rt_sess_set_tmo(struct rt_sess *s, enum rt_tmo t)
+{
+	m_ms v = tmo_value(s, t);
+	s->tmo = t;
+	ev_timer_stop(s->w->loop, &s->timer);
+	if (v > 0) {
+		ev_timer_set(&s->timer, 0, (double)v / 1000.0);
+		ev_timer_again(s->w->loop, &s->timer);
+	}
+}
+
+/* Activity pushes inactivity timeouts back; the head and turn-around timers are absolute. */
+static void touch(struct rt_sess *s)
+{
+	if (s->tmo == TMO_DATA || s->tmo == TMO_SERVER || s->tmo == TMO_LINGER)
+		if (ev_is_active(&s->timer))
+			ev_timer_again(s->w->loop, &s->timer);
+}
+
+/* ---------------------------------------------------------------- connect */
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+static uint16_t get_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* Starts a non-blocking connect to a freshly picked server (or the same one on a plain
+ * retry). Returns false when no server is usable at all. */
+bool rt_sess_connect(struct rt_sess *s)
+{
+	struct rt_pool *p = s->svc->pool;
+	if (!s->server) {
+		if (!p)
+			return false;
+		s->server = rt_balance_pick(p, &s->cli_addr, NULL, &s->w->seed);
+		if (!s->server)
+			return false;
+		s->srv_counted = true;
+	}
+	struct sockaddr_storage ss = s->server->ss;
+	const struct m_addr *a = &s->server->conf->addr;
+	if (a->no_port || a->port_rel)
+		set_port(&ss, (uint16_t)(get_port(&s->dst_addr) + (a->no_port ? 0 : a->port_lo * a->port_rel)));
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->srv.fd = fd;
+	s->srv.events = 0;
+	s->srv.connecting = true;
+	ev_io_init(&s->srv.io, io_cb, fd, 0);
+	/* An immediate failure (ECONNREFUSED on loopback) leaves the socket writable with
+	 * SO_ERROR set, so it is reported through the same write event as a late one. */
+	(void)connect(fd, (struct sockaddr *)&ss, s->server->sslen);
+	s->req.dst_shut = s->rsp.src_eof = false;
+	if (s->t_queue < 0)
+		s->t_queue = 0;
+	rt_sess_set_tmo(s, TMO_CONNECT);
+	return true;
+}
+
+/* A connect failed or timed out: retry after the turn-around delay, redispatching the last
+ * retry to another server with `option redispatch`, else give up. */
+static void connect_failed(struct rt_sess *s)
+{
+	end_close(s, &s->srv);
+	if (s->retries_left > 0) {
+		s->retries_left--;
+		s->nretries++;
+		const struct m_proxy_conf *be = s->svc->be;
+		if (s->retries_left == 0 && be && be->opt[OPT_REDISPATCH] == 1 && s->svc->pool) {
+			struct rt_server *old = s->server;
+			s->server = rt_balance_pick(s->svc->pool, &s->cli_addr, old, &s->w->seed);
+			if (s->srv_counted)
+				rt_balance_release(old);
+			s->srv_counted = s->server != NULL;
+		}
+		rt_sess_set_tmo(s, TMO_TURNAROUND);
+		return;
+	}
+	memcpy(s->term, "SC", 2);
+	if (s->svc->mode == M_MODE_HTTP) {
+		rt_http_connect_failed(s);
+	} else {
+		s->dead = true;
+	}
+}
+
+static void connect_done(struct rt_sess *s)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	if (getsockopt(s->srv.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+		connect_failed(s);
+		return;
+	}
+	s->srv.connecting = false;
+	s->t_conn = rt_ms_since(&s->t_req);
+	rt_sess_set_tmo(s, s->svc->mode == M_MODE_HTTP ? TMO_SERVER : TMO_DATA);
+}
+
+/* ---------------------------------------------------------------- the pump */
+
+/* Reads what the source offers into the channel. Returns false on a fatal error. */
+static bool do_read(struct rt_sess *s, struct rt_end *e, struct rt_chan *c)
+{
+	if (e->fd < 0 || e->connecting || c->src_eof)
+		return true;
+	if (c->in.w == c->in.cap)
+		rt_buf_compact(&c->in);
+	size_t room = c->in.cap - c->in.w;
+	if (room == 0)
+		return true;
+	ssize_t n = recv(e->fd, c->in.d + c->in.w, room, 0);
+	if (n > 0) {
+		c->in.w += (size_t)n;
+		if (c->tunnel)
+			c->fwd = rt_buf_len(&c->in);
+		touch(s);
+	} else if (n == 0) {
+		c->src_eof = true;
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		return false;
+	}
+	return true;
+}
+
+/* Sends up to max bytes from b; returns the count sent (0 when the socket is full) or -1 on a
+ * fatal error. */
+static ssize_t send_some(struct rt_sess *s, int fd, struct rt_buf *b, size_t max, struct rt_chan *c)
+{
+	size_t sent = 0;
+	while (sent < max) {
+		ssize_t n = send(fd, b->d + b->r, max - sent, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				break;
+			return -1;
+		}
+		b->r += (size_t)n;
+		sent += (size_t)n;
+		c->bytes += (uint64_t)n;
+	}
+	if (sent)
+		touch(s);
+	if (b->r == b->w)
+		b->r = b->w = 0;
+	return (ssize_t)sent;
+}
+
+/* Writes generated bytes first, then approved raw bytes. Returns false on a fatal error. */
+static bool do_write(struct rt_sess *s, struct rt_end *e, struct rt_chan *c)
+{
+	if (e->fd < 0 || e->connecting || c->dst_shut)
+		return true;
+	if (rt_buf_len(&c->out) && send_some(s, e->fd, &c->out, rt_buf_len(&c->out), c) < 0)
+		return false;
+	if (rt_buf_len(&c->out) == 0 && c->fwd) {
+		ssize_t n = send_some(s, e->fd, &c->in, c->fwd, c);
+		if (n < 0)
+			return false;
+		c->fwd -= (size_t)n;
+	}
+	return true;
+}
+
+bool rt_chan_flushed(const struct rt_chan *c)
+{
+	return rt_buf_len(&c->out) == 0 && c->fwd == 0;
+}
+
+/* mode tcp: a direction whose source closed and whose bytes are all delivered is shut
+ * toward its destination (half-close); the session ends when both directions are. */
+static void tcp_halfclose(struct rt_sess *s)
+{
+	struct rt_chan *cs[2] = {&s->req, &s->rsp};
+	struct rt_end *dst[2] = {&s->srv, &s->cli};
+	for (int i = 0; i < 2; i++) {
+		struct rt_chan *c = cs[i];
+		if (c->src_eof && !c->dst_shut && rt_chan_flushed(c) && dst[i]->fd >= 0 &&
+		    !dst[i]->connecting) {
+			shutdown(dst[i]->fd, SHUT_WR);
+			c->dst_shut = true;
+		}
+	}
+	if (s->req.dst_shut && s->rsp.dst_shut)
+		s->dead = true;
+	/* the server vanished before the client sent anything: nothing left to relay */
+	if (s->rsp.src_eof && s->rsp.dst_shut && s->srv.fd < 0)
+		s->dead = true;
+}
+
+static int wanted(struct rt_sess *s, struct rt_end *e)
+{
+	if (e->fd < 0)
+		return 0;
+	if (e->connecting)
+		return EV_WRITE;
+	bool is_cli = e == &s->cli;
+	struct rt_chan *in = is_cli ? &s->req : &s->rsp;
+	struct rt_chan *out = is_cli ? &s->rsp : &s->req;
+	int ev = 0;
+	if (!in->src_eof && (in->in.w < in->in.cap || in->in.r > 0))
+		ev |= EV_READ;
+	if (!out->dst_shut && !rt_chan_flushed(out))
+		ev |= EV_WRITE;
+	return ev;
+}
+
+static void update_io(struct rt_sess *s, struct rt_end *e)
+{
+	int ev = wanted(s, e);
+	if (ev == e->events)
+		return;
+	ev_io_stop(s->w->loop, &e->io);
+	e->events = ev;
+	if (ev) {
+		ev_io_set(&e->io, e->fd, ev);
+		ev_io_start(s->w->loop, &e->io);
+	}
+}
+
+static void pump(struct rt_sess *s)
+{
+	bool http = s->svc->mode == M_MODE_HTTP;
+	for (int round = 0; round < 4 && !s->dead; round++) {
+		size_t before = s->req.in.w + s->rsp.in.w + s->req.out.r + s->rsp.out.r +
+				s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
+		if (!do_read(s, &s->cli, &s->req) || !do_read(s, &s->srv, &s->rsp)) {
+			memcpy(s->term, s->req.src_eof ? "SD" : "CD", 2);
+			s->dead = true;
+			break;
+		}
+		if (http)
+			rt_http_analyze(s);
+		if (s->dead)
+			break;
+		if (!do_write(s, &s->srv, &s->req) || !do_write(s, &s->cli, &s->rsp)) {
+			s->dead = true;
+			break;
+		}
+		if (http)
+			rt_http_analyze(s);
+		else
+			tcp_halfclose(s);
+		size_t after = s->req.in.w + s->rsp.in.w + s->req.out.r + s->rsp.out.r +
+			       s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
+		if (after == before)
+			break;
+	}
+	if (s->dead) {
+		sess_free(s);
+		return;
+	}
+	update_io(s, &s->cli);
+	update_io(s, &s->srv);
+}
+
+static void io_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	struct rt_end *e = container_of(io, struct rt_end, io);
+	struct rt_sess *s = e->s;
+	if (e == &s->srv && e->connecting && (revents & EV_WRITE)) {
+		connect_done(s);
+		if (s->dead) {
+			sess_free(s);
+			return;
+		}
+	}
+	pump(s);
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct rt_sess *s = container_of(t, struct rt_sess, timer);
+	ev_timer_stop(s->w->loop, &s->timer);
+	switch (s->tmo) {
+	case TMO_CONNECT:
+		connect_failed(s);
+		break;
+	case TMO_TURNAROUND:
+		if (!rt_sess_connect(s)) {
+			if (s->svc->mode == M_MODE_HTTP)
+				rt_http_no_server(s);
+			else
+				s->dead = true;
+		}
+		break;
+	default:
+		if (s->svc->mode != M_MODE_HTTP || !rt_http_on_timeout(s)) {
+			if (s->term[0] == '-')
+				memcpy(s->term, s->tmo == TMO_SERVER ? "sD" : "cD", 2);
+			s->dead = true;
+		}
+		break;
+	}
+	if (s->dead)
+		sess_free(s);
+	else
+		pump(s);
+}
+
+/* ---------------------------------------------------------------- accept */
+
+void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct rt_listener *l = container_of(io, struct rt_listener, io);
+	for (int burst = 0; burst < 64; burst++) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return; /* EAGAIN, or an error the next readiness will retry */
+		const struct m_proxy_conf *fe = l->svc->fe;
+		if (fe && fe->maxconn > 0 && atomic_load(&l->svc->cur) >= fe->maxconn) {
+			close(fd); /* queueing at the listener comes later */
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct rt_sess *s = sess_new(l->w, l->svc, fd);
+		if (!s) {
+			close(fd);
+			continue;
+		}
+		s->cli_addr = peer;
+		socklen_t dlen = sizeof(s->dst_addr);
+		getsockname(fd, (struct sockaddr *)&s->dst_addr, &dlen);
+		const struct m_proxy_conf *be = l->svc->be;
+		s->retries_left = be && be->retries >= 0 ? be->retries : 3;
+		if (l->svc->mode == M_MODE_HTTP) {
+			s->rq = RQ_HEAD;
+			rt_sess_set_tmo(s, TMO_HTTP_REQ);
+		} else {
+			s->req.tunnel = s->rsp.tunnel = true;
+			if (!rt_sess_connect(s)) {
+				memcpy(s->term, "SC", 2);
+				sess_free(s);
+				continue;
+			}
+		}
+		pump(s);
+	}
+}
