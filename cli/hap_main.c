@@ -225,6 +225,24 @@ static bool has_listener(const struct m_config *cfg)
 	return false;
 }
 
+/* A config check accepts what HAProxy accepts; running it is refused when vipr would not
+ * do something that matters (TLS termination, an unknown rule action...). */
+static bool run_refused(const struct diag_list *dl)
+{
+	bool refused = false;
+	for (size_t i = 0; i < dl->n; i++)
+		if (dl->v[i].flags & DIAG_RUN_FATAL) {
+			char msg[1024];
+			snprintf(msg, sizeof(msg), "[%s:%u] : %s", dl->v[i].at.file, dl->v[i].at.line,
+				 dl->v[i].msg);
+			hap_message(DIAG_ERROR, true, msg);
+			refused = true;
+		}
+	if (refused)
+		hap_message(DIAG_ERROR, true, "vipr cannot run this configuration yet.");
+	return refused;
+}
+
 int hap_main(int argc, char **argv)
 {
 	struct hap_args a = {0};
@@ -275,6 +293,8 @@ int hap_main(int argc, char **argv)
 				printf("Warnings were found.\n");
 			printf("Configuration file is valid\n");
 		}
+	} else if (run_refused(&dl)) {
+		rc = 1;
 	} else {
 		struct rt_opts o = {
 			.foreground = a.foreground,

@@ -35,7 +35,11 @@ trap 'rm -rf "$tmp"' EXIT
 ln -s "$VIPR" "$tmp/haproxy"
 cd "$corpus" || exit 2
 
-pass=0 fail=0
+# Cases vipr does not match yet are listed in haproxy-known-failures.txt (one name a line,
+# '#' comments). They are reported as XFAIL and do not fail the run; a listed case that
+# passes is reported as XPASS so the list can shrink. Any other failure fails the test.
+known=" $(sed -e 's/#.*//' "$SRC/compat-tests/haproxy-known-failures.txt" 2>/dev/null | tr '\n' ' ') "
+pass=0 fail=0 xfail=0
 while IFS= read -r name; do
     if [ ! -f "$name.cfg" ]; then
         echo "FAIL $name: no such case"
@@ -47,8 +51,14 @@ while IFS= read -r name; do
     out=$(compat_run "$tmp/haproxy" "$name.cfg"); vrc=$?
     vkey=$(printf '%s\n' "$out" | compat_normalize | compat_key)
     if [ "$hrc" = "$vrc" ] && [ "$hkey" = "$vkey" ]; then
-        echo "PASS $name"
+        case $known in *" $name "*) echo "XPASS $name (remove it from haproxy-known-failures.txt)" ;;
+        *) echo "PASS $name" ;; esac
         pass=$((pass + 1))
+    elif [ $# -eq 0 ] && case $known in *" $name "*) true ;; *) false ;; esac; then
+        echo "XFAIL $name"
+        echo "    haproxy: exit $hrc: ${hkey:-(no ALERT/WARNING)}"
+        echo "    vipr:    exit $vrc: ${vkey:-(no ALERT/WARNING)}"
+        xfail=$((xfail + 1))
     else
         echo "FAIL $name"
         echo "    haproxy: exit $hrc: ${hkey:-(no ALERT/WARNING)}"
@@ -56,5 +66,6 @@ while IFS= read -r name; do
         fail=$((fail + 1))
     fi
 done < <(compat_cases "$corpus" "$@")
+echo "known mismatches (XFAIL): $xfail"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

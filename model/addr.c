@@ -167,7 +167,7 @@ int m_parse_addr(struct arena *ar, const char *text, unsigned flags, struct m_ad
 		} else {
 			const char *end;
 			long lo = parse_port(port, &end), hi = lo;
-			if (lo < 1 || lo > 65535)
+			if (lo < ((flags & ADDR_SERVER) ? 0 : 1) || lo > 65535)
 				return errf(err, errlen, "invalid port '%s'", port, NULL);
 			if (*end == '-') {
 				if (!(flags & ADDR_BIND))

@@ -27,9 +27,28 @@ static char *vfmt(const char *fmt, va_list ap)
 	return p;
 }
 
+/* Past DIAG_MAX findings (a binary file can make one per line), further ones are counted
+ * but not stored, so memory stays bounded; callers still get a valid entry to annotate. */
+#define DIAG_MAX 10000
+static _Thread_local struct diag scratch;
+
 struct diag *diag_add(struct diag_list *dl, struct m_origin at, enum diag_sev sev,
 		      enum diag_sev compat_sev, unsigned flags, const char *compat, const char *msg)
 {
+	if (dl->n >= DIAG_MAX) {
+		free(scratch.msg);
+		free(scratch.compat);
+		free(scratch.hint);
+		memset(&scratch, 0, sizeof(scratch));
+		dl->dropped++;
+		if (compat && compat_sev == DIAG_ERROR)
+			dl->flags_seen |= flags;
+		if (sev == DIAG_ERROR)
+			dl->errors++;
+		else if (sev == DIAG_WARNING)
+			dl->warnings++;
+		return &scratch;
+	}
 	if (dl->n == dl->cap) {
 		dl->cap = dl->cap ? dl->cap * 2 : 16;
 		dl->v = realloc(dl->v, dl->cap * sizeof(*dl->v));

@@ -62,6 +62,7 @@ enum diag_flags {
 	DIAG_POST = 1 << 2,  /* found after parsing (cross-references), printed after file errors */
 	DIAG_SECURITY = 1 << 3, /* keepalived: script security, exit 6 */
 	DIAG_MISSING = 1 << 4,  /* keepalived: a mandatory include is missing, exit 6 */
+	DIAG_RUN_FATAL = 1 << 5, /* accepted by a config check, but vipr cannot run it safely */
 };
 
 struct diag {
@@ -80,6 +81,7 @@ struct diag_list {
 	size_t n, cap;
 	unsigned flags_seen; /* OR of flags of every finding with compat_sev == DIAG_ERROR */
 	unsigned errors, warnings; /* counted with the lint severity */
+	unsigned dropped;          /* findings beyond the stored maximum */
 };
 
 /* diag_add(): appends a finding. compat_fmt may be NULL when the original is silent

@@ -220,6 +220,32 @@ static void check_servers(struct hap_ctx *c, struct m_pool *pool)
 			}
 }
 
+/* Boolean sample fetches can stand for an ACL (`if ssl_fc`); a term that is neither a
+ * declared ACL nor a fetch is HAProxy's "no such ACL". */
+static bool is_fetch(const char *w)
+{
+	static const char *const fetches[] = {
+		"always_false", "always_true", "be_conn", "be_sess_rate", "connslots", "dst",
+		"dst_conn", "dst_port", "fe_conn", "fe_sess_rate", "nbsrv", "queue", "src",
+		"src_port", "srv_conn", "srv_is_up", "ssl_fc", "ssl_fc_has_crt", "ssl_fc_has_sni",
+		"ssl_c_used", "ssl_fc_sni", "stopping", "path", "path_beg", "path_end", "path_reg",
+		"path_sub", "path_dir", "path_dom", "path_len", "url", "url_beg", "url_end",
+		"url_reg", "url_sub", "url_param", "hdr", "hdr_beg", "hdr_end", "hdr_reg",
+		"hdr_sub", "hdr_dom", "hdr_cnt", "hdr_val", "method", "req_ssl_ver", "req.len",
+		"req_len", "req.ssl_sni", "req_ssl_sni", "base", "base_beg", "base_end", "base_sub",
+		"query", "cook", "cook_cnt", "status", "http_auth", "http_auth_group",
+		"http_first_req", "req.hdr", "res.hdr", "capture.req.hdr", "var", "env", "int",
+		"str", "bool", "meth", "req.ver", "req_ver", "res.ver", "wait_end", "req.proto_http",
+		"req_proto_http", "req.ssl_hello_type", "rdp_cookie", "payload", "payload_lv",
+		"ssl_c_verify", "ssl_fc_alpn", "ssl_fc_protocol", "so_id", "fc_rcvd_proxy",
+		"src_is_local", "dst_is_local", "ipv4", "ipv6", "quic_enabled", NULL,
+	};
+	for (const char *const *f = fetches; *f; f++)
+		if (!strcmp(*f, w))
+			return true;
+	return false;
+}
+
 static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rule *r,
 			   const char *kw)
 {
@@ -230,17 +256,17 @@ static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rul
 					      "METH_OPTIONS", "METH_POST", "METH_PUT", "METH_TRACE",
 					      "RDP_COOKIE", "REQ_CONTENT", "WAIT_END", NULL};
 	for (int i = 0; i < r->ncond_words; i++) {
-		const char *w = r->cond_words[i];
-		if (*w == '!')
-			w++;
-		if (!*w || !strcmp(w, "||") || !strcmp(w, "or") || *w == '{' || *w == '}')
-			continue;
-		/* Skip anonymous ACL contents. */
+		/* Anonymous ACLs `{ fetch args }` name no ACL. */
 		if (!strcmp(r->cond_words[i], "{")) {
 			while (i < r->ncond_words && strcmp(r->cond_words[i], "}"))
 				i++;
 			continue;
 		}
+		const char *w = r->cond_words[i];
+		while (*w == '!')
+			w++;
+		if (!*w || !strcmp(w, "||") || !strcmp(w, "or") || strchr(w, '(') || is_fetch(w))
+			continue;
 		bool found = false;
 		for (const char *const *b = builtin; *b && !found; b++)
 			found = !strcmp(*b, w);
@@ -296,6 +322,28 @@ static void warn_timeouts(struct hap_ctx *c, struct hap_proxy *px)
 		     fe && be ? "client, connect and server" : fe ? "client" : "connect and server") < 0)
 		abort();
 	d->msg = msg;
+}
+
+static void check_modes_and_binds(struct hap_ctx *c, struct hap_proxy *px)
+{
+	char buf[768];
+	if (px->svc && !px->svc->binds && !px->conf->disabled) {
+		snprintf(buf, sizeof(buf),
+			 "%s '%s' has no 'bind' directive. Please declare it as a backend if this was "
+			 "intended.", px->sec == HS_FRONTEND ? "frontend" : "proxy", px->name);
+		diag_add(c->dl, px->at, DIAG_WARNING, DIAG_WARNING, DIAG_POST, buf, NULL);
+	}
+	struct m_service *svc = px->svc;
+	if (!svc || svc->conf->mode != M_MODE_HTTP)
+		return;
+	struct m_pool *p = svc->default_pool;
+	if (p && p->conf->mode == M_MODE_TCP && p->service != svc) {
+		snprintf(buf, sizeof(buf),
+			 "http frontend '%s' (%s:%u) tries to use incompatible tcp backend '%s' "
+			 "(%s:%u) as its default backend (see 'mode').",
+			 svc->name, svc->at.file, svc->at.line, p->name, p->at.file, p->at.line);
+		post_alert(c, svc->at, buf, buf);
+	}
 }
 
 void hap_finalize(struct hap_ctx *c)
@@ -361,6 +409,8 @@ void hap_finalize(struct hap_ctx *c)
 	for (struct hap_proxy *px = c->proxies; px; px = px->next)
 		if (px->svc)
 			check_routes(c, px);
+	for (struct hap_proxy *px = c->proxies; px; px = px->next)
+		check_modes_and_binds(c, px);
 	for (struct hap_proxy *px = c->proxies; px; px = px->next)
 		if (px->pool)
 			check_servers(c, px->pool);

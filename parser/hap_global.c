@@ -362,7 +362,7 @@ int hap_userlist_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 	}
 	if (!strcmp(k, "group"))
 		return 0; /* groups are names only until ACLs use them */
-	hap_alert(c, s, "unknown keyword '%s' in 'userlist' section", k);
+	hap_alert(c, s, ":unknown keyword '%s' in 'users' section", k);
 	return -1;
 }
 

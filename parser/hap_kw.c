@@ -93,11 +93,12 @@ void hap_unsupported(struct hap_ctx *c, const struct cfg_stmt *s, const char *wh
 {
 	char *compat = NULL;
 	if (asprintf(&compat, "parsing [%s:%u] : '%s' is not supported by vipr yet%s", s->at.file,
-		     s->at.line, what, fatal ? "." : "; ignored.") < 0)
+		     s->at.line, what, fatal ? "; vipr will refuse to run this configuration." :
+					       "; ignored.") < 0)
 		abort();
-	hap_diag(c, s->at, fatal ? DIAG_ERROR : DIAG_WARNING, fatal ? DIAG_ERROR : DIAG_NOTE,
-		 fatal ? DIAG_FATAL : 0, compat, "'%s' is not supported by vipr yet%s", what,
-		 fatal ? "" : "; it is ignored");
+	hap_diag(c, s->at, fatal ? DIAG_ERROR : DIAG_WARNING, DIAG_NOTE,
+		 fatal ? DIAG_RUN_FATAL : 0, compat, "'%s' is not supported by vipr yet%s", what,
+		 fatal ? "; vipr refuses to run this configuration" : "; it is ignored");
 	free(compat);
 }
 
@@ -150,10 +151,11 @@ int hap_kw_dispatch(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 		hap_alert(c, s, "'%s' expects %s.", kw->name, kw->help ? kw->help : "an argument");
 		return -1;
 	}
-	if (kw->max >= 0 && nargs > kw->max)
-		hap_lint(c, s->w[arg + kw->max].at, DIAG_WARNING,
-			 "'%s' takes %d argument%s; the rest is ignored", kw->name, kw->max,
-			 kw->max == 1 ? "" : "s");
+	if (kw->max >= 0 && nargs > kw->max) {
+		hap_alert(c, s, "'%s' cannot handle unexpected argument '%s'.", kw->name,
+			  s->w[arg + kw->max].s)->at = s->w[arg + kw->max].at;
+		return -1;
+	}
 	if (kw->flags & KW_DEPRECATED)
 		hap_lint(c, s->at, DIAG_WARNING, "'%s' is deprecated", kw->name);
 	return kw->set ? kw->set(c, kw, s, arg) : 0;
@@ -196,7 +198,8 @@ int hap_set_int_lenient(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_s
 {
 	int *f = field(c, kw);
 	if (arg >= s->nw) {
-		hap_alert(c, s, "'%s' expects an integer argument.", kw->name);
+		hap_alert(c, s, "'%s' expects %s.", kw->name,
+			  kw->help ? kw->help : "an integer argument");
 		return -1;
 	}
 	const char *v = s->w[arg].s;

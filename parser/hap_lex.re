@@ -36,7 +36,10 @@ struct run {
 	bool phantom;        /* the current word was begun by a [*] split and is still empty */
 	enum lex_err err;
 	size_t err_off;      /* offset in the line of the first error */
-	size_t many_off;     /* offset where the word limit was crossed, or NO_OFF */
+	bool too_many;       /* the word limit was crossed */
+	size_t w64_out;      /* where the 64th word starts in the output (HAProxy's "position") */
+	size_t dflt_brace;   /* offsets of the `{` and `}` of the first ${V-default}, or NO_OFF */
+	size_t dflt_close;
 	struct m_origin at;  /* file and line of every word */
 };
 
@@ -109,12 +112,13 @@ static void emit(struct run *r, unsigned char c)
 }
 
 /* Begins a word at p. HAProxy refuses a 64th word started by a blank, but a [*] split may
- * fill the 64th slot and only fails on the 65th: `limit` is the index that fails, and
- * `errp` what the message points at (the word, or the split's `{`). */
-static void word_begin(struct run *r, const unsigned char *p, int limit, const unsigned char *errp)
+ * fill the 64th slot and only fails on the 65th: `limit` is the index that fails. */
+static void word_begin(struct run *r, const unsigned char *p, int limit)
 {
-	if (r->nw >= limit && r->many_off == NO_OFF)
-		r->many_off = off(r, errp);
+	if (r->nw >= limit)
+		r->too_many = true;
+	if (r->nw == HAP_MAX_LINE_ARGS - 1)
+		r->w64_out = r->olen;
 	r->nw++;
 	r->in_word = true;
 	r->phantom = false;
@@ -156,7 +160,7 @@ static enum lex_mode separator(struct run *r)
 	word_end(r);
 	if (r->cur == r->lim || *r->cur == '#')
 		return M_END;
-	word_begin(r, r->cur, HAP_MAX_LINE_ARGS - 1, r->cur);
+	word_begin(r, r->cur, HAP_MAX_LINE_ARGS - 1);
 	return M_TOP;
 }
 
@@ -173,7 +177,7 @@ static const char *env_lookup(const unsigned char *name, size_t n)
  * one, even a leading or trailing run (HAProxy gives `"${V[*]}"` with V=" a" the words "",
  * "a"). A word begun by a trailing run that stays empty to the end of the line is dropped. */
 static void emit_value(struct run *r, const char *v, size_t n, bool split,
-		       const unsigned char *dollar, const unsigned char *brace)
+		       const unsigned char *dollar)
 {
 	bool in_run = false;
 	for (size_t i = 0; i < n && !r->err; i++) {
@@ -184,7 +188,7 @@ static void emit_value(struct run *r, const char *v, size_t n, bool split,
 		} else if (!in_run) {
 			in_run = true;
 			word_end(r);
-			word_begin(r, dollar, HAP_MAX_LINE_ARGS, brace);
+			word_begin(r, dollar, HAP_MAX_LINE_ARGS);
 			mark_quoted(r, r->quote);
 			r->phantom = true;
 		}
@@ -204,13 +208,17 @@ static void expand_braced(struct run *r, const unsigned char *dollar, const unsi
 	const char *v = env_lookup(name, n);
 	size_t vlen = v ? strlen(v) : 0;
 	if (*p == '-') {
+		if (r->dflt_brace == NO_OFF) {
+			r->dflt_brace = off(r, t);
+			r->dflt_close = off(r, r->cur - 1);
+		}
 		/* The default is taken raw up to the first `}`: no quotes, escapes or variables. */
 		if (!v) {
 			v = (const char *)p + 1;
 			vlen = (size_t)(r->cur - 1 - (p + 1));
 		}
 	}
-	emit_value(r, v, vlen, split, dollar, t);
+	emit_value(r, v, vlen, split, dollar);
 }
 
 /* After an unescaped `$` inside double quotes. Returns false on error. */
@@ -224,7 +232,7 @@ static bool expand_var(struct run *r, const unsigned char *dollar)
 	"{"                  { fail(r, LX_VARNAME, t + 1); return false; }
 	name                 {
 		const char *v = env_lookup(t, (size_t)(r->cur - t));
-		emit_value(r, v, v ? strlen(v) : 0, false, dollar, t);
+		emit_value(r, v, v ? strlen(v) : 0, false, dollar);
 		return !r->err;
 	}
 	end                  { fail(r, LX_VARNAME, t); return false; }
@@ -292,7 +300,7 @@ static void scan_line(struct run *r)
 		r->cur++;
 	if (r->cur == r->lim || *r->cur == '#')
 		return;
-	word_begin(r, r->cur, HAP_MAX_LINE_ARGS - 1, r->cur);
+	word_begin(r, r->cur, HAP_MAX_LINE_ARGS - 1);
 	enum lex_mode m = M_TOP;
 	while (m != M_END && !r->err) {
 		if (m == M_TOP)
@@ -314,7 +322,7 @@ static void run_init(struct run *r, const struct hap_lexer *lx, const char *ls, 
 	memset(r, 0, sizeof(*r));
 	r->ls = r->cur = (const unsigned char *)ls;
 	r->lim = (const unsigned char *)pe;
-	r->many_off = NO_OFF;
+	r->dflt_brace = r->dflt_close = NO_OFF;
 	r->at.file = lx->file;
 	r->at.line = lx->line;
 }
@@ -330,15 +338,15 @@ static void excerpt(char *buf, size_t sz, const char *line, size_t len, size_t p
 	size_t lead = 0;
 	while (lead < len && is_space(s[lead]))
 		lead++;
-	size_t q = pos > lead ? pos - lead : 0, n = len - lead, from = 0, caret = q;
+	size_t q = pos > lead ? pos - lead : 0, n = len - lead, from = 0, caret = q, width = 80;
 	bool cut = q >= 80;
 	if (cut) {
 		from = q - 37;
 		caret = 40;
+		width = 74;
 	}
-	size_t show = n - from < (cut ? 74 : 80) ? n - from : (cut ? 74 : 80);
-	size_t o = 0;
-	o += (size_t)snprintf(buf + o, sz - o, "  %s", cut ? "..." : "");
+	size_t show = from >= n ? 0 : n - from < width ? n - from : width;
+	size_t o = (size_t)snprintf(buf, sz, "  %s", cut ? "..." : "");
 	for (size_t i = 0; i < show && o + 1 < sz; i++) {
 		unsigned char c = s[lead + from + i];
 		buf[o++] = is_space(c) ? ' ' : (c < 32 || c >= 127) ? '?' : (char)c;
@@ -359,7 +367,7 @@ static const struct {
 			"invalid word expansion, only [*] is supported" },
 };
 
-static void report_error(struct hap_lexer *lx, const struct run *r, const char *pe)
+static void report_error(struct hap_lexer *lx, const struct run *r, const char *msg)
 {
 	struct m_origin at = r->at;
 	at.col = (uint32_t)r->err_off + 1;
@@ -368,29 +376,94 @@ static void report_error(struct hap_lexer *lx, const struct run *r, const char *
 			 "line longer than 64 MiB after variable expansion (vipr's limit)");
 		return;
 	}
-	const char *msg = lex_errors[r->err].msg;
-	if (r->err == LX_QUOTE)
+	if (!msg && r->err == LX_QUOTE)
 		msg = *r->quote == '"' ? "unterminated double quote" : "unterminated single quote";
+	/* HAProxy shows the line as its parser left it: cut at the first default's `}`. */
+	size_t len = (size_t)(r->lim - r->ls);
+	if (r->dflt_close < len)
+		len = r->dflt_close;
 	char ex[256];
-	excerpt(ex, sizeof(ex), (const char *)r->ls, (size_t)((const unsigned char *)pe - r->ls),
-		r->err_off);
+	excerpt(ex, sizeof(ex), (const char *)r->ls, len, r->err_off);
 	char *compat = arena_printf(lx->a, "parsing [%s:%u]: %s at position %zu:\n%s", lx->file,
 				    lx->line, lex_errors[r->err].compat, r->err_off + 1, ex);
-	diag_add(lx->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, compat, msg);
+	diag_add(lx->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, compat,
+		 msg ? msg : lex_errors[r->err].msg);
 }
 
 static void report_too_many(struct hap_lexer *lx, const struct run *r)
 {
-	struct m_origin at = r->at;
-	at.col = (uint32_t)r->many_off + 1;
-	const char *w64 = r->w[HAP_MAX_LINE_ARGS - 1].s;
+	const struct cfg_word *w64 = &r->w[HAP_MAX_LINE_ARGS - 1];
 	char *compat = arena_printf(lx->a,
 				    "parsing [%s:%u]: too many words, truncating after word %d, "
 				    "position %zu: <%s>.",
-				    lx->file, lx->line, HAP_MAX_LINE_ARGS, r->many_off + 1,
-				    w64 ? w64 : "");
-	diag_add(lx->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, compat,
+				    lx->file, lx->line, HAP_MAX_LINE_ARGS, r->w64_out + 1,
+				    w64->s ? w64->s : "");
+	diag_add(lx->dl, w64->at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, compat,
 		 "too many words on one line (HAProxy's limit is 64)");
+}
+
+/* ---------------------------------------------------------------- HAProxy's output buffer */
+
+/* HAProxy writes a line's words into an output buffer that starts empty for each file and,
+ * when a line does not fit, grows to the next multiple of 1024 bytes; the line is then parsed
+ * again, but the first pass has replaced the `}` closing each `${V-default}` by a NUL. So a
+ * default on the first line of a file, or on a line needing more room than every line before
+ * it, is an "unmatched brace" (haproxy 2.6.12 does this). The size is per-file state that
+ * struct hap_lexer has no field for: it is remembered here for the lexer that read the line
+ * before, and recomputed from the start of the file in any other case. */
+static _Thread_local struct {
+	const struct hap_lexer *lx;
+	const char *next; /* where that lexer's next line starts */
+	size_t size;
+} outbuf;
+
+/* The room a line needs in HAProxy's buffer, or 0 when its first pass fails (no growth). */
+static size_t line_need(const struct hap_lexer *lx, const char *ls, const char *pe)
+{
+	struct run r;
+	run_init(&r, lx, ls, pe);
+	scan_line(&r);
+	return r.err ? 0 : r.olen ? r.olen : 1;
+}
+
+static size_t grow(size_t size, size_t need)
+{
+	return need > size ? (need + 1023) & ~(size_t)1023 : size;
+}
+
+/* Start of the line after ls; *pe is where HAProxy's C string of the line ends. */
+static const char *line_next(const char *ls, const char *end, const char **le, const char **pe)
+{
+	const char *lf = memchr(ls, '\n', (size_t)(end - ls));
+	*le = lf ? lf : end;
+	const char *nul = memchr(ls, '\0', (size_t)(*le - ls));
+	*pe = nul ? nul : *le;
+	return lf ? lf + 1 : end;
+}
+
+static size_t outbuf_size(const struct hap_lexer *lx, const char *ls)
+{
+	if (ls == lx->buf)
+		return 0;
+	if (outbuf.lx == lx && outbuf.next == ls)
+		return outbuf.size;
+	size_t size = 0;
+	for (const char *p = lx->buf, *le, *pe; p < ls;) {
+		const char *next = line_next(p, lx->end, &le, &pe);
+		size = grow(size, line_need(lx, p, pe));
+		p = next;
+	}
+	return size;
+}
+
+/* Accounts a line that HAProxy parsed whole once; true when it was parsed a second time. */
+static bool outbuf_reparsed(const struct hap_lexer *lx, const char *ls, size_t need)
+{
+	size_t size = outbuf_size(lx, ls);
+	outbuf.lx = lx;
+	outbuf.next = lx->cur;
+	outbuf.size = grow(size, need);
+	return need > size;
 }
 
 /* ---------------------------------------------------------------- lines */
@@ -413,7 +486,15 @@ static int lex_words(struct hap_lexer *lx, const char *ls, const char *pe, struc
 	run_init(&r, lx, ls, pe);
 	scan_line(&r);
 	if (r.err) {
-		report_error(lx, &r, pe);
+		outbuf_reparsed(lx, ls, 0);
+		report_error(lx, &r, NULL);
+		return -1;
+	}
+	if (outbuf_reparsed(lx, ls, r.olen ? r.olen : 1) && r.dflt_brace != NO_OFF) {
+		r.err = LX_BRACE;
+		r.err_off = r.dflt_brace;
+		report_error(lx, &r, "${VAR-default} here makes haproxy 2.6 fail (first line of a "
+				     "file, or longer than every line before it)");
 		return -1;
 	}
 	/* The phantom word dropped at the end still took a slot while scanning. */
@@ -423,7 +504,7 @@ static int lex_words(struct hap_lexer *lx, const char *ls, const char *pe, struc
 	r.out = arena_alloc(lx->a, olen + 1);
 	r.w = arena_alloc(lx->a, (size_t)slots * sizeof(*r.w));
 	scan_line(&r);
-	if (r.many_off != NO_OFF) {
+	if (r.too_many) {
 		report_too_many(lx, &r);
 		return -1;
 	}
@@ -445,12 +526,8 @@ int hap_lex_line(struct hap_lexer *lx, struct cfg_stmt **out)
 	*out = NULL;
 	if (lx->cur >= lx->end)
 		return 0;
-	const char *ls = lx->cur;
-	const char *lf = memchr(ls, '\n', (size_t)(lx->end - ls));
-	const char *le = lf ? lf : lx->end;
-	const char *nul = memchr(ls, '\0', (size_t)(le - ls));
-	const char *pe = nul ? nul : le; /* HAProxy sees the line as a C string */
-	lx->cur = lf ? lf + 1 : lx->end;
+	const char *ls = lx->cur, *le, *pe;
+	lx->cur = line_next(ls, lx->end, &le, &pe);
 	lx->line++;
 
 	int rc = lex_words(lx, ls, pe, out);
@@ -460,14 +537,14 @@ int hap_lex_line(struct hap_lexer *lx, struct cfg_stmt **out)
 	/* Both are reported after the line has been used, as HAProxy does; a NUL on a last line
 	 * without LF only gives the LF message, at the NUL. */
 	struct m_origin at = { lx->file, lx->line, (uint32_t)(pe - ls) + 1 };
-	if (!lf) {
+	if (le == lx->end) {
 		char *c = arena_printf(lx->a,
 				       "parsing [%s:%u]: Missing LF on last line, file might have "
 				       "been truncated at position %u.",
 				       lx->file, lx->line, at.col);
 		diag_add(lx->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, c,
 			 "no newline at end of file");
-	} else if (nul) {
+	} else if (pe != le) {
 		char *c = arena_printf(lx->a, "parsing [%s:%u]: Stray NUL character at position %u.",
 				       lx->file, lx->line, at.col);
 		diag_add(lx->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_ABORT, c,

@@ -109,10 +109,15 @@ static void open_defaults(struct hap_ctx *c, struct cfg_stmt *s)
 	c->def = c->last_def = d;
 }
 
+static const char *px_type(enum hap_sec sec)
+{
+	return sec == HS_FRONTEND ? "frontend" : sec == HS_BACKEND ? "backend" : "proxy";
+}
+
 static void open_proxy(struct hap_ctx *c, struct cfg_stmt *s, enum hap_sec sec)
 {
 	if (s->nw < 2) {
-		hap_alert(c, s, "'%s' expects <name> as an argument.", s->w[0].s);
+		hap_alert(c, s, "'%s' expects an <id> argument", s->w[0].s);
 		return;
 	}
 	const char *name = s->w[1].s;
@@ -128,8 +133,8 @@ static void open_proxy(struct hap_ctx *c, struct cfg_stmt *s, enum hap_sec sec)
 		char *compat = NULL;
 		if (asprintf(&compat,
 			     "Parsing [%s:%u]: %s '%s' has the same name as %s '%s' declared at %s:%u.",
-			     s->at.file, s->at.line, "proxy", name, "proxy", name, old->at.file,
-			     old->at.line) < 0)
+			     s->at.file, s->at.line, px_type(sec), name, px_type(old->sec), name,
+			     old->at.file, old->at.line) < 0)
 			abort();
 		hap_diag(c, s->at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, compat,
 			 "%s '%s' has the same name as the one declared at %s:%u", s->w[0].s, name,

@@ -50,8 +50,9 @@ static int set_mode(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 	else if (!strcmp(v, "tcp"))
 		conf->mode = M_MODE_TCP;
 	else if (!strcmp(v, "health")) {
-		conf->mode = M_MODE_HEALTH;
-		hap_unsupported(c, s, "mode health", false);
+		hap_alert(c, s, "'mode health' doesn't exist anymore. Please use 'http-request return "
+				"status 200' instead.");
+		return -1;
 	} else {
 		hap_alert(c, s, "unknown proxy mode '%s'.", v);
 		return -1;
@@ -77,9 +78,11 @@ static int balance_uri(struct hap_ctx *c, struct cfg_stmt *s, int i, struct m_ba
 		else if (!strcmp(w, "path-only"))
 			b->uri_path_only = 1;
 		else if (!strcmp(w, "len") || !strcmp(w, "depth")) {
-			int v = i + 1 < s->nw ? atoi(s->w[i + 1].s) : 0;
+			const char *a = i + 1 < s->nw ? s->w[i + 1].s : "";
+			int v = atoi(a);
 			if (v <= 0) {
-				hap_alert(c, s, "balance uri %s must be a positive integer.", w);
+				hap_alert(c, s, "balance uri : '%s' expects a positive integer (got '%s').",
+					  w, a);
 				return -1;
 			}
 			*(w[0] == 'l' ? &b->uri_len : &b->uri_depth) = v;
@@ -348,6 +351,29 @@ static int set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stm
 			 c->sec_name, c->px ? c->px->name : "", caps & M_CAP_FE ? "frontend" : "backend");
 		return 0;
 	}
+	/* Options with their own syntax take no `no`/`default` prefix in HAProxy. */
+	static const char *const no_neg[] = {"httpchk", "httplog", "tcplog", "forwardfor",
+					     "originalto", "ssl-hello-chk", "smtpchk", "pgsql-check",
+					     "redis-check", "mysql-check", "ldap-check", "spop-check",
+					     "tcp-check", "external-check", NULL};
+	static const char *const with_args[] = {"httpchk", "httplog", "forwardfor", "originalto",
+						"redispatch", "smtpchk", "pgsql-check", "mysql-check",
+						"tcp-check", NULL};
+	if (neg || dflt)
+		for (const char *const *n = no_neg; *n; n++)
+			if (!strcmp(*n, name)) {
+				hap_alert(c, s, ":negation/default is not supported for option '%s'.",
+					  name);
+				return -1;
+			}
+	bool takes_args = false;
+	for (const char *const *n = with_args; *n; n++)
+		takes_args |= !strcmp(*n, name);
+	if (!takes_args && i + 1 < s->nw) {
+		hap_alert(c, s, "'option %s' cannot handle unexpected argument '%s'.", name,
+			  s->w[i + 1].s);
+		return -1;
+	}
 	if (dflt) {
 		pc->opt[idx] = M_UNSET;
 		return 0;
@@ -593,6 +619,33 @@ static int set_acl(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *
 	return 0;
 }
 
+/* Every http-request action of HAProxy 2.6, in the order its error message lists them. */
+static const char *const hap_http_request_actions[] = {
+	"wait-for-handshake", "ot-group", "set-log-level", "set-nice", "use-service",
+	"sc-inc-gpc(*)", "sc-inc-gpc0(*)", "sc-inc-gpc1(*)", "sc-set-gpt(*)", "sc-set-gpt0(*)",
+	"send-spoe-group", "do-resolve(*)", "cache-use", "add-acl(*)", "add-header", "allow",
+	"auth", "capture", "del-acl(*)", "del-header", "del-map(*)", "deny", "disable-l7-retry",
+	"early-hint", "normalize-uri", "redirect", "reject", "replace-header", "replace-path",
+	"replace-pathq", "replace-uri", "replace-value", "return", "set-header", "set-map(*)",
+	"set-method", "set-path", "set-pathq", "set-query", "set-uri", "strict-mode", "tarpit",
+	"track-sc(*)", "set-timeout", "wait-for-body", "set-var-fmt(*)", "set-var(*)",
+	"unset-var(*)", "set-dst", "set-dst-port", "set-mark", "set-src", "set-src-port",
+	"set-tos", "silent-drop", "set-priority-class", "set-priority-offset", NULL,
+};
+
+/* Actions written NAME(args) or NAME<digit> match their "NAME(*)" row. */
+static bool hap_known_action(const char *a)
+{
+	for (const char *const *p = hap_http_request_actions; *p; p++) {
+		const char *star = strchr(*p, '(');
+		size_t n = star ? (size_t)(star - *p) : strlen(*p);
+		if (!strncmp(a, *p, n) && (a[n] == 0 || (star && (a[n] == '(' ||
+								  (a[n] >= '0' && a[n] <= '9')))))
+			return true;
+	}
+	return false;
+}
+
 /* http-request actions the runtime performs; the others are recognized and reported. */
 static const char *const http_actions[] = {
 	"allow", "deny", "return", "set-header", "add-header", "del-header", "replace-header",
@@ -610,6 +663,41 @@ static int set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_
 	for (const char *const *a = http_actions; *a; a++)
 		if (!strcmp(*a, r->action))
 			known = true;
+	if (!known && !strcmp(kw->name, "http-request") && !hap_known_action(r->action)) {
+		const char *best = NULL;
+		int bestd = 3;
+		for (const char *const *a = hap_http_request_actions; *a; a++) {
+			char name[64];
+			snprintf(name, sizeof(name), "%s", *a);
+			char *star = strchr(name, '(');
+			if (star)
+				*star = 0;
+			int d = cfg_distance(r->action, name, bestd - 1);
+			if (d < bestd)
+				bestd = d, best = *a;
+		}
+		char *list = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&list, &len);
+		for (const char *const *a = hap_http_request_actions; *a; a++)
+			fprintf(m, "'%s', ", *a);
+		fclose(m);
+		struct diag *d;
+		if (best)
+			d = hap_alert(c, s, ":'http-request' expects %sbut got '%s'. Did you mean '%s' "
+					    "maybe ?", list, r->action, best);
+		else
+			d = hap_alert(c, s, ":'http-request' expects %sbut got '%s'.", list, r->action);
+		free(list);
+		d->flags |= DIAG_ABORT;
+		free(d->msg);
+		d->msg = NULL;
+		if (asprintf(&d->msg, "unknown http-request action '%s'", r->action) < 0)
+			abort();
+		if (best)
+			diag_hint(d, "did you mean '%s'?", best);
+		return -1;
+	}
 	if (!known) {
 		char what[96];
 		snprintf(what, sizeof(what), "%s %s", kw->name, r->action);
@@ -831,7 +919,8 @@ const struct hap_kw hap_proxy_kw[] = {
 	{"maxconn", HS_FE, 1, 1, hap_set_int_lenient, CONF(maxconn), 0, KW_LENIENT, NULL},
 	F("mode", HS_PROXY, set_mode, 0, NULL),
 	F("option", HS_PROXY, set_option, 0, NULL),
-	{"retries", HS_BE, 1, 1, hap_set_int_lenient, CONF(retries), 0, KW_LENIENT, NULL},
+	{"retries", HS_BE, 1, 1, hap_set_int_lenient, CONF(retries), 0, KW_LENIENT,
+	 "an integer argument (dispatch counts for one)"},
 	F("server", HS_BE_ONLY, set_server, 0, NULL),
 	F("stats", HS_PROXY, set_stats, 0, NULL),
 	F("tcp-check", HS_BE, set_check_rule, 0, NULL),
@@ -869,8 +958,41 @@ int hap_proxy_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 		i = 1;
 	const char *name = s->w[i].s;
 	const struct hap_kw *kw = hap_kw_find(hap_proxy_kw, name);
+	static const struct {
+		const char *old, *text;
+	} removed[] = {
+		{"contimeout", "the 'contimeout' directive is not supported anymore since HAProxy 2.1. "
+			       "Use 'timeout connect'."},
+		{"clitimeout", "the 'clitimeout' directive is not supported anymore since HAProxy 2.1. "
+			       "Use 'timeout client'."},
+		{"srvtimeout", "the 'srvtimeout' directive is not supported anymore since HAProxy 2.1. "
+			       "Use 'timeout server'."},
+		{"reqadd", "The 'reqadd' directive is not supported anymore since HAProxy 2.1. Use "
+			   "'http-request add-header' instead."},
+		{"rspadd", "The 'rspadd' directive is not supported anymore since HAProxy 2.1. Use "
+			   "'http-response add-header' instead."},
+		{"redisp", "the 'redisp' directive is not supported anymore since HAProxy 2.1. Use "
+			   "'option redispatch'."},
+		{"redispatch", "the 'redispatch' directive is not supported anymore since HAProxy "
+			       "2.1. Use 'option redispatch'."},
+	};
+	for (size_t k = 0; !kw && k < ARRAY_SIZE(removed); k++)
+		if (!strcmp(removed[k].old, name)) {
+			hap_alert(c, s, "%s", removed[k].text);
+			return -1;
+		}
 	if (!kw) {
 		const char *best = hap_kw_suggest(hap_proxy_kw, c->sec, name);
+		static const char *const secs[] = {"global", "defaults", "frontend", "backend",
+						   "listen", "userlist", "peers", "resolvers",
+						   "http-errors", "ring", "mailers", "program", "cache",
+						   "fcgi-app", "log-forward", NULL};
+		int bestd = best ? cfg_distance(name, best, 2) : 3;
+		for (const char *const *sn = secs; *sn; sn++) {
+			int d = cfg_distance(name, *sn, bestd - 1);
+			if (d < bestd)
+				bestd = d, best = *sn;
+		}
 		struct diag *d;
 		if (best)
 			d = hap_alert(c, s, "unknown keyword '%s' in '%s' section; did you mean '%s' "
@@ -888,6 +1010,17 @@ int hap_proxy_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 		return -1;
 	}
 	if (!(kw->sections & c->sec)) {
+		if (!strcmp(name, "server") && c->sec == HS_FRONTEND) {
+			char *compat = NULL;
+			if (asprintf(&compat, "[%s:%u] : parsing [%s:%u] : 'server' not allowed because "
+					      "frontend '%s' has no backend capability.", s->at.file,
+				     s->at.line, s->at.file, s->at.line, c->px->name) < 0)
+				abort();
+			hap_diag(c, s->at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, compat,
+				 "'server' is not allowed in a frontend");
+			free(compat);
+			return -1;
+		}
 		if (c->sec == HS_DEFAULTS && (kw->sections & (HS_FRONTEND | HS_BACKEND | HS_LISTEN)))
 			hap_alert(c, s, "'%s' not allowed in 'defaults' section.", name);
 		else

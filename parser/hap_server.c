@@ -58,7 +58,7 @@ static int srv_time(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 	const char *res = m_parse_time(s->w[i].s, &v, 1);
 	const char *label = !strcmp(kw->name, "inter") ? "agent-inter" : kw->name;
 	if (res == M_TIME_OVER || res == M_TIME_UNDER) {
-		srv_alert(c, s, s->w[i].at, "timer %s in argument <%s> to <%s> of server %s, %s.",
+		srv_alert(c, s, s->w[i].at, "timer %s in argument <%s> to <%s> of server %s, %s..",
 			  res == M_TIME_OVER ? "overflow" : "underflow", s->w[i].s, kw->name,
 			  s->w[1].s,
 			  res == M_TIME_OVER ? "maximum value is 2147483647 ms (~24.8 days)"
@@ -84,7 +84,7 @@ static int srv_pos_int(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_st
 {
 	int v = atoi(s->w[i].s);
 	if (v <= 0 && (!strcmp(kw->name, "rise") || !strcmp(kw->name, "fall"))) {
-		srv_alert(c, s, s->w[i].at, "'%s' has to be > 0.", kw->name);
+		srv_alert(c, s, s->w[i].at, "'%s' has to be > 0..", kw->name);
 		return -1;
 	}
 	int *f = (int *)((char *)hap_target(c, kw->target) + kw->off);

@@ -196,6 +196,14 @@ static void unknown_kw(struct ka_bctx *b, const struct cfg_stmt *st)
 	const char *sug = ka_kw_suggest(b->blk, st->w[0].s);
 	if (sug)
 		diag_hint(d, "did you mean '%s'?", sug);
+	if (b->blk != &ka_root_block)
+		return;
+	/* A top-level word is read again by each child (VRRP, checker, BFD): each says it too,
+	 * with the file name. These copies are keepalived's output only, not lint findings. */
+	char text[600];
+	snprintf(text, sizeof(text), "Unknown keyword '%s'", st->w[0].s);
+	for (int i = 0; i < 3; i++)
+		diag_add(b->dl, st->at, DIAG_NONE, DIAG_ERROR, DIAG_FATAL, text, NULL);
 }
 
 static void open_block(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
@@ -217,7 +225,7 @@ static void open_block(struct ka_bctx *b, const struct ka_kw *kw, const struct c
 		kw->sub->close(&c);
 }
 
-static void bind_stmt(struct ka_bctx *b, const struct cfg_stmt *st)
+void ka_bind_stmt(struct ka_bctx *b, const struct cfg_stmt *st)
 {
 	const struct ka_kw *kw = ka_kw_find(b->blk, st->w[0].s);
 	if (!kw) {
@@ -260,7 +268,7 @@ void ka_bind_block(struct ka_bctx *b, const struct cfg_stmt *first)
 {
 	for (const struct cfg_stmt *st = first; st; st = st->next)
 		if (st->nw > 0)
-			bind_stmt(b, st);
+			ka_bind_stmt(b, st);
 }
 
 /* ---------------------------------------------------------------- entry point */
@@ -278,6 +286,21 @@ int ka_load(struct m_config *cfg, const char *path, const struct ka_opts *o,
 	/* The reader's findings (includes, braces, quotes) are the parent process's. */
 	for (size_t i = before; i < dl->n; i++)
 		dl->v[i].flags |= M_KA_DIAG_PARENT;
+	/* Each child re-reads the files and reports the reader's findings again (all but
+	 * missing includes, which only the parent checks); lint shows them once. */
+	size_t nread = dl->n;
+	for (int child = 0; child < 3; child++)
+		for (size_t i = before; i < nread; i++) {
+			struct diag d = dl->v[i];
+			if (!d.compat || strstr(d.compat, "Config files missing"))
+				continue;
+			char *text = strdup(d.compat);
+			if (!text)
+				abort();
+			diag_add(dl, d.at, DIAG_NONE, d.compat_sev, d.flags & ~M_KA_DIAG_PARENT,
+				 text, NULL);
+			free(text);
+		}
 	if (missing)
 		return -1;
 	struct ka_state S = { .rule_pref = 16384 };
@@ -285,7 +308,14 @@ int ka_load(struct m_config *cfg, const char *path, const struct ka_opts *o,
 		.cfg = cfg, .dl = dl, .o = o, .S = &S, .blk = &ka_root_block,
 		.proc = KA_PARENT, .obj = cfg,
 	};
-	ka_bind_block(&b, root);
+	/* keepalived's parent reads global_defs before its children read the rest: settings
+	 * such as enable_script_security apply to blocks written before global_defs. */
+	for (const struct cfg_stmt *st = root; st; st = st->next)
+		if (st->nw > 0 && !strcmp(st->w[0].s, "global_defs"))
+			ka_bind_stmt(&b, st);
+	for (const struct cfg_stmt *st = root; st; st = st->next)
+		if (st->nw > 0 && strcmp(st->w[0].s, "global_defs"))
+			ka_bind_stmt(&b, st);
 	ka_check(&b);
 	return 0;
 }

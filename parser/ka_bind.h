@@ -25,6 +25,7 @@ enum ka_proc { KA_PARENT = 0, KA_VRRP, KA_CHECKER };
 struct ka_state {
 	bool bad_interface;   /* an interface given does not exist on this host */
 	bool vrrp_seen, vs_seen;
+	bool default_user_reported;
 	int rule_pref;        /* next automatic rule preference (keepalived counts down) */
 };
 
@@ -87,6 +88,7 @@ const char *ka_kw_suggest(const struct ka_block *blk, const char *word);
 
 /* Dispatcher (ka_bind.c). */
 void ka_bind_block(struct ka_bctx *b, const struct cfg_stmt *first);
+void ka_bind_stmt(struct ka_bctx *b, const struct cfg_stmt *st);
 
 /* Findings (ka_bind.c): keepalived's wording, at the statement's line, reported by b's
  * process; lint-only findings when compat is NULL. */

@@ -32,10 +32,17 @@ bool ka_if_exists(const char *name, bool *loopback)
 	return true;
 }
 
-/* Whether the command's program exists and is executable (PATH searched as execvp does). */
+/* Whether the command's program exists and is executable (PATH searched as execvp does).
+ * keepalived neither runs nor disables a command that starts with a redirection
+ * (`</dev/tcp/host/port`): script_unchecked() says so. */
+static bool script_unchecked(const char *cmd)
+{
+	return cmd && (*cmd == '<' || *cmd == '>');
+}
+
 static bool script_usable(const char *cmd)
 {
-	if (!cmd)
+	if (!cmd || script_unchecked(cmd))
 		return false;
 	char prog[4096];
 	size_t n = strcspn(cmd, " \t");
@@ -125,6 +132,11 @@ static void check_instance(struct ka_bctx *b, struct m_vrrp_instance *v)
 				      "MASTER - clearing", v->name);
 		v->state = VRRP_STATE_BACKUP;
 	}
+	if (v->nopreempt == 1 && v->preempt_delay != M_UNSET) {
+		ka_err(b, no_line, 0, "(%s) preempt_delay is incompatible with nopreempt mode - "
+				      "resetting", v->name);
+		v->preempt_delay = M_UNSET;
+	}
 	if (in_sync_group(cfg, v->name))
 		for (struct m_track *t = v->track_scripts; t; t = t->next) {
 			const struct m_vrrp_script *s = find_script(cfg, t->name);
@@ -150,13 +162,20 @@ static void check_vrrp(struct ka_bctx *b)
 		return;
 	}
 	for (const struct m_sync_group *g = cfg->sync_groups; g; g = g->next)
-		if (g->nmembers < 2)
+		if (g->nmembers == 0)
+			ka_err(b, no_line, 0, "Sync group %s has no virtual router(s). removing",
+			       g->name);
+		else if (g->nmembers == 1)
 			ka_err(b, no_line, 0, "Sync group %s has only %d virtual router(s) - this "
 					      "probably isn't what you want", g->name, g->nmembers);
 	bool scripts = false;
 	struct m_vrrp_script **pp = &cfg->vrrp_scripts;
 	while (*pp) {
 		struct m_vrrp_script *s = *pp;
+		if (b->o->check_host && script_unchecked(s->script)) {
+			pp = &s->next;
+			continue;
+		}
 		if (b->o->check_host && !script_usable(s->script)) {
 			ka_err(b, no_line, 0, "Disabling track script %s since not found/accessible",
 			       s->name);
@@ -201,10 +220,14 @@ static void check_lvs(struct ka_bctx *b)
 			const struct m_addr *a = &p->service->binds->addr;
 			snprintf(ip, sizeof(ip), "%s", a->text ? a->text : "");
 			ip[strcspn(ip, " ")] = 0;
+			if (!l->protocol) {
+				ka_err(b, no_line, 0, "Virtual server [%s]:none:%u: no protocol set - "
+						      "defaulting to UDP", ip, a->port_lo);
+				l->protocol = "UDP";
+			}
 			snprintf(name, sizeof(name), "[%s]:%s:%u", ip,
-				 l->protocol && !strcmp(l->protocol, "UDP") ? "udp"
-				 : l->protocol && !strcmp(l->protocol, "SCTP") ? "sctp" : "tcp",
-				 a->port_lo);
+				 !strcmp(l->protocol, "UDP") ? "udp"
+				 : !strcmp(l->protocol, "SCTP") ? "sctp" : "tcp", a->port_lo);
 		}
 		if (l->fwmark != M_UNSET && l->protocol_set)
 			ka_err(b, no_line, 0, "Warning: Virtual server %s: protocol specified for "

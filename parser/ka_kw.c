@@ -29,6 +29,17 @@ static int set_iptables(struct ka_bctx *b, const struct ka_kw *kw, const struct 
 	return 0;
 }
 
+static int set_router_id(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	(void)kw;
+	if (st->nw < 2) {
+		ka_err(b, st->at, 0, "routerid name missing - ignoring");
+		return -1;
+	}
+	b->cfg->ka.router_id = arena_strdup(A(b), st->w[1].s);
+	return 0;
+}
+
 static int set_script_user(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
 {
 	(void)kw;
@@ -68,10 +79,9 @@ static const struct ka_block blk_email = { "notification_email", NULL, 0, KA_PAR
 #define I(nm, mn, mx, help) { nm, mn, mx, KW_IGNORED, ka_set_none, 0, 0, 0, NULL, help }
 
 static const struct ka_kw kw_global[] = {
-	S("router_id", router_id, "name of this node"),
+	{ "router_id", 0, 1, 0, set_router_id, 0, 0, 0, NULL, "name of this node" },
 	F("vrrp_strict", vrrp_strict, "strict RFC compliance"),
 	{ "vrrp_iptables", 0, 2, 0, set_iptables, 0, 0, 0, NULL, "firewall rules by iptables" },
-	{ "vrrp_ipsets", 0, 4, 0, set_iptables, 0, 0, 0, NULL, "ipsets for firewall rules" },
 	F("nftables", nftables, "firewall rules by nftables"),
 	F("vrrp_skip_check_adv_addr", vrrp_skip_check_adv_addr, "skip checking advert addresses"),
 	F("vrrp_check_unicast_src", vrrp_check_unicast_src, "check unicast source is a peer"),
@@ -176,14 +186,6 @@ static const struct ka_kw kw_global[] = {
 	U("reload_time_file", 1, 1, "scheduled reload"),
 	U("reload_repeat", 0, 0, "repeat reload"), U("reload_file", 1, 1, "reload file"),
 	U("data_use_instance", 0, 0, "data file names"),
-	U("net_namespace", 1, 1, "network namespace"),
-	U("net_namespace_ipvs", 1, 1, "IPVS namespace"),
-	U("namespace_with_ipsets", 0, 0, "ipsets in namespace"),
-	U("instance", 1, 1, "instance name"),
-	U("use_pid_dir", 0, 0, "pid directory"),
-	U("linkbeat_use_polling", 0, 0, "poll link state"),
-	U("child_wait_time", 1, 1, "child wait"),
-	U("lvs_sync_daemon_interface", 1, 1, "deprecated sync daemon interface"),
 };
 static const struct ka_block blk_global = { "global_defs", kw_global, ARRAY_SIZE(kw_global),
 					    KA_PARENT, NULL, NULL, NULL };

@@ -94,7 +94,8 @@ static int set_kind(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_
 {
 	const char *k = st->w[1].s;
 	if (strcmp(k, "NAT") && strcmp(k, "DR") && strcmp(k, "TUN")) {
-		ka_err(b, st->at, 0, "PARSER : unknown [%s] routing method.", k);
+		ka_err(b, st->at, 0, "PARSER : unknown [%s] routing method for %s.", k,
+		       b->rs ? "real server" : "virtual server");
 		return -1;
 	}
 	if (b->rs) /* real_server lvs_method */
@@ -102,6 +103,28 @@ static int set_kind(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_
 	b->pool->lvs->lb_kind = arena_strdup(A(b), k);
 	b->pool->lvs->lb_kind_set = 1;
 	(void)kw;
+	return 0;
+}
+
+static int set_persistence(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	if (ka_set_time(b, kw, st) < 0) {
+		ka_err(b, st->at, 0, "persistence_timeout invalid");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_rs_weight(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	(void)kw;
+	long v;
+	if (ka_read_int(b, &st->w[1], 0, 2147483647L, &v) < 0) {
+		ka_err(b, st->at, 0, "Real server weight %s is outside range 0-2147483647",
+		       st->w[1].s);
+		return -1;
+	}
+	b->rs->weight = (int)v;
 	return 0;
 }
 
@@ -349,7 +372,7 @@ CHK(blk_file, "FILE_CHECK", kw_file);
 	U("BFD_CHECK", 0, 0, "BFD check")
 
 static const struct ka_kw kw_rs[] = {
-	{ "weight", 1, 1, 0, ka_set_int, RS(weight), -2147483647.0, 2147483647.0, NULL, "weight" },
+	{ "weight", 1, 1, 0, set_rs_weight, 0, 0, 0, NULL, "weight 0-2147483647" },
 	{ "lvs_method", 1, KA_ANY, 0, set_kind, 0, 0, 0, NULL, "NAT, DR or TUN" },
 	{ "notify_up", 1, KA_ANY, 0, ka_set_strs, RS(notify_up), 0, 0, NULL, "script when up" },
 	{ "notify_down", 1, KA_ANY, 0, ka_set_strs, RS(notify_down), 0, 0, NULL, "when down" },
@@ -386,7 +409,8 @@ static const struct ka_kw kw_vs[] = {
 	{ "lb_kind", 1, 1, 0, set_kind, 0, 0, 0, NULL, "NAT, DR or TUN" },
 	{ "lvs_method", 1, KA_ANY, 0, set_kind, 0, 0, 0, NULL, "NAT, DR or TUN" },
 	{ "protocol", 1, 1, 0, set_protocol, 0, 0, 0, NULL, "TCP, UDP or SCTP" },
-	T("persistence_timeout", persistence_timeout, "seconds of client persistence"),
+	{ "persistence_timeout", 1, 1, 0, set_persistence, LV(persistence_timeout), 0, 0, NULL,
+	  "seconds of client persistence" },
 	S("persistence_granularity", persistence_granularity, "netmask of persistence"),
 	S("persistence_engine", persistence_engine, "persistence engine (sip)"),
 	T("delay_loop", delay_loop, "seconds between checks"),
@@ -414,7 +438,6 @@ static const struct ka_kw kw_vs[] = {
 	U("flag-3", 0, 0, "scheduler flag"), U("sh-port", 0, 0, "sh scheduler: use port"),
 	U("sh-fallback", 0, 0, "sh scheduler: fallback"), U("mh-port", 0, 0, "mh: port"),
 	U("mh-fallback", 0, 0, "mh: fallback"),
-	U("lvs_flags", 0, KA_ANY, "scheduler flags"),
 };
 const struct ka_block ka_blk_virtual_server = { "virtual_server", kw_vs, ARRAY_SIZE(kw_vs),
 						KA_CHECKER, open_vs, NULL, NULL };

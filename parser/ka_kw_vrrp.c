@@ -7,6 +7,7 @@
  */
 #include "ka_bind.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,9 +55,21 @@ static int open_script(struct ka_bctx *c, const struct cfg_stmt *st)
 /* A vrrp_script without `script` is dropped when its block closes. */
 static void close_script(struct ka_bctx *b)
 {
-	if (b->vs->script)
+	const struct m_ka_global *g = &b->cfg->ka;
+	if (!b->vs->script)
+		ka_err(b, b->vs->end_at, 0, "No script set for vrrp_script %s - removing",
+		       b->vs->name);
+	else if (b->o->check_host && g->enable_script_security == 1 && !g->script_user &&
+		 !b->vs->user && !getpwnam("keepalived_script")) {
+		/* Scripts then run as keepalived_script, which must exist. */
+		if (!b->S->default_user_reported)
+			ka_err(b, b->vs->end_at, 0,
+			       "Unable to set default user keepalived_script for script");
+		b->S->default_user_reported = true;
+		ka_err(b, b->vs->end_at, 0, "Unable to set default user for vrrp script %s - "
+					    "removing", b->vs->name);
+	} else
 		return;
-	ka_err(b, b->vs->end_at, 0, "No script set for vrrp_script %s - removing", b->vs->name);
 	struct m_vrrp_script **pp = &b->cfg->vrrp_scripts;
 	while (*pp && *pp != b->vs)
 		pp = &(*pp)->next;
@@ -209,6 +222,37 @@ static int set_version(struct ka_bctx *b, const struct ka_kw *kw, const struct c
 	return 0;
 }
 
+/* garp_* of an instance: keepalived's own wording, not the generic number messages. */
+static int set_garp_time(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	double v;
+	if (ka_read_dec(b, &st->w[1], 0, 4294.967295, &v) < 0) {
+		ka_err(b, st->at, 0, "(%s): %s '%s' invalid - ignoring", b->vi->name, kw->name,
+		       st->w[1].s);
+		return -1;
+	}
+	*(m_ms *)((char *)b->obj + kw->off) = (m_ms)(v * 1000 + 0.5);
+	return 0;
+}
+
+static int set_garp_repeat(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	char *end;
+	long v = strtol(st->w[1].s, &end, 10);
+	if (!*st->w[1].s || *end || v > 2147483647L) {
+		ka_err(b, st->at, 0, "(%s): %s '%s' invalid - ignoring", b->vi->name, kw->name,
+		       st->w[1].s);
+		return -1;
+	}
+	if (v < 1) {
+		ka_err(b, st->at, 0, "(%s): %s must be greater than 0, setting to 1", b->vi->name,
+		       kw->name);
+		v = 1;
+	}
+	*(int *)((char *)b->obj + kw->off) = (int)v;
+	return 0;
+}
+
 static int set_nopreempt(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
 {
 	(void)kw;
@@ -280,14 +324,23 @@ static struct m_vip *parse_vip(struct ka_bctx *b, const struct cfg_stmt *l)
 	size_t n = slash ? (size_t)(slash - s) : strlen(s);
 	struct m_vip *v = arena_alloc(A(b), sizeof(*v));
 	v->prefix = -1;
-	if (n >= sizeof(ip) || (memcpy(ip, s, n), ip[n] = 0, ka_parse_ip(ip, &v->addr) < 0) ||
-	    (slash && (atoi(slash + 1) < 0 || atoi(slash + 1) > 128 || !slash[1]))) {
+	if (n >= sizeof(ip) || (memcpy(ip, s, n), ip[n] = 0, ka_parse_ip(ip, &v->addr) < 0)) {
 		ka_err(b, l->at, 0, "VRRP parsed invalid IP %s. skipping IP...", s);
 		return NULL;
 	}
 	v->addr.text = arena_strdup(A(b), s);
-	if (slash)
-		v->prefix = atoi(slash + 1);
+	if (slash) {
+		long max = v->addr.ss.ss_family == AF_INET6 ? 128 : 32, len;
+		struct cfg_word w = l->w[0];
+		w.s = (char *)slash + 1;
+		if (ka_read_int(b, &w, 0, max, &len) == 0)
+			v->prefix = (int)len;
+		else {
+			ka_err(b, l->at, 0, "Invalid address prefix len %s for address %s - using %ld",
+			       slash + 1, s, max);
+			v->prefix = (int)max;
+		}
+	}
 	v->at = l->at;
 	for (int i = 1; i < l->nw; i++) {
 		const char *k = l->w[i].s, *val = i + 1 < l->nw ? l->w[i + 1].s : NULL;
@@ -392,8 +445,8 @@ static void peer_line(struct ka_bctx *b, const struct cfg_stmt *l)
 	struct m_vrrp_instance *v = b->vi;
 	struct m_addr a;
 	if (ka_parse_ip(l->w[0].s, &a) < 0) {
-		ka_err(b, l->at, 0, "(%s) VRRP parsed invalid IP %s. skipping IP...", v->name,
-		       l->w[0].s);
+		ka_err(b, l->at, 0, "Configuration error: VRRP instance[%s] malformed unicast peer "
+				    "address[%s]. Skipping...", v->name, l->w[0].s);
 		return;
 	}
 	a.text = arena_strdup(A(b), l->w[0].s);
@@ -540,6 +593,8 @@ const struct ka_block ka_blk_static_rules = { "static_rules", NULL, 0, KA_VRRP, 
 #define F(nm, f, help) { nm, 0, 1, 0, ka_set_flag, VI(f), 0, 0, NULL, help }
 #define T(nm, f, lo, help) { nm, 1, 1, 0, ka_set_time, VI(f), lo, 0, NULL, help }
 #define N(nm, f, lo, hi, help) { nm, 1, 1, 0, ka_set_int, VI(f), lo, hi, NULL, help }
+#define GT(nm, f, help) { nm, 1, 1, 0, set_garp_time, VI(f), 0, 0, NULL, help }
+#define GR(nm, f, help) { nm, 1, 1, 0, set_garp_repeat, VI(f), 0, 0, NULL, help }
 
 static const struct ka_kw kw_instance[] = {
 	{ "state", 1, 1, 0, set_state, 0, 0, 0, NULL, "MASTER or BACKUP" },
@@ -580,12 +635,12 @@ static const struct ka_kw kw_instance[] = {
 	S("notify_fault", notify_fault, "script on FAULT"),
 	S("notify_stop", notify_stop, "script on stop"),
 	S("notify_master_rx_lower_pri", notify_master_rx_lower_pri, "script on lower prio advert"),
-	T("garp_master_delay", garp_master_delay, 0, "seconds before the second garp burst"),
-	N("garp_master_repeat", garp_master_repeat, 1, 2147483647, "garps per burst"),
-	T("garp_master_refresh", garp_master_refresh, 0, "seconds between garp refreshes"),
-	N("garp_master_refresh_repeat", garp_master_refresh_repeat, 1, 2147483647, "garps per refresh"),
-	T("garp_lower_prio_delay", garp_lower_prio_delay, 0, "garp delay on lower prio advert"),
-	N("garp_lower_prio_repeat", garp_lower_prio_repeat, 1, 2147483647, "garps on lower prio"),
+	GT("garp_master_delay", garp_master_delay, "seconds before the second garp burst"),
+	GR("garp_master_repeat", garp_master_repeat, "garps per burst"),
+	GT("garp_master_refresh", garp_master_refresh, "seconds between garp refreshes"),
+	GR("garp_master_refresh_repeat", garp_master_refresh_repeat, "garps per refresh"),
+	GT("garp_lower_prio_delay", garp_lower_prio_delay, "garp delay on lower prio advert"),
+	GR("garp_lower_prio_repeat", garp_lower_prio_repeat, "garps on lower prio"),
 	N("unicast_ttl", unicast_ttl, 1, 255, "TTL of unicast adverts"),
 	N("kernel_rx_buf_size", kernel_rx_buf_size, 0, 2147483647, "socket receive buffer"),
 	{ "lvs_sync_daemon_interface", 1, 1, KW_DEPRECATED, set_lvs_syncd, 0, 0, 0, NULL,

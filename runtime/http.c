@@ -14,10 +14,12 @@
 
 #include "runtime/rt.h"
 
-/* HAProxy 2.6's built-in pages, byte for byte (captured from /usr/sbin/haproxy). */
-#define PAGE(code, reason, text, extra)                                                    \
+/* HAProxy 2.6's built-in pages, byte for byte (captured from /usr/sbin/haproxy). The 5xx
+ * pages get "connection: close" after content-type when the client will be closed; 400 and
+ * 408 always close. */
+#define PAGE(code, reason, text)                                                            \
 	"HTTP/1.1 " code " " reason "\r\ncontent-length: %d\r\ncache-control: no-cache\r\n"  \
-	"content-type: text/html\r\n" extra "\r\n"                                         \
+	"content-type: text/html\r\n%s\r\n"                                                \
 	"<html><body><h1>" code " " reason "</h1>\n" text "\n</body></html>\n"
 static const char page_400[] =
 	"HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: no-cache\r\n"
@@ -30,48 +32,55 @@ static const char *page_fmt(int status)
 	switch (status) {
 	case 408:
 		return PAGE("408", "Request Time-out",
-			    "Your browser didn't send a complete request in time.",
-			    "connection: close\r\n");
+			    "Your browser didn't send a complete request in time.");
 	case 502:
 		return PAGE("502", "Bad Gateway",
-			    "The server returned an invalid or incomplete response.", "");
+			    "The server returned an invalid or incomplete response.");
 	case 504:
-		return PAGE("504", "Gateway Time-out", "The server didn't respond in time.", "");
+		return PAGE("504", "Gateway Time-out", "The server didn't respond in time.");
 	default:
 		return PAGE("503", "Service Unavailable",
-			    "No server is available to handle this request.", "");
+			    "No server is available to handle this request.");
 	}
 }
 
-/* Discards the request side and queues a canned answer; the client is closed after it
- * (HAProxy closes after every error it generates itself). */
+/* Queues a canned answer instead of the server's. HAProxy keeps an HTTP/1.1 client alive
+ * after the 5xx it generates (a pipelined request is served next) when the request was
+ * entirely received; 400 and 408, and everything else, close the client. */
 void rt_http_error(struct rt_sess *s, int status)
 {
 	char buf[512];
 	const char *p = page_400;
 	size_t n = sizeof(page_400) - 1;
+	bool keep = status >= 500 && s->cli_ka && s->rq == RQ_DONE && !s->closing;
 	if (status != 400) {
 		const char *fmt = page_fmt(status);
 		const char *body = strstr(fmt, "<html>");
-		int len = (int)strlen(body);
+		const char *extra = keep ? "" : "connection: close\r\n";
+		if (status == 408)
+			extra = "connection: close\r\n";
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		n = (size_t)snprintf(buf, sizeof(buf), fmt, len);
+		n = (size_t)snprintf(buf, sizeof(buf), fmt, (int)strlen(body), extra);
 #pragma GCC diagnostic pop
 		p = buf;
 	}
 	s->status = status;
 	s->rsp.out.r = s->rsp.out.w = 0;
+	s->rsp.in.r = s->rsp.in.w = 0;
 	s->rsp.fwd = 0;
 	s->rsp.bytes = 0;
 	rt_buf_put(&s->rsp.out, p, n);
+	s->req.out.r = s->req.out.w = 0;
+	s->rs = RS_DONE;
+	rt_sess_shut_srv(s);
+	s->rsp.src_eof = false;
+	if (keep)
+		return;
 	s->req.in.r = s->req.in.w = 0;
 	s->req.fwd = 0;
-	s->req.out.r = s->req.out.w = 0;
 	s->rq = RQ_CLOSING;
-	s->rs = RS_DONE;
 	s->cli_ka = false;
-	rt_sess_shut_srv(s);
 	rt_sess_set_tmo(s, TMO_DATA);
 }
 
@@ -305,6 +314,7 @@ static void pick_server(struct rt_sess *s)
 	}
 	rt_sess_shut_srv(s);
 	s->server = sv;
+	s->log_srv = sv;
 	s->srv_counted = true;
 	if (!rt_sess_connect(s))
 		rt_http_no_server(s);
@@ -348,8 +358,11 @@ static void analyze_req(struct rt_sess *s)
 		}
 		if (!s->req_started) {
 			s->req_started = true;
-			if (!s->first_req)
+			if (!s->first_req) {
+				/* the idle keep-alive wait is over: the head now has http-request */
 				gettimeofday(&s->t_req, NULL);
+				rt_sess_set_tmo(s, TMO_HTTP_REQ);
+			}
 		}
 		struct h1_msg m = {.headers = s->hdrs, .max_headers = RT_MAX_HDRS};
 		ssize_t r = h1_parse_request(c->in.d + c->in.r, len, s->req_last, &m);
@@ -498,6 +511,7 @@ static void next_transaction(struct rt_sess *s)
 	s->nretries = 0;
 	s->retries_left = be && be->retries >= 0 ? be->retries : 3;
 	s->reqline[0] = 0;
+	s->log_srv = NULL;
 	s->rsp.bytes = 0;
 	rt_sess_set_tmo(s, TMO_KEEPALIVE);
 }

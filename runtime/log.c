@@ -37,7 +37,8 @@ static void fmt_date(const struct timeval *tv, char *buf, size_t len)
 
 static const char *srv_name(const struct rt_sess *s)
 {
-	return s->server && s->server->conf->name ? s->server->conf->name : "<NOSRV>";
+	const struct rt_server *sv = s->server ? s->server : s->log_srv;
+	return sv && sv->conf->name ? sv->conf->name : "<NOSRV>";
 }
 
 static const char *be_name(const struct rt_sess *s)
@@ -66,7 +67,8 @@ void rt_log_http(struct rt_sess *s)
 		"%s [%s] %s %s/%s %ld/%ld/%ld/%ld/%ld %d %llu - - %c%c-- %d/%d/%d/%d/%d 0/0 "
 		"\"%s\"\n",
 		cli, date, s->svc->conf->name, be_name(s), srv_name(s), badreq ? -1L : s->t_hdr,
-		s->t_queue, tc, tr, ta, s->status, (unsigned long long)s->rsp.bytes, s->term[0],
+		s->t_queue, tc, tr, ta, s->status, badreq ? 0ULL : (unsigned long long)s->rsp.bytes,
+		s->term[0],
 		s->term[1], atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
 		s->svc->pool ? atomic_load(&s->svc->pool->cur) : 0,
 		s->server ? atomic_load(&s->server->cur) : 0, s->nretries, s->reqline);

@@ -82,6 +82,7 @@ struct rt_listener {
 	int fd;
 	struct rt_service *svc;
 	struct rt_worker *w;
+	bool paused; /* maxconn reached: not accepting until a session of the service ends */
 	struct rt_listener *next;
 };
 
@@ -134,6 +135,7 @@ struct rt_sess {
 	enum rt_tmo tmo;
 	struct rt_server *server;
 	bool srv_counted; /* server's connection counters include this session */
+	const struct rt_server *log_srv; /* the last server tried, for the log line */
 	int retries_left;
 	struct sockaddr_storage cli_addr, dst_addr;
 	bool closing;  /* close the client once the current output is flushed */
@@ -166,6 +168,7 @@ struct rt_worker {
 	struct rt_listener *listeners;
 	struct rt_sess *sessions;
 	unsigned nsess;
+	unsigned npaused; /* listeners paused on maxconn */
 	uint32_t seed;
 	bool soft;
 };

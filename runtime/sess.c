@@ -111,6 +111,28 @@ void rt_sess_shut_srv(struct rt_sess *s)
 	s->srv_counted = false;
 }
 
+static bool over_limit(const struct rt_listener *l)
+{
+	const struct m_proxy_conf *fe = l->svc->fe;
+	int gmax = l->w->rt->cfg->global.maxconn;
+	if (fe && fe->maxconn > 0 && atomic_load(&l->svc->cur) >= fe->maxconn)
+		return true;
+	return gmax > 0 && atomic_load(&l->w->rt->actconn) >= gmax;
+}
+
+/* Listeners paused on maxconn accept again once there is room; until then the kernel's
+ * backlog holds new connections, as in HAProxy. */
+static void resume_listeners(struct rt_worker *w)
+{
+	for (struct rt_listener *l = w->listeners; l; l = l->next) {
+		if (l->paused && !over_limit(l)) {
+			l->paused = false;
+			w->npaused--;
+			ev_io_start(w->loop, &l->io);
+		}
+	}
+}
+
 static void sess_free(struct rt_sess *s)
 {
 	struct rt_worker *w = s->w;
@@ -129,6 +151,8 @@ static void sess_free(struct rt_sess *s)
 	atomic_fetch_sub(&s->svc->cur, 1);
 	atomic_fetch_sub(&w->rt->actconn, 1);
 	free(s);
+	if (w->npaused)
+		resume_listeners(w);
 	if (w->soft && w->nsess == 0)
 		ev_break(w->loop, EVBREAK_ALL);
 }
@@ -252,6 +276,7 @@ bool rt_sess_connect(struct rt_sess *s)
 			return false;
 		s->srv_counted = true;
 	}
+	s->log_srv = s->server;
 	struct sockaddr_storage ss = s->server->ss;
 	const struct m_addr *a = &s->server->conf->addr;
 	if (a->no_port || a->port_rel)
@@ -527,17 +552,18 @@ void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	(void)revents;
 	struct rt_listener *l = container_of(io, struct rt_listener, io);
 	for (int burst = 0; burst < 64; burst++) {
+		if (over_limit(l)) {
+			ev_io_stop(l->w->loop, &l->io);
+			l->paused = true;
+			l->w->npaused++;
+			return;
+		}
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return; /* EAGAIN, or an error the next readiness will retry */
-		const struct m_proxy_conf *fe = l->svc->fe;
-		if (fe && fe->maxconn > 0 && atomic_load(&l->svc->cur) >= fe->maxconn) {
-			close(fd); /* queueing at the listener comes later */
-			continue;
-		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		struct rt_sess *s = sess_new(l->w, l->svc, fd);
