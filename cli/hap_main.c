@@ -270,6 +270,8 @@ int hap_main(int argc, char **argv)
 	struct diag_list dl = {0};
 	hap_load(cfg, a.files, a.nfiles, &dl);
 	diag_sort(&dl);
+	if (!cfg->nfiles && !dl.n)
+		usage(); /* only empty directories: HAProxy has no configuration to read */
 	bool warnings = false;
 	unsigned flags = print_findings(&dl, &warnings);
 	int rc = 0;

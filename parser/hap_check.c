@@ -295,15 +295,8 @@ static void warn_timeouts(struct hap_ctx *c, struct hap_proxy *px)
 	if (pc->mode == M_MODE_HEALTH || pc->disabled)
 		return;
 	bool fe = px->svc != NULL, be = px->pool != NULL;
-	const char *missing[3];
-	int n = 0;
-	if (fe && pc->timeout_client <= 0)
-		missing[n++] = "'client'";
-	if (be && pc->timeout_connect <= 0)
-		missing[n++] = "'connect'";
-	if (be && pc->timeout_server <= 0)
-		missing[n++] = "'server'";
-	if (!n)
+	if (!(fe && pc->timeout_client <= 0) && !(be && pc->timeout_connect <= 0) &&
+	    !(be && pc->timeout_server <= 0))
 		return;
 	char buf[768];
 	/* HAProxy lists all three whatever is missing. */

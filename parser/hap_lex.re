@@ -9,7 +9,7 @@
  * the same automaton, once to measure it and find errors and once to write the words into a
  * single arena block, so nothing is allocated outside the arena and nothing grows.
  */
-#include "hap_lex.h"
+#include "parser/hap_lex.h"
 
 #include <string.h>
 
@@ -33,13 +33,14 @@ struct run {
 	struct cfg_word *w;  /* NULL while measuring; else room for HAP_MAX_LINE_ARGS words */
 	int nw;              /* words begun, including those past the limit */
 	bool in_word;
-	bool phantom;        /* the current word was begun by a [*] split and is still empty */
+	bool phantom;        /* the current word was begun by a separator and is still empty */
 	enum lex_err err;
 	size_t err_off;      /* offset in the line of the first error */
 	bool too_many;       /* the word limit was crossed */
 	size_t w64_out;      /* where the 64th word starts in the output (HAProxy's "position") */
-	size_t dflt_brace;   /* offsets of the `{` and `}` of the first ${V-default}, or NO_OFF */
-	size_t dflt_close;
+	size_t dflt_brace;   /* offset of the `{` of the first ${V-default}, or NO_OFF */
+	size_t dflt_close;   /* offset of the first default's `}` at or after dflt_min, or NO_OFF */
+	size_t dflt_min;
 	struct m_origin at;  /* file and line of every word */
 };
 
@@ -55,6 +56,7 @@ struct run {
 	re2c:indent:string = "\t";
 
 	end   = "\x00";
+	plain = [^\x00 \t\n\v\f\r#\\"'];
 	blank = [ \t\v\f];
 	space = [ \t\n\v\f\r];
 	hex   = [0-9a-fA-F];
@@ -97,31 +99,37 @@ static bool discarding(const struct run *r)
 	return r->nw > HAP_MAX_LINE_ARGS;
 }
 
-static void emit(struct run *r, unsigned char c)
+static void emit_bytes(struct run *r, const void *p, size_t n)
 {
 	r->phantom = false;
 	if (discarding(r))
 		return;
-	if (r->olen >= HAP_OUT_MAX) {
+	if (n > HAP_OUT_MAX - r->olen) {
 		fail(r, LX_TOOLONG, r->cur);
 		return;
 	}
 	if (r->out)
-		r->out[r->olen] = (char)c;
-	r->olen++;
+		memcpy(r->out + r->olen, p, n);
+	r->olen += n;
 }
 
-/* Begins a word at p. HAProxy refuses a 64th word started by a blank, but a [*] split may
- * fill the 64th slot and only fails on the 65th: `limit` is the index that fails. */
-static void word_begin(struct run *r, const unsigned char *p, int limit)
+static void emit(struct run *r, unsigned char c)
 {
-	if (r->nw >= limit)
+	emit_bytes(r, &c, 1);
+}
+
+/* Begins a word at p. Like HAProxy, a separator (a blank run, or a blank run in the value of
+ * a [*] variable) begins a word at once, before knowing whether anything follows: a 65th word
+ * is an error even when it would stay empty and be dropped at the end of the line. */
+static void word_begin(struct run *r, const unsigned char *p, bool sep)
+{
+	if (r->nw >= HAP_MAX_LINE_ARGS)
 		r->too_many = true;
 	if (r->nw == HAP_MAX_LINE_ARGS - 1)
 		r->w64_out = r->olen;
 	r->nw++;
 	r->in_word = true;
-	r->phantom = false;
+	r->phantom = sep;
 	r->wbeg = r->olen;
 	if (r->w && !discarding(r)) {
 		struct cfg_word *w = &r->w[r->nw - 1];
@@ -154,14 +162,12 @@ static void mark_quoted(struct run *r, const unsigned char *q)
 		r->w[r->nw - 1].quoted = 1;
 }
 
-/* After an unquoted blank run: a new word unless the line ends or a comment starts. */
+/* After an unquoted blank run. */
 static enum lex_mode separator(struct run *r)
 {
 	word_end(r);
-	if (r->cur == r->lim || *r->cur == '#')
-		return M_END;
-	word_begin(r, r->cur, HAP_MAX_LINE_ARGS - 1);
-	return M_TOP;
+	word_begin(r, r->cur, true);
+	return r->cur == r->lim || *r->cur == '#' ? M_END : M_TOP;
 }
 
 /* First match in environ, as getenv(), without copying the name to terminate it. */
@@ -175,22 +181,27 @@ static const char *env_lookup(const unsigned char *name, size_t n)
 
 /* Emits a variable's value; with [*] every blank run in it ends the word and begins a new
  * one, even a leading or trailing run (HAProxy gives `"${V[*]}"` with V=" a" the words "",
- * "a"). A word begun by a trailing run that stays empty to the end of the line is dropped. */
+ * "a"). */
 static void emit_value(struct run *r, const char *v, size_t n, bool split,
 		       const unsigned char *dollar)
 {
+	if (!split) {
+		if (n)
+			emit_bytes(r, v, n);
+		return;
+	}
 	bool in_run = false;
 	for (size_t i = 0; i < n && !r->err; i++) {
 		unsigned char c = (unsigned char)v[i];
-		if (!split || !is_space(c)) {
+		if (!is_space(c)) {
 			in_run = false;
 			emit(r, c);
 		} else if (!in_run) {
 			in_run = true;
 			word_end(r);
-			word_begin(r, dollar, HAP_MAX_LINE_ARGS);
-			mark_quoted(r, r->quote);
-			r->phantom = true;
+			word_begin(r, dollar, true);
+			if (r->w && !discarding(r))
+				r->w[r->nw - 1].quoted = 1;
 		}
 	}
 }
@@ -208,10 +219,10 @@ static void expand_braced(struct run *r, const unsigned char *dollar, const unsi
 	const char *v = env_lookup(name, n);
 	size_t vlen = v ? strlen(v) : 0;
 	if (*p == '-') {
-		if (r->dflt_brace == NO_OFF) {
+		if (r->dflt_brace == NO_OFF)
 			r->dflt_brace = off(r, t);
+		if (r->dflt_close == NO_OFF && off(r, r->cur - 1) >= r->dflt_min)
 			r->dflt_close = off(r, r->cur - 1);
-		}
 		/* The default is taken raw up to the first `}`: no quotes, escapes or variables. */
 		if (!v) {
 			v = (const char *)p + 1;
@@ -256,6 +267,7 @@ static enum lex_mode scan_top(struct run *r)
 		"\\x"                { fail(r, LX_HEX, t); return M_END; }
 		"\""                 { mark_quoted(r, t); return M_DQ; }
 		"'"                  { mark_quoted(r, t); return M_SQ; }
+		plain+               { emit_bytes(r, t, (size_t)(r->cur - t)); continue; }
 		*                    { emit(r, *t); continue; }
 		*/
 	}
@@ -276,6 +288,7 @@ static enum lex_mode scan_dq(struct run *r)
 		"\\x" hex hex        { emit(r, (unsigned char)(hexval(t[2]) << 4 | hexval(t[3]))); continue; }
 		"\\x"                { fail(r, LX_HEX, t); return M_END; }
 		"$"                  { if (!expand_var(r, t)) return M_END; continue; }
+		[^\x00\r"\\$]+       { emit_bytes(r, t, (size_t)(r->cur - t)); continue; }
 		*                    { emit(r, *t); continue; }
 		*/
 	}
@@ -289,6 +302,7 @@ static enum lex_mode scan_sq(struct run *r)
 		/*!re2c
 		end | "\r"           { fail(r, LX_QUOTE, r->quote); return M_END; }
 		"'"                  { return M_TOP; }
+		[^\x00\r']+          { emit_bytes(r, t, (size_t)(r->cur - t)); continue; }
 		*                    { emit(r, *t); continue; }
 		*/
 	}
@@ -300,7 +314,7 @@ static void scan_line(struct run *r)
 		r->cur++;
 	if (r->cur == r->lim || *r->cur == '#')
 		return;
-	word_begin(r, r->cur, HAP_MAX_LINE_ARGS - 1);
+	word_begin(r, r->cur, false);
 	enum lex_mode m = M_TOP;
 	while (m != M_END && !r->err) {
 		if (m == M_TOP)
@@ -312,43 +326,65 @@ static void scan_line(struct run *r)
 	}
 	if (r->err)
 		return;
+	/* A word begun by a separator and still empty at the end is no word (but counted
+	 * towards the limit above, as HAProxy does). */
 	word_end(r);
 	if (r->phantom)
 		r->nw--;
 }
 
-static void run_init(struct run *r, const struct hap_lexer *lx, const char *ls, const char *pe)
+static void run_init_at(struct run *r, struct m_origin at, const unsigned char *ls,
+			const unsigned char *pe)
 {
 	memset(r, 0, sizeof(*r));
-	r->ls = r->cur = (const unsigned char *)ls;
-	r->lim = (const unsigned char *)pe;
+	r->ls = r->cur = ls;
+	r->lim = pe;
 	r->dflt_brace = r->dflt_close = NO_OFF;
-	r->at.file = lx->file;
-	r->at.line = lx->line;
+	r->at = at;
+}
+
+static void run_init(struct run *r, const struct hap_lexer *lx, const char *ls, const char *pe)
+{
+	struct m_origin at = { lx->file, lx->line, 0 };
+	run_init_at(r, at, (const unsigned char *)ls, (const unsigned char *)pe);
+}
+
+/* Where HAProxy's C string of the line ends when read from `from` on: the first `}` of a
+ * ${V-default} its parser went through (it wrote a NUL there), else the line's end. */
+static size_t display_end(const struct run *r, size_t from)
+{
+	struct run s;
+	run_init_at(&s, r->at, r->ls, r->lim);
+	s.dflt_min = from;
+	scan_line(&s);
+	return s.dflt_close != NO_OFF ? s.dflt_close : (size_t)(r->lim - r->ls);
 }
 
 /* ---------------------------------------------------------------- messages */
 
-/* HAProxy's excerpt: the line without its leading blanks, blanks shown as spaces and other
- * unprintable bytes as `?`, at most 80 columns; from column 80 on it is a window of 37 bytes
- * each side of the error between "...", with the caret under it. */
-static void excerpt(char *buf, size_t sz, const char *line, size_t len, size_t pos)
+/* HAProxy's excerpt of the line at the error `pos`: the line without its leading blanks,
+ * blanks shown as spaces and other unprintable bytes as `?`, at most 80 columns; from column
+ * 80 on, a window of 37 bytes each side of the error between "...", with the caret under it.
+ * Either is printed as a C string, so it also ends where the parser wrote a NUL: at the `}` of
+ * a ${V-default} (found by scanning again, which `display_end` does). */
+static void excerpt(char *buf, size_t sz, const struct run *r, size_t pos)
 {
-	const unsigned char *s = (const unsigned char *)line;
-	size_t lead = 0;
+	const unsigned char *s = r->ls;
+	size_t len = (size_t)(r->lim - s), lead = 0;
 	while (lead < len && is_space(s[lead]))
 		lead++;
-	size_t q = pos > lead ? pos - lead : 0, n = len - lead, from = 0, caret = q, width = 80;
+	size_t q = pos > lead ? pos - lead : 0, from = lead, caret = q, width = 80;
 	bool cut = q >= 80;
 	if (cut) {
-		from = q - 37;
+		from = lead + q - 37;
 		caret = 40;
 		width = 74;
 	}
-	size_t show = from >= n ? 0 : n - from < width ? n - from : width;
+	size_t stop = display_end(r, from);
+	size_t show = from >= stop ? 0 : stop - from < width ? stop - from : width;
 	size_t o = (size_t)snprintf(buf, sz, "  %s", cut ? "..." : "");
 	for (size_t i = 0; i < show && o + 1 < sz; i++) {
-		unsigned char c = s[lead + from + i];
+		unsigned char c = s[from + i];
 		buf[o++] = is_space(c) ? ' ' : (c < 32 || c >= 127) ? '?' : (char)c;
 	}
 	snprintf(buf + o, sz - o, "%s\n  %*s", cut ? "..." : "", (int)caret + 1, "^");
@@ -378,12 +414,8 @@ static void report_error(struct hap_lexer *lx, const struct run *r, const char *
 	}
 	if (!msg && r->err == LX_QUOTE)
 		msg = *r->quote == '"' ? "unterminated double quote" : "unterminated single quote";
-	/* HAProxy shows the line as its parser left it: cut at the first default's `}`. */
-	size_t len = (size_t)(r->lim - r->ls);
-	if (r->dflt_close < len)
-		len = r->dflt_close;
 	char ex[256];
-	excerpt(ex, sizeof(ex), (const char *)r->ls, len, r->err_off);
+	excerpt(ex, sizeof(ex), r, r->err_off);
 	char *compat = arena_printf(lx->a, "parsing [%s:%u]: %s at position %zu:\n%s", lx->file,
 				    lx->line, lex_errors[r->err].compat, r->err_off + 1, ex);
 	diag_add(lx->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, compat,
@@ -493,8 +525,8 @@ static int lex_words(struct hap_lexer *lx, const char *ls, const char *pe, struc
 	if (outbuf_reparsed(lx, ls, r.olen ? r.olen : 1) && r.dflt_brace != NO_OFF) {
 		r.err = LX_BRACE;
 		r.err_off = r.dflt_brace;
-		report_error(lx, &r, "${VAR-default} here makes haproxy 2.6 fail (first line of a "
-				     "file, or longer than every line before it)");
+		report_error(lx, &r, "haproxy 2.6 rejects ${VAR-default} on the first line of a file "
+				     "or on a line longer than all before it");
 		return -1;
 	}
 	/* The phantom word dropped at the end still took a slot while scanning. */
@@ -534,10 +566,11 @@ int hap_lex_line(struct hap_lexer *lx, struct cfg_stmt **out)
 	if (*out)
 		(*out)->raw_len = (uint32_t)(le - ls);
 
-	/* Both are reported after the line has been used, as HAProxy does; a NUL on a last line
-	 * without LF only gives the LF message, at the NUL. */
+	/* Both are reported after the line has been used, as HAProxy does. HAProxy only sees
+	 * that its C string lacks the LF: a NUL on the last line gives the LF message, at the NUL,
+	 * even when an LF follows. */
 	struct m_origin at = { lx->file, lx->line, (uint32_t)(pe - ls) + 1 };
-	if (le == lx->end) {
+	if (le == lx->end || (pe != le && lx->cur == lx->end)) {
 		char *c = arena_printf(lx->a,
 				       "parsing [%s:%u]: Missing LF on last line, file might have "
 				       "been truncated at position %u.",

@@ -365,7 +365,8 @@ static int load_path(struct hap_ctx *c, const char *path)
 				abort();
 		}
 		closedir(d);
-		qsort(names, n, sizeof(char *), cmp_str);
+		if (n)
+			qsort(names, n, sizeof(char *), cmp_str);
 		int rc = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct stat fst;

@@ -128,8 +128,7 @@ static struct rt_server *pick_hash(struct rt_server **c, int n, uint32_t h)
 }
 
 /* random(N): N weighted draws, keep the least loaded ("power of two choices"). */
-static struct rt_server *pick_random(struct rt_pool *p, struct rt_server **c, int n,
-				     uint32_t *seed)
+static struct rt_server *pick_random(struct rt_pool *p, struct rt_server **c, int n, uint32_t *seed)
 {
 	int draws = p->conf->balance.random_draws > 0 ? p->conf->balance.random_draws : 2;
 	struct rt_server *best = NULL;
@@ -142,7 +141,7 @@ static struct rt_server *pick_random(struct rt_pool *p, struct rt_server **c, in
 }
 
 struct rt_server *rt_balance_pick(struct rt_pool *p, const struct sockaddr_storage *cli,
-				  const struct rt_server *avoid, uint32_t *seed)
+                                  const struct rt_server *avoid, uint32_t *seed)
 {
 	struct rt_server *cand[p->nsrv > 0 ? p->nsrv : 1];
 	struct rt_server *s = NULL;

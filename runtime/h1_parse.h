@@ -24,17 +24,17 @@
 
 enum h1_err {
 	H1_E_NONE = 0,
-	H1_E_SYNTAX,       /* request/status line or header line does not match the grammar */
-	H1_E_METHOD,       /* empty, too long or non-token method */
-	H1_E_VERSION,      /* not HTTP/1.x */
-	H1_E_HDR_CHAR,     /* NUL, bare CR or other control byte in a header */
-	H1_E_TOO_MANY,     /* more headers than the caller's array holds */
-	H1_E_TOO_BIG,      /* the head exceeds max_head */
-	H1_E_CL_BAD,       /* Content-Length is not a number */
-	H1_E_CL_CONFLICT,  /* several Content-Length values disagree */
-	H1_E_CL_TE,        /* both Content-Length and Transfer-Encoding */
-	H1_E_TE_BAD,       /* request Transfer-Encoding whose last coding is not chunked */
-	H1_E_CHUNK,        /* malformed chunk size line or chunk terminator */
+	H1_E_SYNTAX,      /* request/status line or header line does not match the grammar */
+	H1_E_METHOD,      /* empty, too long or non-token method */
+	H1_E_VERSION,     /* not HTTP/1.x */
+	H1_E_HDR_CHAR,    /* NUL, bare CR or other control byte in a header */
+	H1_E_TOO_MANY,    /* more headers than the caller's array holds */
+	H1_E_TOO_BIG,     /* the head exceeds max_head */
+	H1_E_CL_BAD,      /* Content-Length is not a number */
+	H1_E_CL_CONFLICT, /* several Content-Length values disagree */
+	H1_E_CL_TE,       /* both Content-Length and Transfer-Encoding */
+	H1_E_TE_BAD,      /* request Transfer-Encoding whose last coding is not chunked */
+	H1_E_CHUNK,       /* malformed chunk size line or chunk terminator */
 };
 
 /* Flags that the head's framing and connection headers set. */

@@ -11,54 +11,65 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "runtime/rt.h"
 
 /* HAProxy 2.6's built-in pages, byte for byte (captured from /usr/sbin/haproxy). The 5xx
  * pages get "connection: close" after content-type when the client will be closed; 400 and
  * 408 always close. */
-#define PAGE(code, reason, text)                                                            \
-	"HTTP/1.1 " code " " reason "\r\ncontent-length: %d\r\ncache-control: no-cache\r\n"  \
-	"content-type: text/html\r\n%s\r\n"                                                \
+#define PAGE(code, reason, text)                                                                   \
+	"HTTP/1.1 " code " " reason "\r\ncontent-length: %d\r\ncache-control: no-cache\r\n"        \
+	"content-type: text/html\r\n%s\r\n"                                                        \
 	"<html><body><h1>" code " " reason "</h1>\n" text "\n</body></html>\n"
+static const char page_408[] =
+    "HTTP/1.1 408 Request Time-out\r\nContent-length: 110\r\nCache-Control: no-cache\r\n"
+    "Connection: close\r\nContent-Type: text/html\r\n\r\n"
+    "<html><body><h1>408 Request Time-out</h1>\nYour browser didn't send a complete request "
+    "in time.\n</body></html>\n";
 static const char page_400[] =
-	"HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: no-cache\r\n"
-	"Connection: close\r\nContent-Type: text/html\r\n\r\n"
-	"<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid request.\n"
-	"</body></html>\n";
+    "HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: no-cache\r\n"
+    "Connection: close\r\nContent-Type: text/html\r\n\r\n"
+    "<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid request.\n"
+    "</body></html>\n";
 
 static const char *page_fmt(int status)
 {
 	switch (status) {
 	case 408:
 		return PAGE("408", "Request Time-out",
-			    "Your browser didn't send a complete request in time.");
+		            "Your browser didn't send a complete request in time.");
 	case 502:
 		return PAGE("502", "Bad Gateway",
-			    "The server returned an invalid or incomplete response.");
+		            "The server returned an invalid or incomplete response.");
 	case 504:
 		return PAGE("504", "Gateway Time-out", "The server didn't respond in time.");
 	default:
 		return PAGE("503", "Service Unavailable",
-			    "No server is available to handle this request.");
+		            "No server is available to handle this request.");
 	}
 }
 
-/* Queues a canned answer instead of the server's. HAProxy keeps an HTTP/1.1 client alive
- * after the 5xx it generates (a pipelined request is served next) when the request was
- * entirely received; 400 and 408, and everything else, close the client. */
+/* Queues a canned answer instead of the server's. HAProxy keeps a keep-alive client after
+ * the 503 and 504 it generates (a pipelined request is served next) when the request was
+ * entirely received; 400, 408 and 502 always close the client. 400 and 408 keep HAProxy's
+ * legacy header case. */
+static bool emit_errorfile(struct rt_sess *s, int status, bool *keep);
+
 void rt_http_error(struct rt_sess *s, int status)
 {
 	char buf[512];
 	const char *p = page_400;
 	size_t n = sizeof(page_400) - 1;
-	bool keep = status >= 500 && s->cli_ka && s->rq == RQ_DONE && !s->closing;
-	if (status != 400) {
+	bool keep =
+	    (status == 503 || status == 504) && s->cli_ka && s->rq == RQ_DONE && !s->closing;
+	if (status == 408) {
+		p = page_408;
+		n = sizeof(page_408) - 1;
+	} else if (status != 400) {
 		const char *fmt = page_fmt(status);
 		const char *body = strstr(fmt, "<html>");
-		const char *extra = keep ? "" : "connection: close\r\n";
-		if (status == 408)
-			extra = "connection: close\r\n";
+		const char *extra = keep || status == 502 ? "" : "connection: close\r\n";
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		n = (size_t)snprintf(buf, sizeof(buf), fmt, (int)strlen(body), extra);
@@ -70,7 +81,8 @@ void rt_http_error(struct rt_sess *s, int status)
 	s->rsp.in.r = s->rsp.in.w = 0;
 	s->rsp.fwd = 0;
 	s->rsp.bytes = 0;
-	rt_buf_put(&s->rsp.out, p, n);
+	if (!emit_errorfile(s, status, &keep))
+		rt_buf_put(&s->rsp.out, p, n);
 	s->req.out.r = s->req.out.w = 0;
 	s->rs = RS_DONE;
 	rt_sess_shut_srv(s);
@@ -140,10 +152,43 @@ static void put_header(struct rt_buf *b, const struct h1_header *h, bool *ok)
 	put(b, "\r\n", 2, ok);
 }
 
-static bool hop_by_hop(const struct h1_header *h)
+/* Copies a header, except that the Connection header loses its "close" and "keep-alive"
+ * tokens (the proxy decides persistence on each side) and disappears when nothing else is
+ * left; other tokens and the Keep-Alive header pass, as with HAProxy's H1 mux. */
+static void copy_header(struct rt_buf *b, const struct h1_header *h, bool *ok)
 {
-	return h1_hdr_is(h, "connection") || h1_hdr_is(h, "keep-alive") ||
-	       h1_hdr_is(h, "proxy-connection");
+	if (!h1_hdr_is(h, "connection")) {
+		put_header(b, h, ok);
+		return;
+	}
+	char keep[512];
+	size_t n = 0, i = 0, len = h->value_len;
+	while (i < len) {
+		size_t j = i;
+		while (j < len && h->value[j] != ',')
+			j++;
+		size_t a = i, e = j;
+		while (a < e && (h->value[a] == ' ' || h->value[a] == '\t'))
+			a++;
+		while (e > a && (h->value[e - 1] == ' ' || h->value[e - 1] == '\t'))
+			e--;
+		bool drop = (e - a == 5 && !strncasecmp(h->value + a, "close", 5)) ||
+		            (e - a == 10 && !strncasecmp(h->value + a, "keep-alive", 10));
+		if (!drop && e > a && n + (e - a) + 2 < sizeof(keep)) {
+			if (n) {
+				keep[n++] = ',';
+				keep[n++] = ' ';
+			}
+			memcpy(keep + n, h->value + a, e - a);
+			n += e - a;
+		}
+		i = j + 1;
+	}
+	if (n) {
+		struct h1_header c = {
+		    .name = h->name, .name_len = h->name_len, .value = keep, .value_len = n};
+		put_header(b, &c, ok);
+	}
 }
 
 static bool net_match(const struct rt_net *n, const struct sockaddr_storage *ss)
@@ -168,9 +213,11 @@ static bool net_match(const struct rt_net *n, const struct sockaddr_storage *ss)
 static void addr_ip(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)len);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
+		          (socklen_t)len);
 	else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf,
+		          (socklen_t)len);
 }
 
 /* Rewrites the request head for the server. Returns false when it does not fit. */
@@ -185,11 +232,9 @@ static bool emit_request(struct rt_sess *s, const struct h1_msg *m)
 	put(b, m->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n", 11, &ok);
 	for (size_t i = 0; i < m->nheaders; i++) {
 		const struct h1_header *h = &m->headers[i];
-		if (hop_by_hop(h))
-			continue;
 		if (svc->ff && h1_hdr_is(h, svc->ff_header))
 			ff_seen = true;
-		put_header(b, h, &ok);
+		copy_header(b, h, &ok);
 	}
 	/* option forwardfor: skipped for `except` sources and, with if-none, when present */
 	if (svc->ff && !(svc->ff_has_except && net_match(&svc->ff_except, &s->cli_addr)) &&
@@ -218,17 +263,62 @@ static bool emit_response(struct rt_sess *s, const struct h1_msg *m, bool final)
 	put(b, m->reason ? m->reason : "", m->reason_len, &ok);
 	put(b, "\r\n", 2, &ok);
 	for (size_t i = 0; i < m->nheaders; i++)
-		if (!hop_by_hop(&m->headers[i]))
-			put_header(b, &m->headers[i], &ok);
+		copy_header(b, &m->headers[i], &ok);
 	if (final) {
+		/* HAProxy announces a close to every client, and keep-alive to HTTP/1.0 ones */
 		bool cli11 = s->reqline[0] && strstr(s->reqline, "HTTP/1.1");
-		if (!s->cli_ka && cli11)
+		if (!s->cli_ka)
 			put(b, "connection: close\r\n", 19, &ok);
-		else if (s->cli_ka && !cli11)
+		else if (!cli11)
 			put(b, "connection: keep-alive\r\n", 24, &ok);
 	}
 	put(b, "\r\n", 2, &ok);
 	return ok;
+}
+
+/* `errorfile` content replaces the built-in page of the errors the stream produces (502,
+ * 503, 504; a 400 or 408 from the HTTP parser always gets the built-in page, as in HAProxy).
+ * Like HAProxy, the file is parsed as a response and re-emitted: names lower-cased, the
+ * Connection header dropped, and without Content-Length the client is closed after it. */
+static bool emit_errorfile(struct rt_sess *s, int status, bool *keep)
+{
+	const struct m_proxy_conf *confs[2] = {s->svc->be, s->svc->fe};
+	const struct m_errorfile *ef = NULL;
+	if (status != 502 && status != 503 && status != 504)
+		return false;
+	for (int i = 0; i < 2 && !ef; i++)
+		for (const struct m_errorfile *e = confs[i] ? confs[i]->errorfiles : NULL; e;
+		     e = e->next)
+			if (e->status == status && e->content) {
+				ef = e;
+				break;
+			}
+	if (!ef)
+		return false;
+	struct h1_header hdrs[32];
+	struct h1_msg m = {.headers = hdrs, .max_headers = 32};
+	ssize_t r = h1_parse_response(ef->content, ef->len, 0, &m);
+	struct rt_buf *b = &s->rsp.out;
+	bool ok = true;
+	if (r < 0) { /* not a valid message: send it as it is and close */
+		put(b, ef->content, ef->len, &ok);
+		*keep = false;
+		return true;
+	}
+	char line[32];
+	int n = snprintf(line, sizeof(line), "HTTP/1.%d %03d ", m.minor, m.status);
+	put(b, line, (size_t)n, &ok);
+	put(b, m.reason ? m.reason : "", m.reason_len, &ok);
+	put(b, "\r\n", 2, &ok);
+	for (size_t i = 0; i < m.nheaders; i++)
+		copy_header(b, &m.headers[i], &ok);
+	if (!(m.flags & H1_F_CL))
+		*keep = false;
+	else if (!*keep)
+		put(b, "connection: close\r\n", 19, &ok);
+	put(b, "\r\n", 2, &ok);
+	put(b, ef->content + r, ef->len - (size_t)r, &ok);
+	return true;
 }
 
 /* ---------------------------------------------------------------- body framing */
@@ -312,10 +402,19 @@ static void pick_server(struct rt_sess *s)
 		s->t_conn = s->t_hdr;
 		return;
 	}
-	rt_sess_shut_srv(s);
+	rt_sess_release_srv(s, true);
 	s->server = sv;
 	s->log_srv = sv;
 	s->srv_counted = true;
+	s->t_queue = 0;
+	/* http-reuse safe: only a later request of a client connection may take over a
+	 * connection that another session parked */
+	int fd = s->first_req ? -1 : rt_idle_take(s->w, sv);
+	if (fd >= 0 && rt_sess_attach_srv(s, fd)) {
+		s->t_conn = s->t_hdr;
+		rt_sess_set_tmo(s, TMO_SERVER);
+		return;
+	}
 	if (!rt_sess_connect(s))
 		rt_http_no_server(s);
 }
@@ -323,7 +422,7 @@ static void pick_server(struct rt_sess *s)
 static void on_request(struct rt_sess *s, const struct h1_msg *m)
 {
 	snprintf(s->reqline, sizeof(s->reqline), "%.*s %.*s HTTP/1.%d", (int)m->method_len,
-		 m->method, (int)(m->uri_len > 200 ? 200 : m->uri_len), m->uri, m->minor);
+	         m->method, (int)(m->uri_len > 200 ? 200 : m->uri_len), m->uri, m->minor);
 	s->req_head = m->method_len == 4 && !memcmp(m->method, "HEAD", 4);
 	s->cli_ka = m->minor ? !(m->flags & H1_F_CONN_CLOSE) : !!(m->flags & H1_F_CONN_KA);
 	const struct m_proxy_conf *fe = s->svc->fe;
@@ -359,7 +458,8 @@ static void analyze_req(struct rt_sess *s)
 		if (!s->req_started) {
 			s->req_started = true;
 			if (!s->first_req) {
-				/* the idle keep-alive wait is over: the head now has http-request */
+				/* the idle keep-alive wait is over: the head now has http-request
+				 */
 				gettimeofday(&s->t_req, NULL);
 				rt_sess_set_tmo(s, TMO_HTTP_REQ);
 			}
@@ -414,14 +514,15 @@ static void on_response(struct rt_sess *s, const struct h1_msg *m)
 {
 	bool interim = m->status >= 100 && m->status < 200 && m->status != 101;
 	s->rsb = (struct rt_body){.kind = interim ? H1_BODY_NONE : h1_resp_body(m, s->req_head),
-				  .left = (uint64_t)m->content_length};
+	                          .left = (uint64_t)m->content_length};
 	if (!interim) {
 		s->status = m->status;
 		s->t_rsp = rt_ms_since(&s->t_req);
 		const struct m_proxy_conf *be = s->svc->be;
-		bool srv_ka = m->minor ? !(m->flags & H1_F_CONN_CLOSE) : !!(m->flags & H1_F_CONN_KA);
+		bool srv_ka =
+		    m->minor ? !(m->flags & H1_F_CONN_CLOSE) : !!(m->flags & H1_F_CONN_KA);
 		s->srv_reusable = srv_ka && s->rsb.kind != H1_BODY_CLOSE &&
-				  !(be && be->http_conn > HTTP_CONN_KAL);
+		                  !(be && be->http_conn > HTTP_CONN_KAL);
 		/* a close-delimited body can only end by closing the client too */
 		if (s->rsb.kind == H1_BODY_CLOSE || m->status == 101)
 			s->cli_ka = false;
@@ -456,7 +557,7 @@ static void analyze_rsp(struct rt_sess *s)
 			size_t len = rt_buf_len(&c->in);
 			struct h1_msg m = {.headers = s->hdrs, .max_headers = RT_MAX_HDRS};
 			ssize_t r = len ? h1_parse_response(c->in.d + c->in.r, len, s->rsp_last, &m)
-					: H1_MORE;
+			                : H1_MORE;
 			if (r == H1_MORE) {
 				s->rsp_last = len;
 				if (c->src_eof) {

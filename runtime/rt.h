@@ -34,11 +34,11 @@ struct rt_server {
 	struct rt_pool *pool;
 	struct sockaddr_storage ss; /* resolved at startup */
 	socklen_t sslen;
-	int weight;                 /* effective weight; 0 never takes traffic */
-	bool backup, usable;        /* usable: not disabled (no checks yet: always up) */
-	atomic_int cur;             /* connections in progress, for leastconn and first */
-	atomic_long total;          /* connections ever assigned */
-	int cw;                     /* smooth weighted round-robin state, under pool lock */
+	int weight;          /* effective weight; 0 never takes traffic */
+	bool backup, usable; /* usable: not disabled (no checks yet: always up) */
+	atomic_int cur;      /* connections in progress, for leastconn and first */
+	atomic_long total;   /* connections ever assigned */
+	int cw;              /* smooth weighted round-robin state, under pool lock */
 };
 
 struct rt_pool {
@@ -54,7 +54,7 @@ struct rt_pool {
  * incremented) or NULL when no server is usable; `avoid` is skipped when another server is
  * available (redispatch). rt_balance_release() gives the connection back. */
 struct rt_server *rt_balance_pick(struct rt_pool *p, const struct sockaddr_storage *cli,
-				  const struct rt_server *avoid, uint32_t *seed);
+                                  const struct rt_server *avoid, uint32_t *seed);
 void rt_balance_release(struct rt_server *s);
 void rt_pool_init(struct rt_pool *p, const struct m_pool *conf);
 
@@ -73,7 +73,7 @@ struct rt_service {
 	bool ff, ff_if_none, ff_has_except; /* option forwardfor */
 	const char *ff_header;
 	struct rt_net ff_except;
-	bool log;     /* option httplog / tcplog with somewhere to log */
+	bool log;       /* option httplog / tcplog with somewhere to log */
 	atomic_int cur; /* feconn */
 };
 
@@ -99,9 +99,9 @@ struct rt_buf {
 struct rt_chan {
 	struct rt_buf in, out;
 	size_t fwd;
-	bool tunnel;   /* approve everything (mode tcp, after 101 Switching Protocols) */
-	bool src_eof;  /* the source end sent its FIN */
-	bool dst_shut; /* we sent FIN to the destination end */
+	bool tunnel;    /* approve everything (mode tcp, after 101 Switching Protocols) */
+	bool src_eof;   /* the source end sent its FIN */
+	bool dst_shut;  /* we sent FIN to the destination end */
 	uint64_t bytes; /* forwarded to the destination */
 };
 
@@ -116,8 +116,16 @@ struct rt_end {
 enum rt_req_state { RQ_HEAD, RQ_BODY, RQ_DONE, RQ_CLOSING };
 enum rt_rsp_state { RS_IDLE, RS_HEAD, RS_BODY, RS_DONE };
 enum rt_chunk_state { CK_SIZE, CK_DATA, CK_CRLF, CK_TRAILERS, CK_END };
-enum rt_tmo { TMO_NONE, TMO_HTTP_REQ, TMO_KEEPALIVE, TMO_CONNECT, TMO_TURNAROUND, TMO_SERVER,
-	      TMO_DATA, TMO_LINGER };
+enum rt_tmo {
+	TMO_NONE,
+	TMO_HTTP_REQ,
+	TMO_KEEPALIVE,
+	TMO_CONNECT,
+	TMO_TURNAROUND,
+	TMO_SERVER,
+	TMO_DATA,
+	TMO_LINGER
+};
 
 /* Body framing progress of one HTTP message. */
 struct rt_body {
@@ -134,11 +142,11 @@ struct rt_sess {
 	ev_timer timer;          /* the one inactivity timer, repeat per phase */
 	enum rt_tmo tmo;
 	struct rt_server *server;
-	bool srv_counted; /* server's connection counters include this session */
+	bool srv_counted;                /* server's connection counters include this session */
 	const struct rt_server *log_srv; /* the last server tried, for the log line */
 	int retries_left;
 	struct sockaddr_storage cli_addr, dst_addr;
-	bool closing;  /* close the client once the current output is flushed */
+	bool closing; /* close the client once the current output is flushed */
 	bool dead;
 	/* HTTP */
 	enum rt_req_state rq;
@@ -168,7 +176,9 @@ struct rt_worker {
 	struct rt_listener *listeners;
 	struct rt_sess *sessions;
 	unsigned nsess;
-	unsigned npaused; /* listeners paused on maxconn */
+	unsigned npaused;     /* listeners paused on maxconn */
+	struct rt_idle *idle; /* parked server connections (idle.c) */
+	unsigned nidle;
 	uint32_t seed;
 	bool soft;
 };
@@ -187,6 +197,13 @@ struct rt {
 	ev_timer hard; /* hard-stop-after, on worker 0 */
 };
 
+/* idle.c: rt_idle_park() takes ownership of a reusable server connection's fd (false: the
+ * caller must close it); rt_idle_take() returns a parked fd to srv, or -1. */
+struct rt_idle;
+bool rt_idle_park(struct rt_worker *w, const struct rt_server *srv, int fd);
+int rt_idle_take(struct rt_worker *w, const struct rt_server *srv);
+void rt_idle_flush(struct rt_worker *w);
+
 /* sess.c */
 void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
 void rt_sess_close_idle(struct rt_worker *w);
@@ -199,6 +216,8 @@ void rt_buf_compact(struct rt_buf *b);
 bool rt_sess_connect(struct rt_sess *s);
 void rt_sess_set_tmo(struct rt_sess *s, enum rt_tmo t);
 void rt_sess_shut_srv(struct rt_sess *s);
+void rt_sess_release_srv(struct rt_sess *s, bool between);
+bool rt_sess_attach_srv(struct rt_sess *s, int fd);
 long rt_ms_since(const struct timeval *t);
 bool rt_chan_flushed(const struct rt_chan *c);
 void rt_sess_close_cli(struct rt_sess *s);

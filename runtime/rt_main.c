@@ -33,8 +33,8 @@ static bool resolve_server(struct rt_server *rs, const struct m_server *ms)
 	if (a->kind == M_ADDR_INET) {
 		memcpy(&rs->ss, &a->ss, sizeof(rs->ss));
 		rs->sslen = a->sslen ? a->sslen
-				     : (a->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-								   : sizeof(struct sockaddr_in));
+		                     : (a->ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                                                    : sizeof(struct sockaddr_in));
 		return true;
 	}
 	if (a->kind == M_ADDR_NAME && a->host) {
@@ -70,8 +70,9 @@ static int build_pool(struct rt *rt, struct rt_pool *p, const struct m_pool *mp)
 		if (!resolve_server(rs, s)) {
 			char buf[32];
 			snprintf(buf, sizeof(buf), "%s", s->addr.text ? s->addr.text : "?");
-			alert("config : parsing [%s] : could not resolve address '%s' of server %s.",
-			      mp->name, buf, s->name);
+			alert(
+			    "config : parsing [%s] : could not resolve address '%s' of server %s.",
+			    mp->name, buf, s->name);
 			return -1;
 		}
 	}
@@ -136,7 +137,8 @@ static void build_service(struct rt *rt, struct rt_service *rs, const struct m_s
 	rs->mode = rs->fe && rs->fe->mode != M_MODE_UNSET ? rs->fe->mode : M_MODE_TCP;
 	rs->ff = opt(rs->fe, rs->be, OPT_FORWARDFOR) == 1;
 	/* forwardfor arguments come from whichever side declared the option */
-	const struct m_proxy_conf *ffc = (rs->fe && rs->fe->opt[OPT_FORWARDFOR] == 1) ? rs->fe : rs->be;
+	const struct m_proxy_conf *ffc =
+	    (rs->fe && rs->fe->opt[OPT_FORWARDFOR] == 1) ? rs->fe : rs->be;
 	if (rs->ff && ffc) {
 		rs->ff_header = ffc->ff_header ? ffc->ff_header : "x-forwarded-for";
 		rs->ff_if_none = ffc->ff_if_none == 1;
@@ -145,7 +147,7 @@ static void build_service(struct rt *rt, struct rt_service *rs, const struct m_s
 	}
 	bool logfmt = opt(rs->fe, NULL, OPT_HTTPLOG) == 1 || opt(rs->fe, NULL, OPT_TCPLOG) == 1;
 	bool target = rt->o->log_stderr || (rs->fe && rs->fe->logs) ||
-		      (rs->fe && rs->fe->log_global == 1 && rt->cfg->global.logs);
+	              (rs->fe && rs->fe->log_global == 1 && rt->cfg->global.logs);
 	rs->log = logfmt && target;
 	atomic_init(&rs->cur, 0);
 }
@@ -175,8 +177,8 @@ static int build(struct rt *rt)
 static int open_listener(const struct m_bind *b, uint16_t port, int backlog, const char **err)
 {
 	struct sockaddr_storage ss = b->addr.ss;
-	socklen_t len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						: sizeof(struct sockaddr_in);
+	socklen_t len =
+	    ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	if (ss.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
 	else
@@ -208,9 +210,10 @@ static int bind_worker(struct rt *rt, struct rt_worker *w)
 		for (const struct m_bind *b = rs->conf->binds; b; b = b->next) {
 			if (b->addr.kind != M_ADDR_INET)
 				continue; /* unix, abns and fd@ binds come later */
-			int backlog = b->backlog > 0 ? b->backlog
-				      : rs->fe && rs->fe->backlog > 0 ? rs->fe->backlog
-				      : rs->fe && rs->fe->maxconn > 0 ? rs->fe->maxconn : 1024;
+			int backlog = b->backlog > 0                  ? b->backlog
+			              : rs->fe && rs->fe->backlog > 0 ? rs->fe->backlog
+			              : rs->fe && rs->fe->maxconn > 0 ? rs->fe->maxconn
+			                                              : 1024;
 			uint16_t hi = b->addr.port_hi ? b->addr.port_hi : b->addr.port_lo;
 			for (unsigned port = b->addr.port_lo; port <= hi; port++) {
 				const char *err = NULL;
@@ -418,9 +421,9 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 			free(rt.w);
 			return 0;
 		}
-	} else if (pidfile) {
-		write_pidfile(pidfile);
 	}
+	/* HAProxy writes the pidfile only when it daemonizes: a foreground (-db) run or a
+	 * systemd unit's -Ws leaves it alone. */
 
 	rt.w[0].loop = ev_default_loop(EVFLAG_AUTO);
 	for (int i = 1; i < rt.nw; i++)
@@ -458,7 +461,5 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 	}
 	ev_async_stop(rt.w[0].loop, &rt.w[0].wake);
 	teardown(&rt);
-	if (pidfile && (rt.o->foreground || cfg->global.daemon != 1))
-		unlink(pidfile);
 	return rc;
 }

@@ -14,10 +14,10 @@
 #include "model/model.h"
 
 struct rt_opts {
-	bool foreground;      /* -db / -d: never daemonize even if `daemon` is set */
-	const char *pidfile;  /* -p FILE; NULL: the global `pidfile`, if any */
-	bool quiet;           /* -q: no startup warnings */
-	bool log_stderr;      /* print traffic logs on stderr even without a `log` line */
+	bool foreground;     /* -db / -d: never daemonize even if `daemon` is set */
+	const char *pidfile; /* -p FILE; NULL: the global `pidfile`, if any */
+	bool quiet;          /* -q: no startup warnings */
+	bool log_stderr;     /* print traffic logs on stderr even without a `log` line */
 };
 
 /* rt_run(): starts serving cfg (which must stay valid and unmodified until rt_run returns)

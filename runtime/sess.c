@@ -133,6 +133,32 @@ static void resume_listeners(struct rt_worker *w)
 	}
 }
 
+/* Detaches the server connection: parked for reuse when the last exchange on it completed
+ * cleanly (between: the caller knows no request is in flight on it), closed otherwise. */
+void rt_sess_release_srv(struct rt_sess *s, bool between)
+{
+	if (s->srv.fd >= 0 && !s->srv.connecting && s->srv_reusable && s->server && between &&
+	    rt_buf_len(&s->rsp.in) == 0 && !s->rsp.src_eof) {
+		ev_io_stop(s->w->loop, &s->srv.io);
+		if (rt_idle_park(s->w, s->server, s->srv.fd)) {
+			s->srv.fd = -1;
+			s->srv.events = 0;
+		}
+	}
+	rt_sess_shut_srv(s);
+}
+
+/* Takes over a parked connection to s->server. */
+bool rt_sess_attach_srv(struct rt_sess *s, int fd)
+{
+	s->srv.fd = fd;
+	s->srv.events = 0;
+	s->srv.connecting = false;
+	s->req.dst_shut = s->rsp.src_eof = false;
+	ev_io_init(&s->srv.io, io_cb, fd, 0);
+	return true;
+}
+
 static void sess_free(struct rt_sess *s)
 {
 	struct rt_worker *w = s->w;
@@ -140,7 +166,10 @@ static void sess_free(struct rt_sess *s)
 		rt_log_tcp(s);
 	ev_timer_stop(w->loop, &s->timer);
 	end_close(s, &s->cli);
-	rt_sess_shut_srv(s);
+	if (s->svc->mode == M_MODE_HTTP)
+		rt_sess_release_srv(s, s->rs == RS_IDLE);
+	else
+		rt_sess_shut_srv(s);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -168,6 +197,7 @@ void rt_sess_kill_all(struct rt_worker *w)
 {
 	while (w->sessions)
 		sess_free(w->sessions);
+	rt_idle_flush(w);
 }
 
 /* Soft stop: sessions idle between two requests are closed now, the others once their
@@ -175,6 +205,7 @@ void rt_sess_kill_all(struct rt_worker *w)
 void rt_sess_close_idle(struct rt_worker *w)
 {
 	struct rt_sess *s = w->sessions, *n;
+	rt_idle_flush(w);
 	for (; s; s = n) {
 		n = s->next;
 		s->closing = true;
@@ -280,7 +311,8 @@ bool rt_sess_connect(struct rt_sess *s)
 	struct sockaddr_storage ss = s->server->ss;
 	const struct m_addr *a = &s->server->conf->addr;
 	if (a->no_port || a->port_rel)
-		set_port(&ss, (uint16_t)(get_port(&s->dst_addr) + (a->no_port ? 0 : a->port_lo * a->port_rel)));
+		set_port(&ss, (uint16_t)(get_port(&s->dst_addr) +
+		                         (a->no_port ? 0 : a->port_lo * a->port_rel)));
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
@@ -466,7 +498,7 @@ static void pump(struct rt_sess *s)
 	bool http = s->svc->mode == M_MODE_HTTP;
 	for (int round = 0; round < 4 && !s->dead; round++) {
 		size_t before = s->req.in.w + s->rsp.in.w + s->req.out.r + s->rsp.out.r +
-				s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
+		                s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
 		if (!do_read(s, &s->cli, &s->req) || !do_read(s, &s->srv, &s->rsp)) {
 			memcpy(s->term, s->req.src_eof ? "SD" : "CD", 2);
 			s->dead = true;
@@ -485,7 +517,7 @@ static void pump(struct rt_sess *s)
 		else
 			tcp_halfclose(s);
 		size_t after = s->req.in.w + s->rsp.in.w + s->req.out.r + s->rsp.out.r +
-			       s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
+		               s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
 		if (after == before)
 			break;
 	}
@@ -560,8 +592,8 @@ void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		}
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
-		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return; /* EAGAIN, or an error the next readiness will retry */
 		int one = 1;

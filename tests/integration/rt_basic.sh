@@ -65,7 +65,7 @@ bounded() { # bounded SECS CMD...: run CMD in the background, killed after SECS;
 	"$@" &
 	BG=$!
 	PIDS+=($BG)
-	(sleep "$secs" && kill -KILL "$BG" 2>/dev/null) &
+	(sleep "$secs" && kill -KILL "$BG") >/dev/null 2>&1 &
 	PIDS+=($!)
 }
 
@@ -125,6 +125,10 @@ listen tcp
     bind 127.0.0.1:$((p + 4))
     mode tcp
     server web2 127.0.0.1:$WEB2
+
+listen ef
+    bind 127.0.0.1:$((p + 50))
+    errorfile 503 $T/503.http
 EOF
 }
 
@@ -136,6 +140,9 @@ raw_expect() { printf "$1" | od -An -c | tr -s ' \n' ' '; }
 
 PAGE_400='HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid request.\n</body></html>\n'
 PAGE_503='HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n'
+
+printf 'HTTP/1.0 503 Service Unavailable\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n\n' >"$T/503.http"
+PAGE_503_EF='HTTP/1.0 503 Service Unavailable\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n\n'
 
 run_checks() { # run_checks WHO PORT0
 	local who=$1 p=$2 out want i
@@ -190,6 +197,10 @@ run_checks() { # run_checks WHO PORT0
 	check "$who: 503 when connect fails" "$out" "$(raw_expect "$PAGE_503")"
 	if [ $ms -ge 900 ] && [ $ms -lt 2500 ]; then ok "$who: one retry after 1 s ($ms ms)"
 	else ko "$who: one retry after 1 s (took $ms ms)"; fi
+
+	# an errorfile (Debian's 503.http) is re-emitted as a parsed message, then the close
+	out=$(raw "$((p + 50))" 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n')
+	check "$who: errorfile 503" "$out" "$(raw_expect "$PAGE_503_EF")"
 
 	out=$(curl -s --max-time 5 "http://127.0.0.1:$((p + 4))/")
 	check "$who: mode tcp" "$out" "Web2"

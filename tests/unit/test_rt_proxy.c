@@ -34,10 +34,10 @@ static pid_t nginx_pid[2], vipr_pid;
 static int silent_fd = -1;
 static bool ready; /* nginx, its echo module and curl are there, and everything started */
 
-#define REQUIRE_READY() \
-	do { \
-		if (!ready) \
-			skip(); \
+#define REQUIRE_READY()                                                                            \
+	do {                                                                                       \
+		if (!ready)                                                                        \
+			skip();                                                                    \
 	} while (0)
 
 enum { P_WEB1, P_WEB2, P_RR, P_EMPTY, P_DEAD, P_SLOW, P_TCP, P_FFX, P_SILENT, P_CLOSED };
@@ -46,7 +46,7 @@ enum { P_WEB1, P_WEB2, P_RR, P_EMPTY, P_DEAD, P_SLOW, P_TCP, P_FFX, P_SILENT, P_
 /* ---------------------------------------------------------------- helpers */
 
 static int run(char *out, size_t outlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int run(char *out, size_t outlen, const char *fmt, ...)
 {
 	char cmd[2048];
@@ -107,20 +107,20 @@ static pid_t start_nginx(int idx)
 	snprintf(text, sizeof(text), "Web%d\n", idx + 1);
 	write_file(page, text);
 	snprintf(text, sizeof(text),
-		 "load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;\n"
-		 "daemon off; master_process off; worker_processes 1;\n"
-		 "pid %s/nginx.pid; error_log %s/error.log;\n"
-		 "events { worker_connections 128; }\n"
-		 "http { access_log off; client_body_temp_path %s/tmp;\n"
-		 "  proxy_temp_path %s/tmp; fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp;\n"
-		 "  scgi_temp_path %s/tmp;\n"
-		 "  server { listen 127.0.0.1:%d; root %s;\n"
-		 "    location /echo { client_max_body_size 10m; client_body_buffer_size 10m;\n"
-		 "      echo_read_request_body; echo_request_body; }\n"
-		 "    location /chunked { echo a; echo b; }\n"
-		 "    location /xff { return 200 \"[$http_x_forwarded_for]\\n\"; }\n"
-		 "  }\n}\n",
-		 d, d, d, d, d, d, d, PORT(idx), d);
+	         "load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;\n"
+	         "daemon off; master_process off; worker_processes 1;\n"
+	         "pid %s/nginx.pid; error_log %s/error.log;\n"
+	         "events { worker_connections 128; }\n"
+	         "http { access_log off; client_body_temp_path %s/tmp;\n"
+	         "  proxy_temp_path %s/tmp; fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp;\n"
+	         "  scgi_temp_path %s/tmp;\n"
+	         "  server { listen 127.0.0.1:%d; root %s;\n"
+	         "    location /echo { client_max_body_size 10m; client_body_buffer_size 10m;\n"
+	         "      echo_read_request_body; echo_request_body; }\n"
+	         "    location /chunked { echo a; echo b; }\n"
+	         "    location /xff { return 200 \"[$http_x_forwarded_for]\\n\"; }\n"
+	         "  }\n}\n",
+	         d, d, d, d, d, d, d, PORT(idx), d);
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", d);
 	write_file(conf, text);
 	pid_t pid = fork();
@@ -128,8 +128,8 @@ static pid_t start_nginx(int idx)
 		int nul = open("/dev/null", O_WRONLY);
 		dup2(nul, 1);
 		dup2(nul, 2);
-		execlp("timeout", "timeout", "120", "nginx", "-c", conf, "-p", d, "-e",
-		       "/dev/null", (char *)NULL);
+		execlp("timeout", "timeout", "120", "nginx", "-c", conf, "-p", d, "-e", "/dev/null",
+		       (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -148,8 +148,8 @@ static void stop(pid_t *pid, int sig)
 
 static struct m_addr addr(int port)
 {
-	struct m_addr a = {.kind = M_ADDR_INET, .port_lo = (uint16_t)port,
-			   .port_hi = (uint16_t)port};
+	struct m_addr a = {
+	    .kind = M_ADDR_INET, .port_lo = (uint16_t)port, .port_hi = (uint16_t)port};
 	struct sockaddr_in *sin = (struct sockaddr_in *)&a.ss;
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((uint16_t)port);
@@ -160,7 +160,7 @@ static struct m_addr addr(int port)
 
 /* A `listen` section: one service and its pool sharing one proxy conf. */
 static struct m_proxy_conf *listen_sec(struct m_config *c, const char *name, int port,
-				       enum m_mode mode, const int *srv_ports, int nsrv)
+                                       enum m_mode mode, const int *srv_ports, int nsrv)
 {
 	struct m_proxy_conf *pc = arena_alloc(c->arena, sizeof(*pc));
 	m_proxy_conf_init(pc);
@@ -215,6 +215,7 @@ static struct m_config *build_model(void)
 	pc = listen_sec(c, "ffx", PORT(P_FFX), M_MODE_HTTP, webs, 1);
 	pc->opt[OPT_FORWARDFOR] = 1;
 	pc->ff_except = arena_strdup(c->arena, "127.0.0.0/8");
+	pc->timeout_http_request = 500;
 	return c;
 }
 
@@ -289,8 +290,8 @@ static void test_keepalive(void **state)
 	(void)state;
 	REQUIRE_READY();
 	char out[8192];
-	run(out, sizeof(out), CURL "-v http://127.0.0.1:%d/ http://127.0.0.1:%d/ 2>&1",
-	    PORT(P_RR), PORT(P_RR));
+	run(out, sizeof(out), CURL "-v http://127.0.0.1:%d/ http://127.0.0.1:%d/ 2>&1", PORT(P_RR),
+	    PORT(P_RR));
 	assert_non_null(strstr(out, "Re-using existing connection"));
 	assert_non_null(strstr(out, "Web1\n"));
 	assert_non_null(strstr(out, "Web2\n"));
@@ -303,9 +304,10 @@ static void body_roundtrip(const char *extra)
 	run(want, sizeof(want), "md5sum < %s/body", dir);
 	for (int i = 0; i < 2; i++) { /* both servers */
 		assert_int_equal(run(out, sizeof(out),
-				     CURL "%s --data-binary @%s/body http://127.0.0.1:%d/echo | md5sum",
-				     extra, dir, PORT(P_RR)),
-				 0);
+		                     CURL
+		                     "%s --data-binary @%s/body http://127.0.0.1:%d/echo | md5sum",
+		                     extra, dir, PORT(P_RR)),
+		                 0);
 		assert_string_equal(out, want);
 	}
 }
@@ -370,10 +372,10 @@ static void test_bad_request(void **state)
 	char out[4096];
 	raw(PORT(P_RR), "GET / HTTP/1.1\r\nHost: x\r\nBad header\r\n\r\n", out, sizeof(out));
 	assert_string_equal(out,
-			    "HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: "
-			    "no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n"
-			    "<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid "
-			    "request.\n</body></html>\n");
+	                    "HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: "
+	                    "no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n"
+	                    "<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid "
+	                    "request.\n</body></html>\n");
 	raw(PORT(P_RR), "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", out,
 	    sizeof(out));
 	assert_non_null(strstr(out, "HTTP/1.1 400 Bad request\r\n"));
@@ -381,9 +383,10 @@ static void test_bad_request(void **state)
 
 #define CLOSE_REQ "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 static const char page_503[] =
-	"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\n"
-	"content-type: text/html\r\nconnection: close\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server "
-	"is available to handle this request.\n</body></html>\n";
+    "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\n"
+    "content-type: text/html\r\nconnection: close\r\n\r\n<html><body><h1>503 Service "
+    "Unavailable</h1>\nNo server "
+    "is available to handle this request.\n</body></html>\n";
 
 static void test_no_server(void **state)
 {
@@ -398,7 +401,9 @@ static void test_no_server(void **state)
 	char *second = strstr(out + 1, "HTTP/1.1 503");
 	assert_non_null(second);
 	assert_string_equal(second, page_503);
-	assert_null(strstr(out, "connection: close\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\nHTTP"));
+	assert_null(
+	    strstr(out, "connection: close\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo "
+	                "server is available to handle this request.\n</body></html>\nHTTP"));
 }
 
 static void test_dead_server(void **state)
@@ -422,10 +427,35 @@ static void test_server_timeout(void **state)
 	char out[4096];
 	raw(PORT(P_SLOW), CLOSE_REQ, out, sizeof(out));
 	assert_string_equal(out, "HTTP/1.1 504 Gateway Time-out\r\ncontent-length: 92\r\n"
-				 "cache-control: no-cache\r\ncontent-type: text/html\r\n"
-				 "connection: close\r\n\r\n"
-				 "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't "
-				 "respond in time.\n</body></html>\n");
+	                         "cache-control: no-cache\r\ncontent-type: text/html\r\n"
+	                         "connection: close\r\n\r\n"
+	                         "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't "
+	                         "respond in time.\n</body></html>\n");
+}
+
+static void test_request_timeout(void **state)
+{
+	(void)state;
+	REQUIRE_READY();
+	char out[4096];
+	raw(PORT(P_FFX), "GET / HTTP/1.1\r\nHost: x\r\n", out, sizeof(out));
+	assert_string_equal(out, "HTTP/1.1 408 Request Time-out\r\nContent-length: 110\r\n"
+	                         "Cache-Control: no-cache\r\nConnection: close\r\nContent-Type: "
+	                         "text/html\r\n\r\n<html><body><h1>408 Request Time-out</h1>\n"
+	                         "Your browser didn't send a complete request in time.\n"
+	                         "</body></html>\n");
+}
+
+static void test_oversized_head(void **state)
+{
+	(void)state;
+	REQUIRE_READY();
+	static char req[20000], out[4096];
+	int n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nX-Big: ");
+	memset(req + n, 'a', 16000);
+	strcpy(req + n + 16000, "\r\n\r\n");
+	raw(PORT(P_RR), req, out, sizeof(out));
+	assert_non_null(strstr(out, "HTTP/1.1 400 Bad request\r\n"));
 }
 
 static void test_tcp_mode(void **state)
@@ -437,8 +467,8 @@ static void test_tcp_mode(void **state)
 	assert_true(!strcmp(out, "Web1\n") || !strcmp(out, "Web2\n"));
 	char want[128];
 	run(want, sizeof(want), "md5sum < %s/body", dir);
-	run(out, sizeof(out), CURL "--data-binary @%s/body http://127.0.0.1:%d/echo | md5sum",
-	    dir, PORT(P_TCP));
+	run(out, sizeof(out), CURL "--data-binary @%s/body http://127.0.0.1:%d/echo | md5sum", dir,
+	    PORT(P_TCP));
 	assert_string_equal(out, want);
 }
 
@@ -484,12 +514,13 @@ static void test_signals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundrobin),     cmocka_unit_test(test_keepalive),
-		cmocka_unit_test(test_post_cl),        cmocka_unit_test(test_post_chunked),
-		cmocka_unit_test(test_chunked_response), cmocka_unit_test(test_forwardfor),
-		cmocka_unit_test(test_bad_request),    cmocka_unit_test(test_no_server),
-		cmocka_unit_test(test_dead_server),    cmocka_unit_test(test_server_timeout),
-		cmocka_unit_test(test_tcp_mode),       cmocka_unit_test(test_signals),
+	    cmocka_unit_test(test_roundrobin),       cmocka_unit_test(test_keepalive),
+	    cmocka_unit_test(test_post_cl),          cmocka_unit_test(test_post_chunked),
+	    cmocka_unit_test(test_chunked_response), cmocka_unit_test(test_forwardfor),
+	    cmocka_unit_test(test_bad_request),      cmocka_unit_test(test_no_server),
+	    cmocka_unit_test(test_dead_server),      cmocka_unit_test(test_server_timeout),
+	    cmocka_unit_test(test_request_timeout),  cmocka_unit_test(test_oversized_head),
+	    cmocka_unit_test(test_tcp_mode),         cmocka_unit_test(test_signals),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
