@@ -500,6 +500,9 @@ static bool outbuf_reparsed(const struct hap_lexer *lx, const char *ls, size_t n
 
 /* ---------------------------------------------------------------- lines */
 
+/* hap_lex_init(): prepares lx to read buf[0, len) as `file`. Nothing is copied: buf, file,
+ * the arena (which receives every word and statement) and the diagnostic list are borrowed
+ * and must outlive the statements, whose `raw` points into buf. */
 void hap_lex_init(struct hap_lexer *lx, const char *file, const char *buf, size_t len,
 		  struct arena *a, struct diag_list *dl)
 {
@@ -553,6 +556,12 @@ static int lex_words(struct hap_lexer *lx, const char *ls, const char *pe, struc
 	return 1;
 }
 
+/* hap_lex_line(): see hap_lex.h. Details that callers may rely on: every finding has
+ * sev DIAG_ERROR and HAProxy's text in compat (except vipr's own 64 MiB bound); a line whose
+ * first word is empty is returned with nw == 0, since HAProxy ignores it; a last line without
+ * LF is still returned (1) with a "Missing LF" finding; a NUL byte ends the line, which is
+ * still returned, and unless it is the last line adds "Stray NUL" with DIAG_ABORT, after
+ * which the function returns 0 as HAProxy stops reading there. */
 int hap_lex_line(struct hap_lexer *lx, struct cfg_stmt **out)
 {
 	*out = NULL;
