@@ -210,7 +210,7 @@ static char *builtin(const struct ka_rd *r, const struct ka_src *src, const char
  * replaced. Bounded by KA_MAX_SUBST replacements and KA_MAX_LINE bytes. */
 static char *substitute(struct ka_rd *r, const struct ka_src *src, const char *in, bool *changed)
 {
-	size_t len = strlen(in), i = 0, count = 0;
+	size_t len = strlen(in), i = 0, count = 0, work = 0, cap = len + 1;
 	char *s = xstrndup(in, len);
 	*changed = false;
 	while (i < len) {
@@ -247,7 +247,11 @@ static char *substitute(struct ka_rd *r, const struct ka_src *src, const char *i
 			continue;
 		}
 		size_t vl = strlen(val);
-		if (++count > KA_MAX_SUBST || len - span + vl > KA_MAX_LINE) {
+		/* Each replacement copies the line: bound the total work, not only the count, or
+		 * a value that re-expands itself makes this quadratic in the line length. */
+		work += len - span + vl;
+		if (++count > KA_MAX_SUBST || len - span + vl > KA_MAX_LINE ||
+		    work > KA_MAX_SUBST_WORK) {
 			free(val);
 			finding(r, src, DIAG_NONE, 0,
 				"variable substitution does not terminate (more than %d replacements "
@@ -255,14 +259,18 @@ static char *substitute(struct ka_rd *r, const struct ka_src *src, const char *i
 				KA_MAX_SUBST, KA_MAX_LINE);
 			break;
 		}
-		char *ns = xrealloc(NULL, len - span + vl + 1);
-		memcpy(ns, s, i);
-		memcpy(ns + i, val, vl);
-		memcpy(ns + i + vl, s + i + span, len - i - span + 1);
-		free(s);
+		/* Replace in place in a buffer grown by doubling: one allocation per doubling,
+		 * not one per replacement. */
+		size_t nlen = len - span + vl;
+		if (nlen + 1 > cap) {
+			while (cap < nlen + 1)
+				cap *= 2;
+			s = xrealloc(s, cap);
+		}
+		memmove(s + i + vl, s + i + span, len - i - span + 1);
+		memcpy(s + i, val, vl);
 		free(val);
-		s = ns;
-		len = len - span + vl;
+		len = nlen;
 		*changed = true;
 	}
 	return s;

@@ -22,6 +22,7 @@ const char *ka_stmt_rest(const struct cfg_stmt *s, int from_word);
 #define KA_MAX_DEPTH 256         /* nested `{` kept in the tree; deeper ones are flattened */
 #define KA_MAX_INCLUDE 32        /* nested include files */
 #define KA_MAX_SUBST 10000       /* substitutions in one logical line */
+#define KA_MAX_SUBST_WORK (16u << 20) /* bytes copied by the substitutions of one line */
 #define KA_MAX_LINE (16u << 20)  /* bytes of one logical line after substitution */
 #define KA_MAX_LINES 200000u     /* logical lines produced by one read (~SEQ, definitions) */
 #define KA_MAX_EXPAND_DEPTH 64   /* nested ~SEQ/~LST and multi-line definition uses */

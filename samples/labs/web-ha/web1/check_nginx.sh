@@ -1,0 +1,2 @@
+#!/bin/bash
+ss -anltpu | grep -q nginx && exit 0 || exit 1
