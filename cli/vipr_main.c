@@ -7,6 +7,7 @@
  * A file is read as keepalived.conf when its name or content says so, else as haproxy.cfg.
  */
 #include "cli.h"
+#include "lint_cross.h"
 #include "parser/parser.h"
 
 #include <stdlib.h>
@@ -61,7 +62,7 @@ bool vipr_is_keepalived(const char *path)
 	return ka;
 }
 
-/* Loads each file into one model per language, collecting findings. */
+/* Loads every file into one model (vipr dump: several haproxy.cfg files are one proxy). */
 static struct m_config *load_all(char **files, int n, struct diag_list *dl)
 {
 	struct m_config *cfg = m_config_new();
@@ -79,6 +80,31 @@ static struct m_config *load_all(char **files, int n, struct diag_list *dl)
 	free(hap);
 	diag_sort(dl);
 	return cfg;
+}
+
+/* Loads each file into its own model (vipr lint: a keepalived.conf is one node, a
+ * haproxy.cfg one proxy), notes which findings are whose, then looks across them. */
+static struct lint_node *load_nodes(char **files, int n, struct diag_list *dl)
+{
+	struct lint_node *nodes = calloc((size_t)n, sizeof(*nodes));
+	if (!nodes)
+		abort();
+	for (int i = 0; i < n; i++) {
+		struct lint_node *nd = &nodes[i];
+		nd->path = files[i];
+		nd->cfg = m_config_new();
+		nd->keepalived = vipr_is_keepalived(files[i]);
+		nd->diag_lo = dl->n;
+		if (nd->keepalived) {
+			struct ka_opts o = {.check_host = false};
+			ka_load(nd->cfg, files[i], &o, dl);
+		} else
+			hap_load(nd->cfg, &files[i], 1, dl);
+		nd->diag_hi = dl->n;
+	}
+	lint_cross(nodes, n, dl);
+	diag_sort(dl);
+	return nodes;
 }
 
 int vipr_lint(int argc, char **argv)
@@ -106,14 +132,16 @@ int vipr_lint(int argc, char **argv)
 		return 1;
 	}
 	struct diag_list dl = {0};
-	struct m_config *cfg = load_all(files, n, &dl);
+	struct lint_node *nodes = load_nodes(files, n, &dl);
 	if (json)
 		lint_print_json(&dl, stdout);
 	else
 		lint_print(&dl, stdout, isatty(1));
 	int rc = dl.errors ? 1 : (strict && dl.warnings) ? 2 : 0;
 	diag_list_free(&dl);
-	m_config_free(cfg);
+	for (int i = 0; i < n; i++)
+		m_config_free(nodes[i].cfg);
+	free(nodes);
 	free(files);
 	return rc;
 }

@@ -45,6 +45,22 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t arena_used(const struct arena *a);
 
+/* ---------------------------------------------------------------- string map */
+
+/* A hash map from strings (not copied) to pointers. strmap_put() returns the value already
+ * stored under key (and stores nothing), or NULL after storing val. */
+struct strmap_ent {
+	const char *key;
+	void *val;
+};
+struct strmap {
+	struct strmap_ent *v;
+	size_t cap, n;
+};
+void *strmap_get(const struct strmap *m, const char *key);
+void *strmap_put(struct strmap *m, const char *key, void *val);
+void strmap_free(struct strmap *m);
+
 /* ---------------------------------------------------------------- origin and diagnostics */
 
 struct m_origin {

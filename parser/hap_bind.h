@@ -106,6 +106,9 @@ struct hap_ctx {
 	struct m_bind *bind;  /* bind being parsed */
 	int next_id;
 	bool file_error;      /* an error in the current file (for "Error(s) found in ...") */
+	struct strmap fe_names, be_names, pools_by_name; /* name look-ups stay linear */
+	struct m_pool *tail_pool; /* the pool whose last server is tail_srv */
+	struct m_server *tail_srv;
 	bool aborted;
 };
 

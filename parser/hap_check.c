@@ -177,7 +177,7 @@ static void check_routes(struct hap_ctx *c, struct hap_proxy *px)
 	struct m_service *svc = px->svc;
 	char buf[512];
 	if (svc->default_pool_name) {
-		struct m_pool *p = m_find_pool(c->cfg, svc->default_pool_name);
+		struct m_pool *p = strmap_get(&c->pools_by_name, svc->default_pool_name);
 		if (!p) {
 			snprintf(buf, sizeof(buf),
 				 "Proxy '%s': unable to find required default_backend: '%s'.",
@@ -189,7 +189,7 @@ static void check_routes(struct hap_ctx *c, struct hap_proxy *px)
 	for (struct m_route *r = svc->routes; r; r = r->next) {
 		if (strchr(r->pool_name, '%'))
 			continue; /* a log-format name, resolved per request */
-		r->pool = m_find_pool(c->cfg, r->pool_name);
+		r->pool = strmap_get(&c->pools_by_name, r->pool_name);
 		if (!r->pool) {
 			snprintf(buf, sizeof(buf),
 				 "Proxy '%s': unable to find required use_backend: '%s'.", svc->name,
@@ -206,18 +206,18 @@ static void check_routes(struct hap_ctx *c, struct hap_proxy *px)
 static void check_servers(struct hap_ctx *c, struct m_pool *pool)
 {
 	char buf[512];
-	for (struct m_server *s = pool->servers; s; s = s->next)
-		for (struct m_server *o = pool->servers; o != s; o = o->next)
-			if (!strcmp(o->name, s->name)) {
-				snprintf(buf, sizeof(buf),
-					 "parsing [%s:%u] : %s '%s', another server named '%s' was "
-					 "already defined at line %u, please use distinct names.",
-					 s->at.file, s->at.line, "proxy", pool->name, s->name,
-					 o->at.line);
-				post_alert(c, s->at, buf, buf + strlen("parsing [] : ") +
-								  strlen(s->at.file) + 10);
-				break;
-			}
+	struct strmap names = {0};
+	for (struct m_server *s = pool->servers; s; s = s->next) {
+		struct m_server *o = strmap_put(&names, s->name, s);
+		if (!o)
+			continue;
+		snprintf(buf, sizeof(buf),
+			 "parsing [%s:%u] : %s '%s', another server named '%s' was already defined "
+			 "at line %u, please use distinct names.",
+			 s->at.file, s->at.line, "proxy", pool->name, s->name, o->at.line);
+		post_alert(c, s->at, buf, NULL);
+	}
+	strmap_free(&names);
 }
 
 /* Boolean sample fetches can stand for an ACL (`if ssl_fc`); a term that is neither a
@@ -384,6 +384,7 @@ void hap_finalize(struct hap_ctx *c)
 			}
 			*pool_tail = pool;
 			pool_tail = &pool->next;
+			strmap_put(&c->pools_by_name, pool->name, pool);
 		}
 	}
 

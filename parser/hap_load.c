@@ -49,14 +49,6 @@ static struct hap_defaults *find_defaults(struct hap_ctx *c, const char *name)
 	return NULL;
 }
 
-static struct hap_proxy *find_proxy(struct hap_ctx *c, const char *name)
-{
-	for (struct hap_proxy *p = c->proxies; p; p = p->next)
-		if (!strcmp(p->name, name))
-			return p;
-	return NULL;
-}
-
 /* HAProxy's proxy names: letters, digits, '-', '_', '.', ':'. Returns the bad char or 0. */
 static char bad_name_char(const char *n)
 {
@@ -127,9 +119,13 @@ static void open_proxy(struct hap_ctx *c, struct cfg_stmt *s, enum hap_sec sec)
 			  name);
 		return;
 	}
-	struct hap_proxy *old = find_proxy(c, name);
-	/* A frontend and a backend may share a name; anything else may not. */
-	if (old && (old->sec == HS_LISTEN || sec == HS_LISTEN || old->sec == sec)) {
+	/* A frontend and a backend may share a name; proxies whose sides overlap may not. */
+	struct hap_proxy *old = NULL;
+	if (sec & (HS_FRONTEND | HS_LISTEN))
+		old = strmap_get(&c->fe_names, name);
+	if (!old && (sec & (HS_BACKEND | HS_LISTEN)))
+		old = strmap_get(&c->be_names, name);
+	if (old) {
 		char *compat = NULL;
 		if (asprintf(&compat,
 			     "Parsing [%s:%u]: %s '%s' has the same name as %s '%s' declared at %s:%u.",
@@ -173,6 +169,10 @@ static void open_proxy(struct hap_ctx *c, struct cfg_stmt *s, enum hap_sec sec)
 		if (px->svc)
 			px->svc->default_pool = pool;
 	}
+	if (sec & (HS_FRONTEND | HS_LISTEN))
+		strmap_put(&c->fe_names, px->name, px);
+	if (sec & (HS_BACKEND | HS_LISTEN))
+		strmap_put(&c->be_names, px->name, px);
 	if (c->proxies_tail)
 		c->proxies_tail->next = px;
 	else
@@ -402,5 +402,8 @@ int hap_load(struct m_config *cfg, char *const *paths, int npaths, struct diag_l
 			rc = -1;
 	if (rc == 0 && !c.aborted)
 		hap_finalize(&c);
+	strmap_free(&c.fe_names);
+	strmap_free(&c.be_names);
+	strmap_free(&c.pools_by_name);
 	return rc;
 }

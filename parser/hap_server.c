@@ -308,10 +308,17 @@ int hap_server_line(struct hap_ctx *c, struct cfg_stmt *s, bool is_default)
 	if (server_keywords(c, s, 3) < 0)
 		rc = -1;
 	c->srv = NULL;
-	struct m_server **tail = &pool->servers;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = srv;
+	/* Appending stays O(1) per server: the context remembers the last one. */
+	if (c->tail_pool == pool && c->tail_srv)
+		c->tail_srv->next = srv;
+	else {
+		struct m_server **tail = &pool->servers;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = srv;
+	}
+	c->tail_pool = pool;
+	c->tail_srv = srv;
 	pool->nservers++;
 	return rc;
 }
