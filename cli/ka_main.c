@@ -4,14 +4,21 @@
  * `-t/--config-test[=LOGFILE]` loads the configuration with host checks and prints the
  * findings as keepalived does ("(FILE: Line N) text" from its children, "(Line N) text" from
  * its parent) with its exit codes: 0 ok, 4 cannot run, 5 configuration errors, 6 script
- * security or a missing mandatory include. The daemon itself is not implemented yet.
+ * security or a missing mandatory include. Without -t the VRRP daemon runs (vrrp/): pidfiles
+ * with keepalived's "already running" rule, SIGTERM/SIGINT stop, SIGHUP reload.
  */
 #include "cli.h"
 #include "parser/parser.h"
+#include "vrrp/vrrp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
 enum { OPT_ALL = 256, OPT_SIGNUM };
 
@@ -181,10 +188,175 @@ static int config_test(const char *path, const struct ka_opts *o, const char *lo
 	return rc;
 }
 
+/* ---------------------------------------------------------------- daemon */
+
+struct ka_daemon {
+	const char *conf;
+	struct ka_opts o;
+	struct vrrp_daemon_opts vo;
+	const char *pidfile, *vrrp_pidfile;
+	bool dont_fork, vrrp_only, check_only;
+	struct vrrp_daemon *vd;
+	struct m_config *cfg; /* the running configuration */
+	int argc;
+	char **argv;
+};
+
+static int facility(const char *s)
+{
+	static const int loc[] = { LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+				   LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7 };
+	if (!strcmp(s, "user"))
+		return LOG_USER;
+	if (!strncmp(s, "local", 5))
+		s += 5;
+	if (s[0] >= '0' && s[0] <= '7' && !s[1])
+		return loc[s[0] - '0'];
+	return LOG_DAEMON;
+}
+
+/* keepalived: a second instance with a live pid in the same pidfile logs and exits 0. */
+static bool already_running(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return pid > 0 && pid != getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static int write_pid(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		vrrp_log("Unable to write pidfile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+	return 0;
+}
+
+/* Loads the configuration for the daemon; the findings keepalived would log are logged. */
+static struct m_config *load(struct ka_daemon *k)
+{
+	struct m_config *cfg = m_config_new();
+	struct diag_list dl = { 0 };
+	vrrp_log("Opening file '%s'.", k->conf);
+	int r = ka_load(cfg, k->conf, &k->o, &dl);
+	for (size_t i = 0; i < dl.n; i++)
+		if (dl.v[i].compat)
+			vrrp_log("%s", dl.v[i].compat);
+	diag_list_free(&dl);
+	if (r < 0) {
+		m_config_free(cfg);
+		return NULL;
+	}
+	vrrp_log("Configuration file %s", k->conf);
+	return cfg;
+}
+
+static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	(void)w;
+	vrrp_log("Stopping");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct ka_daemon *k = w->data;
+	vrrp_log("Reloading ...");
+	struct m_config *cfg = load(k);
+	if (!cfg)
+		return;
+	vrrp_log("Reloading");
+	if (k->vd)
+		m_config_free(vrrp_daemon_reload(k->vd, cfg));
+	else
+		m_config_free(k->cfg);
+	k->cfg = cfg;
+	vrrp_log("Reload complete");
+}
+
+static int daemonize(void)
+{
+	pid_t p = fork();
+	if (p < 0)
+		return -1;
+	if (p > 0)
+		_exit(0);
+	setsid();
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+static int run_daemon(struct ka_daemon *k)
+{
+	if (already_running(k->pidfile) || (!k->check_only && already_running(k->vrrp_pidfile))) {
+		vrrp_log_init(&k->vo);
+		vrrp_log("daemon is already running");
+		return 0;
+	}
+	if (!k->dont_fork && daemonize() < 0)
+		return 1;
+	if (!k->dont_fork)
+		k->vo.log_console = false;
+	vrrp_log_init(&k->vo);
+	vrrp_log("Starting Keepalived v%s (01/16,2022), %s %s", VIPR_KA_VERSION, VIPR_NAME,
+		 VIPR_VERSION);
+	char cmd[1024] = "";
+	for (int i = 0, n = 0; i < k->argc && n < (int)sizeof(cmd) - 1; i++)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "%s'%s'", i ? " " : "", k->argv[i]);
+	vrrp_log("Command line: %s", cmd);
+	struct m_config *cfg = k->cfg = load(k);
+	if (!cfg)
+		return 1;
+	if (write_pid(k->pidfile) < 0 || write_pid(k->vrrp_pidfile) < 0)
+		return 1;
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	signal(SIGPIPE, SIG_IGN);
+	ev_signal sterm, sint, shup;
+	ev_signal_init(&sterm, on_stop, SIGTERM);
+	ev_signal_init(&sint, on_stop, SIGINT);
+	ev_signal_init(&shup, on_reload, SIGHUP);
+	shup.data = k;
+	ev_signal_start(loop, &sterm);
+	ev_signal_start(loop, &sint);
+	ev_signal_start(loop, &shup);
+	if (!k->check_only)
+		k->vd = vrrp_daemon_new(loop, cfg, &k->vo);
+	vrrp_log("Startup complete");
+	ev_run(loop, 0);
+	vrrp_daemon_free(k->vd);
+	k->vd = NULL;
+	m_config_free(k->cfg);
+	unlink(k->vrrp_pidfile);
+	unlink(k->pidfile);
+	vrrp_log("Stopped Keepalived v%s (01/16,2022)", VIPR_KA_VERSION);
+	return 0;
+}
+
 int ka_main(int argc, char **argv)
 {
 	const char *conf = "/etc/keepalived/keepalived.conf", *logfile = NULL;
 	struct ka_opts o = { 0 };
+	struct ka_daemon k = { .pidfile = "/run/keepalived.pid", .vrrp_pidfile = "/run/vrrp.pid",
+			       .argc = argc, .argv = argv };
+	k.vo.log_facility = LOG_DAEMON;
 	bool test = false;
 	int c;
 	opterr = 0;
@@ -211,6 +383,16 @@ int ka_main(int argc, char **argv)
 			return 0;
 		}
 		case 'T': return genhash_main(argc - optind + 1, argv + optind - 1);
+		case 'n': k.dont_fork = true; break;
+		case 'l': k.vo.log_console = true; break;
+		case 'D': k.vo.log_detail = true; break;
+		case 'G': k.vo.no_syslog = true; break;
+		case 'S': k.vo.log_facility = facility(optarg); break;
+		case 'V': k.vo.dont_release = true; break;
+		case 'p': k.pidfile = optarg; break;
+		case 'r': k.vrrp_pidfile = optarg; break;
+		case 'P': k.vrrp_only = true; break;
+		case 'C': k.check_only = true; break;
 		case '?':
 			if (optopt)
 				fprintf(stderr, "Unknown option -%c\n", optopt);
@@ -231,8 +413,9 @@ int ka_main(int argc, char **argv)
 		o.check_host = true;
 		return config_test(conf, &o, logfile);
 	}
-	fputs("keepalived: the VRRP daemon is not implemented by vipr yet\n", stderr);
-	return 4;
+	k.conf = conf;
+	k.o = o;
+	return run_daemon(&k);
 }
 
 int genhash_main(int argc, char **argv)

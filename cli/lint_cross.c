@@ -16,10 +16,10 @@
 /* ---------------------------------------------------------------- helpers */
 
 static struct diag *lint(struct diag_list *dl, struct m_origin at, enum diag_sev sev,
-			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static struct diag *lint(struct diag_list *dl, struct m_origin at, enum diag_sev sev,
-			 const char *fmt, ...)
+                         const char *fmt, ...)
 {
 	char *msg = NULL;
 	va_list ap;
@@ -114,8 +114,9 @@ static bool vi_strict(const struct m_config *c, const struct m_vrrp_instance *v)
 
 static int vi_version(const struct m_config *c, const struct m_vrrp_instance *v)
 {
-	return v->version != M_UNSET ? v->version
-	       : c->ka.vrrp_version != M_UNSET ? c->ka.vrrp_version : 2;
+	return v->version != M_UNSET           ? v->version
+	       : c->ka.vrrp_version != M_UNSET ? c->ka.vrrp_version
+	                                       : 2;
 }
 
 static int vi_prio(const struct m_vrrp_instance *v)
@@ -153,7 +154,7 @@ static const char *vip_list(const struct m_vrrp_instance *v, char *buf, size_t l
 			continue;
 		char ip[INET6_ADDRSTRLEN + 8];
 		int n = snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
-				 ip_str(&a->addr, ip, sizeof(ip)));
+		                 ip_str(&a->addr, ip, sizeof(ip)));
 		if (n < 0)
 			break;
 		o += (size_t)n;
@@ -164,7 +165,7 @@ static const char *vip_list(const struct m_vrrp_instance *v, char *buf, size_t l
 }
 
 static const struct m_vip *vip_find(const struct m_vrrp_instance *v, const struct m_addr *a,
-				    bool announced_only)
+                                    bool announced_only)
 {
 	for (const struct m_vip *x = v->vips; x; x = x->next)
 		if ((!announced_only || !x->excluded) && same_ip(&x->addr, a))
@@ -188,36 +189,36 @@ static bool vip_sets_equal(const struct m_vrrp_instance *a, const struct m_vrrp_
 struct known {
 	const char *text; /* a substring of the front end's message */
 	const char *hint;
-	bool replace;     /* replace a generic hint ("did you mean") */
+	bool replace; /* replace a generic hint ("did you mean") */
 };
 
 /* The tutorial's mistakes that the keepalived front end already reports as keepalived does:
  * the fix is added here, the finding is not repeated. */
 static const struct known known[] = {
-	{"Strict mode does not support authentication",
-	 "vrrp_strict runs without authentication: delete the authentication block, or remove "
-	 "vrrp_strict (see the vrrp_strict error)",
-	 false},
-	{"State MASTER must match being address owner",
-	 "under vrrp_strict only priority 255 may start as MASTER: write `state BACKUP` (the "
-	 "highest priority still becomes master), or remove vrrp_strict",
-	 false},
-	{"Unknown keyword 'nb_get_retry'",
-	 "did you mean 'retry'? keepalived 2.x renamed nb_get_retry to retry; with the old name "
-	 "`keepalived -t` exits 5 and the checker runs with the default retry count",
-	 true},
-	{"iptables not supported, using nftables",
-	 "this keepalived is built with nftables only: replace `vrrp_iptables` with `nftables`, "
-	 "or delete it (without vrrp_strict no firewall rules are needed)",
-	 false},
-	{"accept mode for VRRP version 2 does not comply",
-	 "vrrp_strict refuses accept with VRRPv2: use `vrrp_version 3` with `accept`, or remove "
-	 "vrrp_strict",
-	 false},
+    {"Strict mode does not support authentication",
+     "vrrp_strict runs without authentication: delete the authentication block, or remove "
+     "vrrp_strict (see the vrrp_strict error)",
+     false},
+    {"State MASTER must match being address owner",
+     "under vrrp_strict only priority 255 may start as MASTER: write `state BACKUP` (the "
+     "highest priority still becomes master), or remove vrrp_strict",
+     false},
+    {"Unknown keyword 'nb_get_retry'",
+     "did you mean 'retry'? keepalived 2.x renamed nb_get_retry to retry; with the old name "
+     "`keepalived -t` exits 5 and the checker runs with the default retry count",
+     true},
+    {"iptables not supported, using nftables",
+     "this keepalived is built with nftables only: replace `vrrp_iptables` with `nftables`, "
+     "or delete it (without vrrp_strict no firewall rules are needed)",
+     false},
+    {"accept mode for VRRP version 2 does not comply",
+     "vrrp_strict refuses accept with VRRPv2: use `vrrp_version 3` with `accept`, or remove "
+     "vrrp_strict",
+     false},
 };
 
 static const struct m_vrrp_instance *find_instance(const struct m_config *c, const char *name,
-						   size_t len)
+                                                   size_t len)
 {
 	for (const struct m_vrrp_instance *v = c->vrrp; v; v = v->next)
 		if (v->name && strlen(v->name) == len && !strncmp(v->name, name, len))
@@ -271,21 +272,26 @@ static void check_strict_drop(const struct lint_node *nd, struct diag_list *dl)
 			continue;
 		struct diag *d;
 		if (ver == 2 && vi_prio(v) != 255)
-			d = lint(dl, v->at, DIAG_ERROR,
-				 "vrrp_strict: this node drops all traffic to %s while MASTER (accept "
-				 "is refused with VRRPv2), so clients cannot reach services on the VIP; "
-				 "remove vrrp_strict, or use vrrp_version 3 with accept", vips);
+			d = lint(
+			    dl, v->at, DIAG_ERROR,
+			    "vrrp_strict: this node drops all traffic to %s while MASTER (accept "
+			    "is refused with VRRPv2), so clients cannot reach services on the VIP; "
+			    "remove vrrp_strict, or use vrrp_version 3 with accept",
+			    vips);
 		else
-			d = lint(dl, v->at, DIAG_ERROR,
-				 "vrrp_strict: this node drops all traffic to %s while MASTER (accept "
-				 "is not set), so clients cannot reach services on the VIP; remove "
-				 "vrrp_strict, or add accept", vips);
-		diag_hint(d, "delete `%s` (keepalived then runs in accept mode); if strict RFC "
-			     "behaviour is required, set `vrrp_version 3` and `accept` in "
-			     "vrrp_instance %s on every node",
-			  c->ka.vrrp_strict == 1 ? "vrrp_strict` from `global_defs"
-						 : "strict_mode` from the instance",
-			  v->name);
+			d = lint(
+			    dl, v->at, DIAG_ERROR,
+			    "vrrp_strict: this node drops all traffic to %s while MASTER (accept "
+			    "is not set), so clients cannot reach services on the VIP; remove "
+			    "vrrp_strict, or add accept",
+			    vips);
+		diag_hint(d,
+		          "delete `%s` (keepalived then runs in accept mode); if strict RFC "
+		          "behaviour is required, set `vrrp_version 3` and `accept` in "
+		          "vrrp_instance %s on every node",
+		          c->ka.vrrp_strict == 1 ? "vrrp_strict` from `global_defs"
+		                                 : "strict_mode` from the instance",
+		          v->name);
 	}
 }
 
@@ -301,14 +307,15 @@ static void check_local_vrid(const struct lint_node *nd, struct diag_list *dl)
 			    strcmp(vi_ifname(c, a), vi_ifname(c, b)))
 				continue;
 			char o[300];
-			struct diag *d = lint(dl, b->at, DIAG_ERROR,
-					      "%s and %s (%s) both use VRID %d with IPv%d on "
-					      "interface %s",
-					      a->name, b->name, origin_str(a->at, o, sizeof(o)),
-					      b->vrid, vi_family(b) == AF_INET6 ? 6 : 4,
-					      vi_ifname(c, b));
-			diag_hint(d, "each virtual router on one interface needs its own "
-				     "virtual_router_id (1-255); peers on other nodes use the same one");
+			struct diag *d =
+			    lint(dl, b->at, DIAG_ERROR,
+			         "%s and %s (%s) both use VRID %d with IPv%d on "
+			         "interface %s",
+			         a->name, b->name, origin_str(a->at, o, sizeof(o)), b->vrid,
+			         vi_family(b) == AF_INET6 ? 6 : 4, vi_ifname(c, b));
+			diag_hint(
+			    d, "each virtual router on one interface needs its own "
+			       "virtual_router_id (1-255); peers on other nodes use the same one");
 			break;
 		}
 }
@@ -316,27 +323,32 @@ static void check_local_vrid(const struct lint_node *nd, struct diag_list *dl)
 /* A script keepalived runs: as root unless script_user or the script's `user` says otherwise,
  * and refused under -t (exit 6) without enable_script_security. */
 static void check_script(const struct m_config *c, struct diag_list *dl, struct m_origin at,
-			 const char *what, const char *cmd, const char *user)
+                         const char *what, const char *cmd, const char *user)
 {
 	const char *u = user ? user : c->ka.script_user;
 	bool root = !u || !strcmp(u, "root");
+	/* `</dev/tcp/host/port` is a redirection keepalived checks itself, not a program. */
+	if (cmd[0] == '<' || cmd[0] == '>')
+		return;
 	if (c->ka.enable_script_security == 1) {
 		if (!u) {
 			struct diag *d = lint(dl, at, DIAG_NOTE,
-					      "%s runs '%s' as user keepalived_script, which must "
-					      "exist (no script_user)", what, cmd);
+			                      "%s runs '%s' as user keepalived_script, which must "
+			                      "exist (no script_user)",
+			                      what, cmd);
 			diag_hint(d, "add `script_user USER` to global_defs with an unprivileged "
-				     "user that exists on every node");
+			             "user that exists on every node");
 		}
 		return;
 	}
-	struct diag *d = lint(dl, at, DIAG_WARNING, "%s runs '%s' as %s%s, and "
-				  "enable_script_security is not set", what, cmd,
-			      root ? "root" : u, root ? " (no script_user)" : "");
+	struct diag *d = lint(dl, at, DIAG_WARNING,
+	                      "%s runs '%s' as %s%s, and "
+	                      "enable_script_security is not set",
+	                      what, cmd, root ? "root" : u, root ? " (no script_user)" : "");
 	diag_hint(d, "add `script_user keepalived_script` (an unprivileged user) and "
-		     "`enable_script_security` to global_defs, and keep the script and its "
-		     "directories writable by root only; `keepalived -t` exits 6 (SECURITY "
-		     "VIOLATION) when the script exists");
+	             "`enable_script_security` to global_defs, and keep the script and its "
+	             "directories writable by root only; `keepalived -t` exits 6 (SECURITY "
+	             "VIOLATION) when the script exists");
 }
 
 static void check_scripts(const struct lint_node *nd, struct diag_list *dl)
@@ -350,7 +362,7 @@ static void check_scripts(const struct lint_node *nd, struct diag_list *dl)
 		}
 	for (const struct m_vrrp_instance *v = c->vrrp; v; v = v->next) {
 		const char *n[] = {v->notify, v->notify_master, v->notify_backup, v->notify_fault,
-				   v->notify_stop};
+		                   v->notify_stop};
 		for (size_t i = 0; i < ARRAY_SIZE(n); i++)
 			if (n[i]) {
 				snprintf(what, sizeof(what), "notify script of %s", v->name);
@@ -363,7 +375,7 @@ static void check_scripts(const struct lint_node *nd, struct diag_list *dl)
 			for (const struct m_check *k = s->checks; k; k = k->next)
 				if (k->probe && k->probe->kind == PROBE_SCRIPT && k->probe->script)
 					check_script(c, dl, k->at, "MISC_CHECK", k->probe->script,
-						     k->probe->user);
+					             k->probe->user);
 }
 
 static bool node_carries(const struct m_config *c, const struct m_addr *a)
@@ -391,12 +403,14 @@ static void check_vs_address(const struct lint_node *nd, struct diag_list *dl)
 		char ip[INET6_ADDRSTRLEN + 8];
 		ip_str(a, ip, sizeof(ip));
 		struct diag *d =
-			lint(dl, s->at, c->vrrp ? DIAG_WARNING : DIAG_NOTE,
-			     "virtual_server %s %u: no vrrp_instance of this node carries %s, so "
-			     "the service receives traffic only where %s is configured by other means",
-			     ip, a->port_lo, ip, ip);
-		diag_hint(d, "add %s to the virtual_ipaddress of the vrrp_instance that makes this "
-			     "director highly available", ip);
+		    lint(dl, s->at, c->vrrp ? DIAG_WARNING : DIAG_NOTE,
+		         "virtual_server %s %u: no vrrp_instance of this node carries %s, so "
+		         "the service receives traffic only where %s is configured by other means",
+		         ip, a->port_lo, ip, ip);
+		diag_hint(d,
+		          "add %s to the virtual_ipaddress of the vrrp_instance that makes this "
+		          "director highly available",
+		          ip);
 	}
 }
 
@@ -424,13 +438,14 @@ static void check_profile_system(const struct lint_node *nd, struct diag_list *d
 			continue;
 		size_t al = strcspn(arg, " \t\r\n#");
 		struct m_origin at = {nd->path, ln, (uint32_t)(arg - line) + 1};
-		struct diag *d = lint(dl, at, DIAG_WARNING,
-				      "'%.*s' is RHEL's system-wide crypto policy; OpenSSL elsewhere "
-				      "does not know it (Debian's haproxy: \"unable to set SSL cipher "
-				      "list\" as soon as a %s uses ssl)",
-				      (int)al, arg, kl == 24 ? "bind" : "server");
+		struct diag *d =
+		    lint(dl, at, DIAG_WARNING,
+		         "'%.*s' is RHEL's system-wide crypto policy; OpenSSL elsewhere "
+		         "does not know it (Debian's haproxy: \"unable to set SSL cipher "
+		         "list\" as soon as a %s uses ssl)",
+		         (int)al, arg, kl == 24 ? "bind" : "server");
 		diag_hint(d, "off RHEL, delete the line (OpenSSL's defaults apply) or give an "
-			     "explicit cipher list such as ECDHE+AESGCM:ECDHE+CHACHA20");
+		             "explicit cipher list such as ECDHE+AESGCM:ECDHE+CHACHA20");
 	}
 	fclose(f);
 }
@@ -454,7 +469,7 @@ static const char *auth_desc(const struct inst *x, char *buf, size_t len)
 		snprintf(buf, len, "%s", x->v->auth_type);
 	else
 		snprintf(buf, len, "none%s",
-			 vi_strict(x->nd->cfg, x->v) ? " (vrrp_strict ignores it)" : "");
+		         vi_strict(x->nd->cfg, x->v) ? " (vrrp_strict ignores it)" : "");
 	return buf;
 }
 
@@ -476,44 +491,44 @@ static void compare_peer(const struct inst *x, const struct inst *ref, struct di
 	struct diag *d;
 	if (!vip_sets_equal(v, r)) {
 		d = lint(dl, v->at, DIAG_ERROR,
-			 "VRID %d: %s here announces %s, but %s in %s announces %s; peers of one "
-			 "virtual router must carry the same addresses",
-			 v->vrid, v->name, vip_list(v, a, sizeof(a)), r->name, o,
-			 vip_list(r, b, sizeof(b)));
+		         "VRID %d: %s here announces %s, but %s in %s announces %s; peers of one "
+		         "virtual router must carry the same addresses",
+		         v->vrid, v->name, vip_list(v, a, sizeof(a)), r->name, o,
+		         vip_list(r, b, sizeof(b)));
 		diag_hint(d, "make the virtual_ipaddress blocks identical, or give different "
-			     "virtual routers on one network different virtual_router_id values");
+		             "virtual routers on one network different virtual_router_id values");
 	}
 	int vv = vi_version(x->nd->cfg, v), rv = vi_version(ref->nd->cfg, r);
 	if (vv != rv) {
 		d = lint(dl, v->at, DIAG_ERROR,
-			 "VRID %d: %s here speaks VRRPv%d, but %s in %s speaks VRRPv%d; the peers "
-			 "drop each other's adverts and both become MASTER",
-			 v->vrid, v->name, vv, r->name, o, rv);
+		         "VRID %d: %s here speaks VRRPv%d, but %s in %s speaks VRRPv%d; the peers "
+		         "drop each other's adverts and both become MASTER",
+		         v->vrid, v->name, vv, r->name, o, rv);
 		diag_hint(d, "use the same vrrp_version on every node of the virtual router");
 	}
 	if (vi_advert(v) != vi_advert(r) && vv == 2 && rv == 2) {
 		d = lint(dl, v->at, DIAG_ERROR,
-			 "VRID %d: advert_int %s here, but %s for %s in %s; VRRPv2 peers drop "
-			 "adverts with another interval and both become MASTER",
-			 v->vrid, ms_str(vi_advert(v), a, sizeof(a)),
-			 ms_str(vi_advert(r), b, sizeof(b)), r->name, o);
+		         "VRID %d: advert_int %s here, but %s for %s in %s; VRRPv2 peers drop "
+		         "adverts with another interval and both become MASTER",
+		         v->vrid, ms_str(vi_advert(v), a, sizeof(a)),
+		         ms_str(vi_advert(r), b, sizeof(b)), r->name, o);
 		diag_hint(d, "use the same advert_int on every node of the virtual router");
 	}
 	if (!same_auth(v, r) && vv == 2 && rv == 2) {
 		bool types = !v->auth_type || !r->auth_type || strcmp(v->auth_type, r->auth_type);
 		if (types)
 			d = lint(dl, v->at, DIAG_ERROR,
-				 "VRID %d: authentication %s here, but %s for %s in %s; the peers "
-				 "drop each other's adverts and both become MASTER",
-				 v->vrid, auth_desc(x, a, sizeof(a)), auth_desc(ref, b, sizeof(b)),
-				 r->name, o);
+			         "VRID %d: authentication %s here, but %s for %s in %s; the peers "
+			         "drop each other's adverts and both become MASTER",
+			         v->vrid, auth_desc(x, a, sizeof(a)), auth_desc(ref, b, sizeof(b)),
+			         r->name, o);
 		else
 			d = lint(dl, v->at, DIAG_ERROR,
-				 "VRID %d: auth_pass differs from that of %s in %s; the peers drop "
-				 "each other's adverts and both become MASTER",
-				 v->vrid, r->name, o);
+			         "VRID %d: auth_pass differs from that of %s in %s; the peers drop "
+			         "each other's adverts and both become MASTER",
+			         v->vrid, r->name, o);
 		diag_hint(d, "use the same authentication block on every node (only the first 8 "
-			     "characters of auth_pass count), or none at all");
+		             "characters of auth_pass count), or none at all");
 	}
 }
 
@@ -548,21 +563,23 @@ static void check_peers(const struct lint_node *nodes, int n, struct diag_list *
 			continue;
 		compare_peer(x, ref, dl);
 		if (tie) {
-			struct diag *d = lint(dl, x->v->at, DIAG_WARNING,
-					      "VRID %d: priority %d here is the same as that of %s in "
-					      "%s; which node is master then depends on their IP "
-					      "addresses", x->v->vrid, vi_prio(x->v), tie->v->name,
-					      origin_str(tie->v->at, o, sizeof(o)));
+			struct diag *d =
+			    lint(dl, x->v->at, DIAG_WARNING,
+			         "VRID %d: priority %d here is the same as that of %s in "
+			         "%s; which node is master then depends on their IP "
+			         "addresses",
+			         x->v->vrid, vi_prio(x->v), tie->v->name,
+			         origin_str(tie->v->at, o, sizeof(o)));
 			diag_hint(d, "give the intended master the highest priority, each node "
-				     "its own");
+			             "its own");
 		}
 		if (master && x->v->state == VRRP_STATE_MASTER) {
 			struct diag *d = lint(dl, x->v->at, DIAG_WARNING,
-					      "VRID %d: %s here and %s in %s both start as MASTER",
-					      x->v->vrid, x->v->name, master->v->name,
-					      origin_str(master->v->at, o, sizeof(o)));
+			                      "VRID %d: %s here and %s in %s both start as MASTER",
+			                      x->v->vrid, x->v->name, master->v->name,
+			                      origin_str(master->v->at, o, sizeof(o)));
 			diag_hint(d, "write `state MASTER` on one node only (the one with the "
-				     "highest priority) and `state BACKUP` on the others");
+			             "highest priority) and `state BACKUP` on the others");
 		}
 	}
 	free(all);
@@ -570,7 +587,7 @@ static void check_peers(const struct lint_node *nodes, int n, struct diag_list *
 
 /* A VIP of any keepalived node among the files, and the instance that moves it. */
 static const struct m_vrrp_instance *vip_owner(const struct lint_node *nodes, int n,
-					       const struct m_addr *a)
+                                               const struct m_addr *a)
 {
 	for (int i = 0; i < n; i++)
 		if (nodes[i].keepalived)
@@ -597,23 +614,28 @@ static void check_bind_vip(const struct lint_node *nodes, int n, struct diag_lis
 				if (!v)
 					continue;
 				const char *knob = fam == AF_INET6 ? "net.ipv6.ip_nonlocal_bind"
-								   : "net.ipv4.ip_nonlocal_bind";
+				                                   : "net.ipv4.ip_nonlocal_bind";
 				int now = lint_sysctl(knob);
 				char ip[INET6_ADDRSTRLEN + 8], o[300], host[64];
 				ip_str(a, ip, sizeof(ip));
 				if (now < 0)
-					snprintf(host, sizeof(host), "%s could not be read here", knob);
+					snprintf(host, sizeof(host), "%s could not be read here",
+					         knob);
 				else
-					snprintf(host, sizeof(host), "this host has %s=%d", knob, now);
-				struct diag *d = lint(
-					dl, b->at, now == 1 ? DIAG_NOTE : DIAG_WARNING,
-					"bind %s:%u: %s is a VIP that keepalived moves (%s in %s); haproxy "
-					"cannot bind it on a node that does not hold it unless %s=1 (%s)",
-					ip, a->port_lo, ip, v->name, origin_str(v->at, o, sizeof(o)), knob,
-					host);
-				diag_hint(d, "set %s=1 on every node (/etc/sysctl.d), or bind a "
-					     "wildcard address (%s:%u)", knob,
-					  fam == AF_INET6 ? "[::]" : "0.0.0.0", a->port_lo);
+					snprintf(host, sizeof(host), "this host has %s=%d", knob,
+					         now);
+				struct diag *d =
+				    lint(dl, b->at, now == 1 ? DIAG_NOTE : DIAG_WARNING,
+				         "bind %s:%u: %s is a VIP that keepalived moves (%s in "
+				         "%s); haproxy "
+				         "cannot bind it on a node that does not hold it unless "
+				         "%s=1 (%s)",
+				         ip, a->port_lo, ip, v->name,
+				         origin_str(v->at, o, sizeof(o)), knob, host);
+				diag_hint(d,
+				          "set %s=1 on every node (/etc/sysctl.d), or bind a "
+				          "wildcard address (%s:%u)",
+				          knob, fam == AF_INET6 ? "[::]" : "0.0.0.0", a->port_lo);
 			}
 	}
 }

@@ -10,9 +10,9 @@
 #include "model/model.h"
 
 struct lint_node {
-	const char *path;       /* as given on the command line; outlives the findings */
-	struct m_config *cfg;   /* this file's own model */
-	bool keepalived;        /* keepalived.conf, else haproxy.cfg */
+	const char *path;        /* as given on the command line; outlives the findings */
+	struct m_config *cfg;    /* this file's own model */
+	bool keepalived;         /* keepalived.conf, else haproxy.cfg */
 	size_t diag_lo, diag_hi; /* this file's findings in the shared list: [lo, hi) */
 };
 

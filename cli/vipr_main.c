@@ -1,6 +1,7 @@
 /* vipr_main.c - the `vipr` command and its subcommands.
  *
- *   vipr lint [--format text|json] [--strict] FILE...   findings of every file, modern form
+ *   vipr lint [--format text|json] [--strict] FILE...   findings of every file and across the
+ *                                                        files (one model each, lint_cross.c)
  *   vipr dump [--json|--haproxy] FILE...                 the model, as JSON or canonical cfg
  *   vipr run FILE...                                     serve haproxy.cfg files
  *   vipr version | --version | --help
@@ -166,11 +167,11 @@ int vipr_dump(int argc, char **argv)
 	}
 	struct diag_list dl = {0};
 	struct m_config *cfg = load_all(files, n, &dl);
-	int rc = 0;
-	if (dl.errors) {
+	/* The model is usable unless the original program would refuse the configuration;
+	 * lint-only findings are shown but do not fail the dump. */
+	int rc = (dl.flags_seen & (DIAG_FATAL | DIAG_ABORT)) ? 1 : 0;
+	if (dl.errors)
 		lint_print(&dl, stderr, false);
-		rc = 1;
-	}
 	if (haproxy)
 		m_print_haproxy(cfg, stdout);
 	else

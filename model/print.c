@@ -19,11 +19,26 @@ static const unsigned option_caps[] = {
 #undef M_OPTION
 };
 
-/* Quotes a word when it needs it (spaces, '#', quotes, backslashes, empty). */
+/* Quotes a word when it needs it (spaces, '#', quotes, backslashes, empty); control
+ * characters need double quotes with HAProxy's escapes. */
 static void word(FILE *f, const char *w)
 {
-	if (*w && !strpbrk(w, " \t#'\"\\$")) {
+	if (*w && !strpbrk(w, " \t#'\"\\$\r\n")) {
 		fputs(w, f);
+		return;
+	}
+	if (strpbrk(w, "\r\n\t")) {
+		fputc('"', f);
+		for (; *w; w++) {
+			switch (*w) {
+			case '\r': fputs("\\r", f); break;
+			case '\n': fputs("\\n", f); break;
+			case '\t': fputs("\\t", f); break;
+			case '"': case '\\': case '$': case '#': fputc('\\', f); fputc(*w, f); break;
+			default: fputc(*w, f);
+			}
+		}
+		fputc('"', f);
 		return;
 	}
 	fputc('\'', f);
@@ -201,6 +216,56 @@ static void print_server(FILE *f, const struct m_server *s)
 	fputc('\n', f);
 }
 
+static void print_steps(FILE *f, const char *kw, const struct m_check_step *st)
+{
+	static const char *const expects[] = {"", "status", "rstatus", "string", "rstring", "",
+					      "binary", "rbinary"};
+	for (; st; st = st->next) {
+		fprintf(f, "    %s ", kw);
+		switch (st->op) {
+		case STEP_CONNECT:
+			fputs("connect", f);
+			if (st->port != M_UNSET)
+				fprintf(f, " port %d", st->port);
+			break;
+		case STEP_SEND:
+			fputs("send", f);
+			if (st->meth)
+				fprintf(f, " meth %s", st->meth);
+			if (st->uri) {
+				fputs(" uri ", f);
+				word(f, st->uri);
+			}
+			if (st->ver)
+				fprintf(f, " ver %s", st->ver);
+			for (const struct m_header *h = st->headers; h; h = h->next) {
+				fputs(" hdr ", f);
+				word(f, h->name);
+				fputc(' ', f);
+				word(f, h->value);
+			}
+			if (st->body) {
+				fputs(" body ", f);
+				word(f, st->body);
+			}
+			if (st->arg && !st->meth && !st->uri) {
+				fputc(' ', f);
+				word(f, st->arg);
+			}
+			break;
+		case STEP_SEND_BINARY:
+			fprintf(f, "send-binary %s", st->arg ? st->arg : "");
+			break;
+		case STEP_EXPECT:
+			fprintf(f, "expect %s%s ", st->negate ? "! " : "", expects[st->expect]);
+			word(f, st->arg ? st->arg : "");
+			break;
+		default: fputs("comment x", f); break;
+		}
+		fputc('\n', f);
+	}
+}
+
 static void print_pool(FILE *f, const struct m_pool *p)
 {
 	const struct m_balance *b = &p->balance;
@@ -241,8 +306,87 @@ static void print_pool(FILE *f, const struct m_pool *p)
 		}
 		fputc('\n', f);
 	}
+	if (p->probe && p->probe->kind == PROBE_TCPCHECK)
+		fputs("    option tcp-check\n", f);
+	if (p->probe)
+		print_steps(f, p->probe->kind == PROBE_HTTP ? "http-check" : "tcp-check",
+			    p->probe->steps);
 	for (const struct m_server *s = p->servers; s; s = s->next)
 		print_server(f, s);
+}
+
+static void print_words(FILE *f, char **w, int n)
+{
+	for (int i = 0; i < n; i++) {
+		fputc(' ', f);
+		word(f, w[i]);
+	}
+}
+
+static void print_rules(FILE *f, const char *kw, const struct m_rule *r)
+{
+	for (; r; r = r->next) {
+		fprintf(f, "    %s %s", kw, r->action);
+		print_words(f, r->args, r->nargs);
+		if (r->cond_words) {
+			fputs(r->unless ? " unless" : " if", f);
+			print_words(f, r->cond_words, r->ncond_words);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void print_acls(FILE *f, const struct m_acl *a)
+{
+	for (; a; a = a->next) {
+		fprintf(f, "    acl %s", a->name);
+		print_words(f, a->words, a->nwords);
+		fputc('\n', f);
+	}
+}
+
+/* Position of an origin in the configuration: files in order, then lines. */
+static long long order_of(const struct m_config *cfg, struct m_origin at)
+{
+	long long fi = 0;
+	for (int i = 0; i < cfg->nfiles; i++)
+		if (cfg->files[i] == at.file || (at.file && !strcmp(cfg->files[i], at.file)))
+			fi = i;
+	return fi << 32 | at.line;
+}
+
+static void print_service(FILE *f, const struct m_service *s)
+{
+	bool listen = s->kind == SVC_LISTEN;
+	fprintf(f, "\n%s %s\n", listen ? "listen" : "frontend", s->name);
+	for (const struct m_bind *b = s->binds; b; b = b->next)
+		fprintf(f, "    bind %s\n", b->addr.text);
+	print_conf(f, s->conf, listen ? M_CAP_FE | M_CAP_BE : M_CAP_FE);
+	print_acls(f, s->acls);
+	print_rules(f, "http-request", s->http_request);
+	print_rules(f, "http-response", s->http_response);
+	for (const struct m_route *r = s->routes; r; r = r->next) {
+		fprintf(f, "    use_backend %s", r->pool_name);
+		if (r->cond.cond_words) {
+			fputs(r->cond.unless ? " unless" : " if", f);
+			print_words(f, r->cond.cond_words, r->cond.ncond_words);
+		}
+		fputc('\n', f);
+	}
+	if (s->default_pool_name)
+		fprintf(f, "    default_backend %s\n", s->default_pool_name);
+	if (listen && s->default_pool)
+		print_pool(f, s->default_pool);
+}
+
+static void print_backend(FILE *f, const struct m_pool *p)
+{
+	fprintf(f, "\nbackend %s\n", p->name);
+	print_conf(f, p->conf, M_CAP_BE);
+	print_acls(f, p->acls);
+	print_rules(f, "http-request", p->http_request);
+	print_rules(f, "http-response", p->http_response);
+	print_pool(f, p);
 }
 
 void m_print_haproxy(const struct m_config *cfg, FILE *f)
@@ -277,38 +421,22 @@ void m_print_haproxy(const struct m_config *cfg, FILE *f)
 			fprintf(f, " level %s", s->level);
 		fputc('\n', f);
 	}
-	for (const struct m_service *s = cfg->services; s; s = s->next) {
-		if (s->kind != SVC_FRONTEND && s->kind != SVC_LISTEN)
-			continue;
-		bool listen = s->kind == SVC_LISTEN;
-		fprintf(f, "\n%s %s\n", listen ? "listen" : "frontend", s->name);
-		for (const struct m_bind *b = s->binds; b; b = b->next)
-			fprintf(f, "    bind %s\n", b->addr.text);
-		print_conf(f, s->conf, listen ? M_CAP_FE | M_CAP_BE : M_CAP_FE);
-		for (const struct m_acl *a = s->acls; a; a = a->next) {
-			fprintf(f, "    acl %s", a->name);
-			for (int i = 0; i < a->nwords; i++) {
-				fputc(' ', f);
-				word(f, a->words[i]);
-			}
-			fputc('\n', f);
+	/* Proxies in the order the configuration declared them. */
+	const struct m_service *s = cfg->services;
+	const struct m_pool *p = cfg->pools;
+	for (;;) {
+		while (s && s->kind != SVC_FRONTEND && s->kind != SVC_LISTEN)
+			s = s->next;
+		while (p && (p->service || p->lvs))
+			p = p->next;
+		if (!s && !p)
+			break;
+		if (s && (!p || order_of(cfg, s->at) <= order_of(cfg, p->at))) {
+			print_service(f, s);
+			s = s->next;
+		} else {
+			print_backend(f, p);
+			p = p->next;
 		}
-		for (const struct m_route *r = s->routes; r; r = r->next) {
-			fprintf(f, "    use_backend %s", r->pool_name);
-			if (r->cond.cond)
-				fprintf(f, " %s %s", r->cond.unless ? "unless" : "if", r->cond.cond);
-			fputc('\n', f);
-		}
-		if (s->default_pool_name)
-			fprintf(f, "    default_backend %s\n", s->default_pool_name);
-		if (listen && s->default_pool)
-			print_pool(f, s->default_pool);
-	}
-	for (const struct m_pool *p = cfg->pools; p; p = p->next) {
-		if (p->service || p->lvs)
-			continue;
-		fprintf(f, "\nbackend %s\n", p->name);
-		print_conf(f, p->conf, M_CAP_BE);
-		print_pool(f, p);
 	}
 }

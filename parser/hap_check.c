@@ -22,40 +22,61 @@
 			dst->f = src->f;                                                       \
 	} while (0)
 
-static void merge_conf(struct m_proxy_conf *dst, const struct m_proxy_conf *src)
+static const unsigned option_caps[] = {
+#define M_OPTION(id, name, caps) caps,
+#include "model/options.def"
+#undef M_OPTION
+};
+
+/* Merges the settings of src that apply to a proxy with capabilities `caps` (M_CAP_FE,
+ * M_CAP_BE): a backend does not inherit `timeout client`, a frontend not `retries`, so the
+ * model holds only what takes effect (and prints back as valid configuration). */
+static void merge_conf(struct m_proxy_conf *dst, const struct m_proxy_conf *src, unsigned caps)
 {
+	bool fe = caps & M_CAP_FE, be = caps & M_CAP_BE;
+	/* `option forwardfor` declared in the proxy resets its arguments (HAProxy does not
+	 * keep the defaults' `except` or `header` then). */
+	bool own_ff = dst->opt[OPT_FORWARDFOR] != M_UNSET;
 	if (dst->mode == M_MODE_UNSET)
 		dst->mode = src->mode;
 	for (int i = 0; i < OPT__COUNT; i++)
-		MERGE(opt[i]);
-	MERGE(timeout_client);
-	MERGE(timeout_server);
-	MERGE(timeout_connect);
-	MERGE(timeout_queue);
-	MERGE(timeout_tunnel);
+		if (option_caps[i] & caps)
+			MERGE(opt[i]);
+	if (fe) {
+		MERGE(timeout_client);
+		MERGE(timeout_client_fin);
+		MERGE(maxconn);
+		MERGE(backlog);
+		MERGE_PTR(log_format);
+		if (dst->httplog_clf == M_UNSET)
+			dst->httplog_clf = src->httplog_clf;
+	}
+	if (be) {
+		MERGE(timeout_server);
+		MERGE(timeout_connect);
+		MERGE(timeout_queue);
+		MERGE(timeout_tunnel);
+		MERGE(timeout_server_fin);
+		MERGE(timeout_check);
+		MERGE(retries);
+		MERGE(fullconn);
+		MERGE(redispatch_interval);
+		MERGE_PTR(http_reuse);
+	}
 	MERGE(timeout_http_request);
 	MERGE(timeout_http_keep_alive);
-	MERGE(timeout_client_fin);
-	MERGE(timeout_server_fin);
-	MERGE(timeout_check);
 	MERGE(timeout_tarpit);
-	MERGE(retries);
-	MERGE(maxconn);
-	MERGE(fullconn);
-	MERGE(backlog);
 	if (dst->http_conn == HTTP_CONN_UNSET)
 		dst->http_conn = src->http_conn;
-	MERGE_PTR(ff_except);
-	MERGE_PTR(ff_header);
-	MERGE(ff_if_none);
-	MERGE(httplog_clf);
-	MERGE_PTR(log_format);
+	if (!own_ff) {
+		MERGE_PTR(ff_except);
+		MERGE_PTR(ff_header);
+		MERGE(ff_if_none);
+	}
 	MERGE(log_global);
 	MERGE_PTR(logs);
-	MERGE(redispatch_interval);
 	MERGE_PTR(errorfiles);
 	MERGE_PTR(description);
-	MERGE_PTR(http_reuse);
 	MERGE(stats.enabled);
 	MERGE_PTR(stats.uri);
 	MERGE_PTR(stats.realm);
@@ -72,11 +93,11 @@ static void merge_conf(struct m_proxy_conf *dst, const struct m_proxy_conf *src)
 }
 
 /* Values HAProxy uses when neither the proxy nor its defaults set a field. */
-static void apply_builtin(struct m_proxy_conf *c)
+static void apply_builtin(struct m_proxy_conf *c, bool be)
 {
 	if (c->mode == M_MODE_UNSET)
 		c->mode = M_MODE_TCP;
-	if (c->retries == M_UNSET)
+	if (be && c->retries == M_UNSET)
 		c->retries = 3;
 	if (c->http_conn == HTTP_CONN_UNSET)
 		c->http_conn = HTTP_CONN_KAL;
@@ -156,7 +177,7 @@ static void merge_defaults_chain(struct hap_defaults *d, int depth)
 	if (!d || !d->from || depth > 64)
 		return;
 	merge_defaults_chain(d->from, depth + 1);
-	merge_conf(&d->conf, &d->from->conf);
+	merge_conf(&d->conf, &d->from->conf, M_CAP_FE | M_CAP_BE);
 	if (d->pool.balance.algo == ALGO_UNSET)
 		d->pool.balance = d->from->pool.balance;
 	if (!d->pool.default_server)
@@ -349,8 +370,9 @@ void hap_finalize(struct hap_ctx *c)
 	struct m_pool **pool_tail = &c->cfg->pools;
 	for (struct hap_proxy *px = c->proxies; px; px = px->next) {
 		if (px->def)
-			merge_conf(px->conf, &px->def->conf);
-		apply_builtin(px->conf);
+			merge_conf(px->conf, &px->def->conf,
+				   (px->svc ? M_CAP_FE : 0) | (px->pool ? M_CAP_BE : 0));
+		apply_builtin(px->conf, px->pool != NULL);
 		if (px->svc) {
 			*svc_tail = px->svc;
 			svc_tail = &px->svc->next;

@@ -493,8 +493,10 @@ static int stats_auth(struct hap_ctx *c, struct m_stats *st, struct cfg_stmt *s,
 		h->name = arena_strndup(c->a, v, (size_t)(colon - v));
 		h->value = arena_strdup(c->a, colon + 1);
 	}
-	h->next = st->auth;
-	st->auth = h;
+	struct m_header **tail = &st->auth;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = h;
 	st->enabled = 1;
 	return 0;
 }

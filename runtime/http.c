@@ -265,9 +265,10 @@ static bool emit_response(struct rt_sess *s, const struct h1_msg *m, bool final)
 	for (size_t i = 0; i < m->nheaders; i++)
 		copy_header(b, &m->headers[i], &ok);
 	if (final) {
-		/* HAProxy announces a close to every client, and keep-alive to HTTP/1.0 ones */
+		/* HAProxy announces a close in an HTTP/1.1 response (a 1.0 one implies it), and
+		 * keep-alive to HTTP/1.0 clients */
 		bool cli11 = s->reqline[0] && strstr(s->reqline, "HTTP/1.1");
-		if (!s->cli_ka)
+		if (!s->cli_ka && m->minor == 1)
 			put(b, "connection: close\r\n", 19, &ok);
 		else if (!cli11)
 			put(b, "connection: keep-alive\r\n", 24, &ok);
@@ -610,6 +611,7 @@ static void next_transaction(struct rt_sess *s)
 	s->t_hdr = s->t_queue = s->t_conn = s->t_rsp = -1;
 	memcpy(s->term, "--", 3);
 	s->nretries = 0;
+	s->redispatched = false;
 	s->retries_left = be && be->retries >= 0 ? be->retries : 3;
 	s->reqline[0] = 0;
 	s->log_srv = NULL;

@@ -64,13 +64,14 @@ void rt_log_http(struct rt_sess *s)
 	long tr = diff(s->t_rsp, s->t_conn);
 	bool badreq = !strcmp(s->reqline, "<BADREQ>");
 	fprintf(stderr,
-	        "%s [%s] %s %s/%s %ld/%ld/%ld/%ld/%ld %d %llu - - %c%c-- %d/%d/%d/%d/%d 0/0 "
+	        "%s [%s] %s %s/%s %ld/%ld/%ld/%ld/%ld %d %llu - - %c%c-- %d/%d/%d/%d/%s%d 0/0 "
 	        "\"%s\"\n",
 	        cli, date, s->svc->conf->name, be_name(s), srv_name(s), badreq ? -1L : s->t_hdr,
 	        s->t_queue, tc, tr, ta, s->status, badreq ? 0ULL : (unsigned long long)s->rsp.bytes,
 	        s->term[0], s->term[1], atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
 	        s->svc->pool ? atomic_load(&s->svc->pool->cur) : 0,
-	        s->server ? atomic_load(&s->server->cur) : 0, s->nretries, s->reqline);
+	        s->server ? atomic_load(&s->server->cur) : 0, s->redispatched ? "+" : "",
+	        s->nretries, s->reqline);
 }
 
 /* %ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq */
@@ -79,10 +80,11 @@ void rt_log_tcp(struct rt_sess *s)
 	char cli[64], date[40];
 	fmt_client(&s->cli_addr, cli, sizeof(cli));
 	fmt_date(&s->t_accept, date, sizeof(date));
-	fprintf(stderr, "%s [%s] %s %s/%s %ld/%ld/%ld %llu %c%c %d/%d/%d/%d/%d 0/0\n", cli, date,
+	fprintf(stderr, "%s [%s] %s %s/%s %ld/%ld/%ld %llu %c%c %d/%d/%d/%d/%s%d 0/0\n", cli, date,
 	        s->svc->conf->name, be_name(s), srv_name(s), s->t_queue, s->t_conn,
 	        rt_ms_since(&s->t_accept), (unsigned long long)s->rsp.bytes, s->term[0], s->term[1],
 	        atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
 	        s->svc->pool ? atomic_load(&s->svc->pool->cur) : 0,
-	        s->server ? atomic_load(&s->server->cur) : 0, s->nretries);
+	        s->server ? atomic_load(&s->server->cur) : 0, s->redispatched ? "+" : "",
+	        s->nretries);
 }

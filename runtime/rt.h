@@ -1,4 +1,4 @@
-/* rt.h - private types shared by the files of runtime/ (never included outside the folder).
+/* rt.h - private types shared by the files of runtime/ (outside it, only its unit tests).
  *
  * Runtime state lives beside the model, never inside it: an rt_pool points at its m_pool,
  * an rt_server at its m_server. Sessions own their sockets, buffers and their one timer;
@@ -162,6 +162,7 @@ struct rt_sess {
 	long t_hdr, t_queue, t_conn, t_rsp;
 	char term[3];
 	int nretries;
+	bool redispatched; /* logged as "+N" retries */
 	struct rt_sess *prev, *next;
 };
 

@@ -332,31 +332,55 @@ bool rt_sess_connect(struct rt_sess *s)
 	return true;
 }
 
-/* A connect failed or timed out: retry after the turn-around delay, redispatching the last
- * retry to another server with `option redispatch`, else give up. */
+/* Whether this retry goes to another server (`option redispatch [interval]`). Measured on
+ * HAProxy 2.6.12: with the default interval (-1) the *first* retry already redispatches,
+ * so a negative interval N is taken as "on retry number -N", a positive P as "every Pth". */
+static bool redispatch_now(const struct rt_sess *s)
+{
+	const struct m_proxy_conf *be = s->svc->be;
+	if (!be || be->opt[OPT_REDISPATCH] != 1 || !s->svc->pool)
+		return false;
+	m_ms every = be->redispatch_interval;
+	if (every > 0)
+		return s->nretries % every == 0;
+	return s->nretries == (every < 0 ? -every : 1);
+}
+
+static void give_up(struct rt_sess *s)
+{
+	memcpy(s->term, "SC", 2);
+	if (s->svc->mode == M_MODE_HTTP)
+		rt_http_connect_failed(s);
+	else
+		s->dead = true;
+}
+
+/* A connect failed or timed out: retry after the turn-around delay (HAProxy waits
+ * min(timeout connect, 1 s) before retrying the same server), or at once when the retry is
+ * redispatched to another server; give up when the retries are spent. */
 static void connect_failed(struct rt_sess *s)
 {
 	end_close(s, &s->srv);
-	if (s->retries_left > 0) {
-		s->retries_left--;
-		s->nretries++;
-		const struct m_proxy_conf *be = s->svc->be;
-		if (s->retries_left == 0 && be && be->opt[OPT_REDISPATCH] == 1 && s->svc->pool) {
-			struct rt_server *old = s->server;
-			s->server = rt_balance_pick(s->svc->pool, &s->cli_addr, old, &s->w->seed);
-			if (s->srv_counted)
-				rt_balance_release(old);
-			s->srv_counted = s->server != NULL;
-		}
-		rt_sess_set_tmo(s, TMO_TURNAROUND);
+	if (s->retries_left <= 0) {
+		give_up(s);
 		return;
 	}
-	memcpy(s->term, "SC", 2);
-	if (s->svc->mode == M_MODE_HTTP) {
-		rt_http_connect_failed(s);
-	} else {
-		s->dead = true;
+	s->retries_left--;
+	s->nretries++;
+	if (redispatch_now(s)) {
+		struct rt_server *old = s->server;
+		s->server = rt_balance_pick(s->svc->pool, &s->cli_addr, old, &s->w->seed);
+		if (s->srv_counted)
+			rt_balance_release(old);
+		s->srv_counted = s->server != NULL;
+		s->redispatched = true;
+		if (s->server && s->server != old) {
+			if (!rt_sess_connect(s))
+				give_up(s);
+			return;
+		}
 	}
+	rt_sess_set_tmo(s, TMO_TURNAROUND);
 }
 
 static void connect_done(struct rt_sess *s)

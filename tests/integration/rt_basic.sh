@@ -24,7 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BASE=$((30000 + ($$ % 3000) * 10))
+# below the ephemeral port range (32768+), where live client sockets could hold a port
+BASE=$((20000 + ($$ % 1200) * 10))
 WEB1=$BASE WEB2=$((BASE + 1))
 PASS=0 FAIL=0 MODE=count
 
@@ -65,7 +66,10 @@ bounded() { # bounded SECS CMD...: run CMD in the background, killed after SECS;
 	"$@" &
 	BG=$!
 	PIDS+=($BG)
-	(sleep "$secs" && kill -KILL "$BG") >/dev/null 2>&1 &
+	# the watchdog's sleep dies with it, so that cleanup leaves nothing behind
+	(trap 'kill $sp 2>/dev/null; exit 0' TERM
+	 sleep "$secs" & sp=$!
+	 wait $sp && kill -KILL "$BG") >/dev/null 2>&1 &
 	PIDS+=($!)
 }
 

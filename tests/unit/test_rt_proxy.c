@@ -40,7 +40,7 @@ static bool ready; /* nginx, its echo module and curl are there, and everything 
 			skip();                                                                    \
 	} while (0)
 
-enum { P_WEB1, P_WEB2, P_RR, P_EMPTY, P_DEAD, P_SLOW, P_TCP, P_FFX, P_SILENT, P_CLOSED };
+enum { P_WEB1, P_WEB2, P_RR, P_EMPTY, P_DEAD, P_SLOW, P_TCP, P_FFX, P_SILENT, P_CLOSED, P_REDISP };
 #define PORT(i) (base + (i))
 
 /* ---------------------------------------------------------------- helpers */
@@ -216,6 +216,10 @@ static struct m_config *build_model(void)
 	pc->opt[OPT_FORWARDFOR] = 1;
 	pc->ff_except = arena_strdup(c->arena, "127.0.0.0/8");
 	pc->timeout_http_request = 500;
+	int half[2] = {PORT(P_CLOSED), PORT(P_WEB2)};
+	pc = listen_sec(c, "redisp", PORT(P_REDISP), M_MODE_HTTP, half, 2);
+	pc->opt[OPT_REDISPATCH] = 1;
+	pc->retries = 3;
 	return c;
 }
 
@@ -243,7 +247,7 @@ static int setup(void **state)
 		return 0;
 	snprintf(dir, sizeof(dir), "/tmp/vipr-rt-%d", (int)getpid());
 	mkdir(dir, 0755);
-	base = 20000 + (int)(getpid() % 2000) * 10;
+	base = 10000 + (int)(getpid() % 1400) * 16; /* below the ephemeral range */
 	nginx_pid[0] = start_nginx(0);
 	nginx_pid[1] = start_nginx(1);
 	/* a server that accepts connections (the backlog does) but never answers */
@@ -252,7 +256,7 @@ static int setup(void **state)
 	if (bind(silent_fd, (struct sockaddr *)&a.ss, a.sslen) < 0 || listen(silent_fd, 16) < 0)
 		return -1;
 	vipr_pid = start_vipr();
-	if (!wait_port(PORT(P_WEB1)) || !wait_port(PORT(P_WEB2)) || !wait_port(PORT(P_FFX)))
+	if (!wait_port(PORT(P_WEB1)) || !wait_port(PORT(P_WEB2)) || !wait_port(PORT(P_REDISP)))
 		return -1;
 	ready = true;
 	return 0;
@@ -433,6 +437,23 @@ static void test_server_timeout(void **state)
 	                         "respond in time.\n</body></html>\n");
 }
 
+/* HAProxy 2.6 moves a refused connection to another server on the first retry, at once */
+static void test_redispatch(void **state)
+{
+	(void)state;
+	REQUIRE_READY();
+	char out[256];
+	struct timeval t0, t1;
+	gettimeofday(&t0, NULL);
+	for (int i = 0; i < 4; i++) {
+		run(out, sizeof(out), CURL "http://127.0.0.1:%d/", PORT(P_REDISP));
+		assert_string_equal(out, "Web2\n");
+	}
+	gettimeofday(&t1, NULL);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000;
+	assert_true(ms < 900);
+}
+
 static void test_request_timeout(void **state)
 {
 	(void)state;
@@ -490,7 +511,7 @@ static void test_signals(void **state)
 	kill(vipr_pid, SIGTERM);
 	assert_int_equal(wait_exit(vipr_pid, 5), 0);
 	vipr_pid = start_vipr();
-	assert_true(wait_port(PORT(P_FFX)));
+	assert_true(wait_port(PORT(P_REDISP)));
 	/* soft stop while a request is pending on the silent server: exits once it ends */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct m_addr a = addr(PORT(P_SLOW));
@@ -519,8 +540,9 @@ int main(void)
 	    cmocka_unit_test(test_chunked_response), cmocka_unit_test(test_forwardfor),
 	    cmocka_unit_test(test_bad_request),      cmocka_unit_test(test_no_server),
 	    cmocka_unit_test(test_dead_server),      cmocka_unit_test(test_server_timeout),
-	    cmocka_unit_test(test_request_timeout),  cmocka_unit_test(test_oversized_head),
-	    cmocka_unit_test(test_tcp_mode),         cmocka_unit_test(test_signals),
+	    cmocka_unit_test(test_redispatch),       cmocka_unit_test(test_request_timeout),
+	    cmocka_unit_test(test_oversized_head),   cmocka_unit_test(test_tcp_mode),
+	    cmocka_unit_test(test_signals),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
