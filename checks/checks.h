@@ -76,4 +76,69 @@ const char *chk_status_str(enum chk_status s);
 /* HAProxy's long text: "Layer4 connection problem", "Layer7 check passed"... */
 const char *chk_status_desc(enum chk_status s);
 
+/* ---------------------------------------------------------------- additions */
+
+/* HAProxy's `spread-checks PCT` (0..50): every interval is varied randomly by up to PCT
+ * percent. The first probe of every item is always placed at random within its first
+ * interval, so that thousands of servers never fire at once. */
+void chk_engine_set_spread(struct chk_engine *e, int pct);
+/* Number of items and of probes in progress (tests, stats). */
+void chk_engine_counts(const struct chk_engine *e, unsigned *items, unsigned *running);
+
+/* chk_health_apply(): HAProxy's rise/fall counting. health runs 0..rise+fall-1; a server is
+ * UP while health >= rise. A failure decrements it and drops to 0 (DOWN) as soon as it falls
+ * below rise; a success increments it and jumps to rise+fall-1 (fully UP) as soon as it
+ * reaches rise. Returns true when *up changed. */
+bool chk_health_apply(int *health, bool *up, int rise, int fall, bool ok);
+/* chk_interval(): the delay before the next probe: inter when fully UP, downinter when fully
+ * DOWN, fastinter while transitioning (each falls back to inter when <= 0). */
+m_ms chk_interval(int health, bool up, int rise, int fall, m_ms inter, m_ms fastinter,
+		  m_ms downinter);
+/* chk_health_text(): "2/3 UP" or "1/2 DOWN" as HAProxy's logs print the health. */
+const char *chk_health_text(int health, bool up, int rise, int fall, char *buf, size_t len);
+
+/* chk_hap_effective(): the schedule of a HAProxy server check with HAProxy's timeout rule
+ * (configuration.txt, "timeout check"): when `timeout check` is set, connecting may take
+ * min(timeout connect, inter) and the exchange after it `timeout check`; when it is not,
+ * the whole probe must finish within inter. Fills out (connect_timeout, timeout) from in and
+ * the backend's settings. */
+void chk_hap_effective(struct m_check *out, const struct m_check *in,
+		       const struct m_proxy_conf *be);
+/* chk_ka_effective(): a keepalived checker with its defaults applied: delay_loop,
+ * connect_timeout, retry and delay_before_retry from the checker, else the real_server, else
+ * the virtual_server (lvs may be NULL), else keepalived's (60 s, 5 s, 1 (MISC_CHECK 0), 1 s).
+ * Mapped onto the scheduler: inter = downinter = delay_loop, fastinter = delay_before_retry,
+ * rise = 1, fall = retry + 1, the whole probe bounded by connect_timeout (misc_timeout,
+ * else delay_loop, for MISC_CHECK). */
+void chk_ka_effective(struct m_check *out, const struct m_check *in, const struct m_server *rs,
+		      const struct m_lvs *lvs);
+
+/* An HTTP/1 check reply, parsed picohttpparser-style from a caller-owned buffer. */
+struct chk_http_reply {
+	int minor;          /* HTTP/1.<minor> */
+	int status;         /* 100..999 */
+	const char *reason; /* into the buffer, not terminated */
+	size_t reason_len;
+	size_t head_len;      /* status line and headers, with the empty line */
+	long long clen;       /* Content-Length, -1 when absent */
+	bool chunked;         /* Transfer-Encoding: chunked */
+};
+/* chk_http_parse(): parses the head of buf[0..len). Returns head_len (> 0), -1 when the
+ * reply is not HTTP/1, -2 when more input is needed. No allocation. */
+int chk_http_parse(const char *buf, size_t len, struct chk_http_reply *r);
+/* chk_http_dechunk(): decodes a chunked body in place; returns the decoded length, or -2
+ * when incomplete (what was complete is still decoded), -1 on a framing error. */
+long chk_http_dechunk(char *body, size_t len, size_t *out_len);
+/* chk_http_eval(): applies a HAProxy probe's expectations (http-check expect rules, or the
+ * default 2xx/3xx) to a parsed reply and its body. Sets *status (L7OK, L7STS, L7RSP), *code
+ * and desc ("Internal Server Error", "HTTP content check did not match"). Returns true when
+ * the check passes. */
+bool chk_http_eval(const struct m_probe *p, const struct chk_http_reply *r, const char *body,
+		   size_t body_len, enum chk_status *status, int *code, char *desc,
+		   size_t desc_len);
+/* chk_status_match(): keepalived's status_code list ("200 301-302"; NULL or empty: 200-299). */
+bool chk_status_match(const char *list, int status);
+/* chk_http_needs_body(): true when the probe's expectations look at the body. */
+bool chk_http_needs_body(const struct m_probe *p);
+
 #endif

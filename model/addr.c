@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <string.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,15 @@ int m_parse_addr(struct arena *ar, const char *text, unsigned flags, struct m_ad
 				    text, NULL);
 		out->kind = M_ADDR_FD;
 		out->fd = atoi(strchr(s, '@') + 1);
+		/* HAProxy checks the inherited descriptor when the configuration is read. */
+		int type;
+		socklen_t tl = sizeof(type);
+		if (getsockopt(out->fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0) {
+			char fdtxt[16];
+			snprintf(fdtxt, sizeof(fdtxt), "%d", out->fd);
+			return errf(err, errlen, "cannot use file descriptor '%s' : %s.", fdtxt,
+				    strerror(errno));
+		}
 		return 0;
 	}
 	static const struct { const char *pfx; int family; } pfx[] = {
@@ -141,6 +151,16 @@ int m_parse_addr(struct arena *ar, const char *text, unsigned flags, struct m_ad
 	const char *port = NULL;
 	if (*s == '[') {
 		const char *rb = strchr(s, ']');
+		if (!rb && (flags & ADDR_SERVER)) {
+			/* No closing bracket: HAProxy takes it as a name, which cannot resolve. */
+			const char *colon = strrchr(s, ':');
+			size_t hl = colon ? (size_t)(colon - s) : strlen(s);
+			out->kind = M_ADDR_NAME;
+			out->host = arena_strndup(ar, s, hl);
+			if (colon)
+				out->port_lo = out->port_hi = (uint16_t)atoi(colon + 1);
+			return 0;
+		}
 		if (!rb || (size_t)(rb - s - 1) >= sizeof(host))
 			return errf(err, errlen, "invalid address: '%s' in '%s'", s, text);
 		memcpy(host, s + 1, (size_t)(rb - s - 1));
@@ -166,6 +186,11 @@ int m_parse_addr(struct arena *ar, const char *text, unsigned flags, struct m_ad
 			out->port_lo = out->port_hi = (uint16_t)(v < 0 ? 0 : v);
 		} else {
 			const char *end;
+			if (!isdigit((unsigned char)*port) && (flags & ADDR_SERVER)) {
+				snprintf(err, errlen, "invalid character '%c' in port number '%s' in '%s'",
+					 *port, port, text);
+				return -1;
+			}
 			long lo = parse_port(port, &end), hi = lo;
 			if (lo < ((flags & ADDR_SERVER) ? 0 : 1) || lo > 65535)
 				return errf(err, errlen, "invalid port '%s'", port, NULL);

@@ -398,6 +398,7 @@ struct m_proxy_conf {
 	int8_t ff_if_none;
 	/* option httplog [clf], option tcplog */
 	int8_t httplog_clf;
+	struct m_origin httplog_at; /* where `option httplog` was set, for the tcp-mode warning */
 	char *log_format;
 	int8_t log_global;
 	struct m_log_target *logs;

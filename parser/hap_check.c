@@ -50,6 +50,8 @@ static void merge_conf(struct m_proxy_conf *dst, const struct m_proxy_conf *src,
 		MERGE_PTR(log_format);
 		if (dst->httplog_clf == M_UNSET)
 			dst->httplog_clf = src->httplog_clf;
+		if (!dst->httplog_at.file)
+			dst->httplog_at = src->httplog_at;
 	}
 	if (be) {
 		MERGE(timeout_server);
@@ -338,9 +340,51 @@ static void warn_timeouts(struct hap_ctx *c, struct hap_proxy *px)
 	d->msg = msg;
 }
 
+/* Which log targets a proxy really has: its own, or global's through `log global`. */
+static bool has_log_target(const struct hap_ctx *c, const struct m_proxy_conf *pc)
+{
+	return pc->logs || (pc->log_global == 1 && c->cfg->global.logs);
+}
+
 static void check_modes_and_binds(struct hap_ctx *c, struct hap_proxy *px)
 {
 	char buf[768];
+	struct m_proxy_conf *pc = px->conf;
+	if (px->svc) {
+		for (struct m_bind *b = px->svc->binds; b; b = b->next)
+			if (b->ssl && !b->ncrt) {
+				snprintf(buf, sizeof(buf),
+					 "Proxy '%s': no SSL certificate specified for bind '%s' at "
+					 "[%s:%u] (use 'crt').", px->name, b->addr.text, b->at.file,
+					 b->at.line);
+				post_alert(c, b->at, buf, buf);
+			}
+		if (pc->mode != M_MODE_HTTP && pc->opt[OPT_HTTPLOG] == 1) {
+			snprintf(buf, sizeof(buf),
+				 "parsing [%s:%u] : 'option httplog' not usable with proxy '%s' (needs "
+				 "'mode http'). Falling back to 'option tcplog'.",
+				 pc->httplog_at.file, pc->httplog_at.line, px->name);
+			diag_add(c->dl, pc->httplog_at, DIAG_WARNING, DIAG_WARNING, DIAG_POST, buf,
+				 NULL);
+		}
+		if ((pc->opt[OPT_HTTPLOG] == 1 || pc->opt[OPT_TCPLOG] == 1 || pc->log_format) &&
+		    !has_log_target(c, pc)) {
+			snprintf(buf, sizeof(buf),
+				 "log format ignored for %s '%s' since it has no log address.",
+				 px->sec == HS_FRONTEND ? "frontend" : "proxy", px->name);
+			diag_add(c->dl, px->at, DIAG_WARNING, DIAG_WARNING, DIAG_POST, buf, NULL);
+		}
+	}
+	if (px->pool)
+		for (struct m_server *s = px->pool->servers; s; s = s->next)
+			if (s->check.enabled && s->addr.no_port && s->check.port == M_UNSET &&
+			    s->addr.kind != M_ADDR_UNIX) {
+				snprintf(buf, sizeof(buf),
+					 "config: %s '%s': server '%s' has neither service port nor "
+					 "check port.", px->sec == HS_BACKEND ? "backend" : "proxy",
+					 px->name, s->name);
+				post_alert(c, s->at, buf, buf);
+			}
 	if (px->svc && !px->svc->binds && !px->conf->disabled) {
 		snprintf(buf, sizeof(buf),
 			 "%s '%s' has no 'bind' directive. Please declare it as a backend if this was "

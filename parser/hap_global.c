@@ -212,8 +212,15 @@ static int g_stats(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *
 			const char *o = s->w[k].s, *val = s->w[k + 1].s;
 			if (!strcmp(o, "mode"))
 				ss->mode = (int)strtol(val, NULL, 8);
-			else if (!strcmp(o, "level"))
+			else if (!strcmp(o, "level")) {
+				if (strcmp(val, "user") && strcmp(val, "operator") &&
+				    strcmp(val, "admin")) {
+					hap_alert(c, s, "'stats socket' : ''level' only supports 'user', "
+							"'operator', and 'admin' (got '%s')'", val);
+					return -1;
+				}
 				ss->level = arena_strdup(c->a, val);
+			}
 			else if (!strcmp(o, "expose-fd"))
 				ss->expose_fd_listeners = !strcmp(val, "listeners");
 			else if (strcmp(o, "user") && strcmp(o, "group") && strcmp(o, "uid") &&
@@ -255,6 +262,42 @@ static int g_hard_stop(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_st
 	return 0;
 }
 
+/* tune.bufsize and tune.maxrewrite: HAProxy reads them with atol() and wants > 0. */
+static int g_positive(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	long v = atol(s->w[i].s);
+	if (v <= 0) {
+		hap_alert(c, s, "'%s' expects a positive integer argument.", kw->name);
+		return -1;
+	}
+	if (!strcmp(kw->name, "tune.bufsize"))
+		c->cfg->global.tune_bufsize = (int)v;
+	else
+		c->cfg->global.tune_maxrewrite = (int)v;
+	return 0;
+}
+
+static int g_maxhdr(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	long v = atol(s->w[i].s);
+	if (v < 1 || v > 32767) {
+		hap_alert(c, s, "'%s' expects a numeric value between 1 and 32767", kw->name);
+		return -1;
+	}
+	hap_unsupported(c, s, kw->name, false);
+	return 0;
+}
+
+static int g_dhparam(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	if (atol(s->w[i].s) < 1024) {
+		hap_alert(c, s, "'%s' expects a value >= 1024.", kw->name);
+		return -1;
+	}
+	hap_unsupported(c, s, kw->name, false);
+	return 0;
+}
+
 #define G(n, fn, min, max, tgt, flags) {n, HS_GLOBAL, min, max, fn, tgt, 0, 0, flags, NULL}
 #define GU(n) {n, HS_GLOBAL, 0, -1, NULL, T_NONE, 0, 0, KW_UNSUPPORTED, NULL}
 #define GI(n) {n, HS_GLOBAL, 0, -1, hap_set_ignored, T_NONE, 0, 0, KW_IGNORED, NULL}
@@ -279,8 +322,10 @@ const struct hap_kw hap_global_kw[] = {
 	{"pidfile", HS_GLOBAL, 1, 1, hap_set_str, GLB(pidfile), 0, 0, "a file name as an argument"},
 	G("spread-checks", g_spread, 1, 1, T_NONE, 0),
 	G("stats", g_stats, 0, -1, T_NONE, 0),
-	{"tune.bufsize", HS_GLOBAL, 1, 1, hap_set_int, GLB(tune_bufsize), 0, 0, NULL},
-	{"tune.maxrewrite", HS_GLOBAL, 1, 1, hap_set_int, GLB(tune_maxrewrite), 0, 0, NULL},
+	G("tune.bufsize", g_positive, 1, 1, T_NONE, 0),
+	G("tune.maxrewrite", g_positive, 1, 1, T_NONE, 0),
+	G("tune.http.maxhdr", g_maxhdr, 1, 1, T_NONE, 0),
+	G("tune.ssl.default-dh-param", g_dhparam, 1, 1, T_NONE, 0),
 	G("uid", NULL, 1, 1, T_NONE, KW_UNSUPPORTED),
 	{"ulimit-n", HS_GLOBAL, 1, 1, hap_set_int_lenient, GLB(ulimit_n), 0, KW_LENIENT, NULL},
 	G("user", g_user, 1, 1, T_NONE, 0),
@@ -291,9 +336,8 @@ const struct hap_kw hap_global_kw[] = {
 	GU("ssl-default-server-ciphersuites"), GU("ssl-default-server-options"),
 	GU("ssl-default-bind-curves"), GU("ssl-default-bind-sigalgs"), GU("ssl-dh-param-file"),
 	GU("ssl-engine"), GU("ssl-mode-async"), GU("ssl-server-verify"), GU("ssl-load-extra-files"),
-	GU("ssl-skip-self-issued-ca"), GU("tune.ssl.default-dh-param"), GU("tune.ssl.cachesize"),
-	GU("tune.ssl.lifetime"), GU("tune.ssl.maxrecord"), GU("tune.http.maxhdr"),
-	GU("tune.maxaccept"), GU("tune.maxpollevents"), GU("tune.recv_enough"),
+	GU("ssl-skip-self-issued-ca"), GU("tune.ssl.cachesize"),
+	GU("tune.ssl.lifetime"), GU("tune.ssl.maxrecord"), 	GU("tune.maxaccept"), GU("tune.maxpollevents"), GU("tune.recv_enough"),
 	GU("tune.rcvbuf.client"), GU("tune.rcvbuf.server"), GU("tune.sndbuf.client"),
 	GU("tune.sndbuf.server"), GU("tune.idletimer"), GU("tune.pipesize"),
 	GU("tune.h2.max-concurrent-streams"), GU("tune.h2.initial-window-size"),
@@ -344,6 +388,12 @@ int hap_userlist_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 			hap_alert(c, s, "'user' expects <user_name> as arguments.");
 			return -1;
 		}
+		for (struct m_user *o = c->ul->users; o; o = o->next)
+			if (!strcmp(o->name, s->w[1].s)) {
+				hap_warn(c, s, ":ignoring duplicated user '%s' in userlist '%s'.",
+					 s->w[1].s, c->ul->name);
+				return 0;
+			}
 		struct m_user *u = arena_alloc(c->a, sizeof(*u));
 		u->name = arena_strdup(c->a, s->w[1].s);
 		for (int i = 2; i + 1 < s->nw; i += 2) {
@@ -429,9 +479,27 @@ int hap_check_rule(struct hap_ctx *c, struct cfg_stmt *s, int i, bool http)
 		for (size_t n = 0; n < ARRAY_SIZE(ex); n++)
 			if (!strcmp(w, ex[n].w))
 				st->expect = ex[n].e;
-		if (st->expect == EXPECT_NONE || k + 1 >= s->nw) {
-			hap_alert(c, s, "'%s expect' : expects a pattern type and a pattern.",
-				  http ? "http-check" : "tcp-check");
+		if (i + 1 >= s->nw) {
+			hap_alert(c, s, "'%s expect' : expects at least a matching pattern as "
+					"arguments.", http ? "http-check" : "tcp-check");
+			return -1;
+		}
+		if (st->expect == EXPECT_NONE) {
+			if (http)
+				hap_alert(c, s, "'http-check expect' : 'only supports min-recv, "
+						"[!]string', '[!]rstring', '[!]string-lf', '[!]status', "
+						"'[!]rstatus', [!]hdr, [!]fhdr or comment but got '%s' as "
+						"argument..", w);
+			else
+				hap_alert(c, s, "'tcp-check expect' : 'only supports min-recv, "
+						"'[!]binary', '[!]string', '[!]rstring', "
+						"'[!]string-lf''[!]rbinary', '[!]binary-lf' or comment but "
+						"got '%s' as argument.", w);
+			return -1;
+		}
+		if (k + 1 >= s->nw) {
+			hap_alert(c, s, "'%s expect %s' expects <pattern> as an argument.",
+				  http ? "http-check" : "tcp-check", w);
 			return -1;
 		}
 		st->arg = arena_strdup(c->a, s->w[k + 1].s);

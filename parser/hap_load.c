@@ -137,6 +137,10 @@ static void open_proxy(struct hap_ctx *c, struct cfg_stmt *s, enum hap_sec sec)
 			 old->at.file, old->at.line);
 		free(compat);
 	}
+	if (s->nw > 2 && strcmp(s->w[2].s, "from") && (sec & (HS_FRONTEND | HS_LISTEN))) {
+		hap_alert(c, s, "please use the 'bind' keyword for listening addresses.");
+		return;
+	}
 	struct hap_defaults *def = parse_from(c, s, 2, c->last_def);
 
 	struct hap_proxy *px = arena_alloc(c->a, sizeof(*px));

@@ -288,6 +288,10 @@ static int opt_httpchk(struct hap_ctx *c, struct cfg_stmt *s, int i)
 	if (n == 3) {
 		char *ver = arena_strdup(c->a, s->w[i + 2].s);
 		char *crlf = strstr(ver, "\r\n");
+		if (crlf)
+			hap_warn(c, s, ":'option httpchk' : hiding headers or body at the end of the "
+				       "version string is deprecated. Please, consider to use "
+				       "'http-check send' directive instead.");
 		if (crlf) {
 			*crlf = 0;
 			struct m_header **tail = &p->headers;
@@ -397,6 +401,7 @@ static int set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stm
 	else if (!strcmp(name, "forwardfor"))
 		return opt_forwardfor(c, s, i + 1, pc);
 	else if (!strcmp(name, "httplog")) {
+		pc->httplog_at = s->at;
 		if (i + 1 < s->nw && strcmp(s->w[i + 1].s, "clf")) {
 			hap_alert(c, s, "keyword 'httplog' only supports option 'clf'.");
 			return -1;
@@ -654,6 +659,61 @@ static const char *const http_actions[] = {
 	"set-path", "set-uri", "set-query", "set-method", "redirect", "auth", NULL,
 };
 
+/* "error detected in frontend 'fe' while parsing 'http-request return' rule : TEXT" -
+ * HAProxy stops reading the file after it. */
+static int rule_error(struct hap_ctx *c, struct cfg_stmt *s, const char *kw, const char *action,
+		      const char *text)
+{
+	char *compat = NULL;
+	const char *type = c->sec == HS_FRONTEND ? "frontend" : c->sec == HS_BACKEND ? "backend"
+										    : "proxy";
+	if (asprintf(&compat,
+		     "parsing [%s:%u] : error detected in %s '%s' while parsing '%s %s' rule : %s",
+		     s->at.file, s->at.line, type, c->px ? c->px->name : "", kw, action, text) < 0)
+		abort();
+	hap_diag(c, s->at, DIAG_ERROR, DIAG_ERROR, DIAG_ABORT, compat, "'%s %s': %s", kw, action,
+		 text);
+	free(compat);
+	return -1;
+}
+
+/* Checks the arguments of the actions vipr performs, with HAProxy's wording. */
+static int check_rule_args(struct hap_ctx *c, struct cfg_stmt *s, const char *kw,
+			   struct m_rule *r)
+{
+	if ((!strcmp(r->action, "set-header") || !strcmp(r->action, "add-header")) &&
+	    r->nargs != 2)
+		return rule_error(c, s, kw, r->action, "expects exactly 2 arguments.");
+	if (!strcmp(r->action, "redirect")) {
+		const char *t = r->nargs ? r->args[0] : "";
+		if (strcmp(t, "prefix") && strcmp(t, "location") && strcmp(t, "scheme"))
+			return rule_error(c, s, kw, r->action, "redirection type expected ('prefix', "
+								"'location', or 'scheme').");
+	}
+	if (!strcmp(r->action, "return") || !strcmp(r->action, "deny")) {
+		for (int k = 0; k + 1 < r->nargs; k++) {
+			const char *o = r->args[k], *v = r->args[k + 1];
+			char text[600];
+			if (!strcmp(o, "status")) {
+				int st = atoi(v);
+				if (st < 200 || st > 599) {
+					snprintf(text, sizeof(text), "Unexpected status code '%s'.", v);
+					return rule_error(c, s, kw, r->action, text);
+				}
+			} else if (!strcmp(o, "file") || !strcmp(o, "lf-file") ||
+				   !strcmp(o, "errorfile")) {
+				FILE *f = fopen(v, "rb");
+				if (!f) {
+					snprintf(text, sizeof(text), "error opening file '%s'.", v);
+					return rule_error(c, s, kw, r->action, text);
+				}
+				fclose(f);
+			}
+		}
+	}
+	return 0;
+}
+
 static int set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
 	struct m_rule *r = make_rule(c, s, i);
@@ -706,20 +766,8 @@ static int set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_
 		hap_unsupported(c, s, what, true);
 		return 0;
 	}
-	if ((!strcmp(r->action, "set-header") || !strcmp(r->action, "add-header")) &&
-	    r->nargs != 2) {
-		char *compat = NULL;
-		if (asprintf(&compat,
-			     "parsing [%s:%u] : error detected in proxy '%s' while parsing '%s %s' "
-			     "rule : expects exactly 2 arguments.",
-			     s->at.file, s->at.line, c->px ? c->px->name : "", kw->name,
-			     r->action) < 0)
-			abort();
-		hap_diag(c, s->at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_ABORT, compat,
-			 "'%s %s' expects exactly 2 arguments (name and value)", kw->name, r->action);
-		free(compat);
+	if (check_rule_args(c, s, kw->name, r) < 0)
 		return -1;
-	}
 	bool resp = !strcmp(kw->name, "http-response");
 	if (c->px && c->px->svc)
 		append_rule(resp ? &c->px->svc->http_response : &c->px->svc->http_request, r);
@@ -919,7 +967,7 @@ const struct hap_kw hap_proxy_kw[] = {
 	F("log", HS_PROXY, set_log, 0, NULL),
 	F("log-format", HS_FE, set_log_format, 0, NULL),
 	{"maxconn", HS_FE, 1, 1, hap_set_int_lenient, CONF(maxconn), 0, KW_LENIENT, NULL},
-	F("mode", HS_PROXY, set_mode, 0, NULL),
+	{"mode", HS_PROXY, 0, 1, set_mode, T_NONE, 0, 0, 0, NULL},
 	F("option", HS_PROXY, set_option, 0, NULL),
 	{"retries", HS_BE, 1, 1, hap_set_int_lenient, CONF(retries), 0, KW_LENIENT,
 	 "an integer argument (dispatch counts for one)"},
@@ -935,6 +983,7 @@ const struct hap_kw hap_proxy_kw[] = {
 	U("errorloc302", HS_PROXY), U("errorloc303", HS_PROXY),
 	U("external-check", HS_BE), U("filter", HS_FE_ONLY | HS_BE_ONLY),
 	U("force-persist", HS_FE_ONLY | HS_BE_ONLY), U("http-after-response", HS_FE_ONLY | HS_BE_ONLY),
+	U("hash-balance-factor", HS_BE), U("http-send-name-header", HS_BE),
 	U("http-error", HS_FE_ONLY | HS_BE_ONLY), U("http-send-name-header", HS_BE),
 	U("ignore-persist", HS_FE_ONLY | HS_BE_ONLY), U("load-server-state-from-file", HS_BE),
 	U("max-keep-alive-queue", HS_BE), U("max-session-srv-conns", HS_FE),

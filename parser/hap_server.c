@@ -6,8 +6,10 @@
  */
 #include "hap_bind.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define SRV(f)   T_SERVER, offsetof(struct m_server, f)
 #define CHK(f)   T_CHECK, offsetof(struct m_check, f)
@@ -346,6 +348,42 @@ static int bind_str(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 	return 0;
 }
 
+/* TLS is not in vipr yet, but HAProxy's checks of the files are kept so that `haproxy -c`
+ * gives the same verdict; running such a configuration is refused (hap_unsupported). */
+static int bind_ssl(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	(void)i;
+	if (!c->bind->ssl)
+		hap_unsupported(c, s, "bind keyword 'ssl'", true);
+	c->bind->ssl = 1;
+	return 0;
+}
+
+static int bind_crt(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	char path[4096];
+	const char *v = s->w[i].s;
+	const char *base = c->cfg->global.crt_base;
+	if (base && v[0] != '/')
+		snprintf(path, sizeof(path), "%s/%s", base, v);
+	else
+		snprintf(path, sizeof(path), "%s", v);
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		hap_alert(c, s, "'bind %s' in section '%s' : unable to stat SSL certificate from "
+				"file '%s' : %s.", s->w[1].s, c->sec_name, path, strerror(errno));
+		return -1;
+	}
+	char **crt = arena_alloc(c->a, sizeof(char *) * (size_t)(c->bind->ncrt + 1));
+	if (c->bind->ncrt)
+		memcpy(crt, c->bind->crt, sizeof(char *) * (size_t)c->bind->ncrt);
+	crt[c->bind->ncrt++] = arena_strdup(c->a, path);
+	c->bind->crt = crt;
+	return 0;
+}
+
 #define BND(f) T_BIND, offsetof(struct m_bind, f)
 #define BU(n, nargs) {n, 0, nargs, nargs, NULL, T_NONE, 0, 0, KW_UNSUPPORTED, NULL}
 #define BX(n, nargs) {n, 0, nargs, nargs, NULL, T_NONE, 0, 0, KW_FATAL_UNSUP, NULL}
@@ -365,7 +403,9 @@ const struct hap_kw hap_bind_kw[] = {
 	{"gid", 0, 1, 1, bind_int, BND(gid), 0, 0, NULL},
 	{"nice", 0, 1, 1, bind_int, BND(nice), 0, 0, NULL},
 	{"id", 0, 1, 1, bind_int, BND(nice), 0, KW_IGNORED, NULL},
-	BX("ssl", 0), BX("crt", 1), BX("crt-list", 1), BX("ca-file", 1), BX("verify", 1),
+	{"ssl", 0, 0, 0, bind_ssl, T_NONE, 0, 0, 0, NULL},
+	{"crt", 0, 1, 1, bind_crt, T_NONE, 0, 0, 0, NULL},
+	BX("crt-list", 1), BX("ca-file", 1), BX("verify", 1),
 	BU("alpn", 1), BU("npn", 1), BU("accept-netscaler-cip", 1), BU("allow-0rtt", 0),
 	BU("ca-ignore-err", 1), BU("ca-sign-file", 1), BU("ca-sign-pass", 1), BU("ca-verify-file", 1),
 	BU("ciphers", 1), BU("ciphersuites", 1), BU("crl-file", 1), BU("crt-ignore-err", 1),
@@ -383,7 +423,7 @@ const struct hap_kw hap_bind_kw[] = {
 
 int hap_bind_line(struct hap_ctx *c, struct cfg_stmt *s)
 {
-	if (s->nw < 2) {
+	if (s->nw < 2 || !*s->w[1].s) {
 		hap_alert(c, s, "'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... "
 				"as arguments.");
 		return -1;
