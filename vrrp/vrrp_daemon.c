@@ -383,8 +383,12 @@ static void inst_configure(struct vrrp_inst *in, const struct m_vrrp_instance *c
 	bool strict = d->cfg->ka.vrrp_strict == 1 || c->strict == 1;
 	if (ver == 2 && !strict && c->auth_type && !strcmp(c->auth_type, "PASS")) {
 		x->auth_type = VRRP_AUTH_PASS;
-		if (c->auth_pass)
-			strncpy((char *)x->auth, c->auth_pass, VRRP_AUTH_LEN);
+		/* The auth field is 8 bytes, zero-padded, not NUL-terminated (RFC 2338 5.3.10);
+		 * x was zeroed above. */
+		if (c->auth_pass) {
+			size_t n = strlen(c->auth_pass);
+			memcpy(x->auth, c->auth_pass, n < VRRP_AUTH_LEN ? n : VRRP_AUTH_LEN);
+		}
 	}
 	x->interval_cs = (uint16_t)(f->adver_ms / 10);
 	x->check_ttl = c->nunicast_peers == 0;
