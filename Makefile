@@ -3,10 +3,11 @@
 #   make test    ASan+UBSan build (clang, with the fuzz targets) and the whole ctest suite
 #   make build   release build in build/ (vipr, haproxy and keepalived links)
 #   make golden  rewrite the golden files of compat-tests/ from the current build
+#   make docs    regenerate docs/keywords.md from the keyword tables
 #   make bench   benchmarks against Debian's haproxy and keepalived (ratios, not pass/fail)
 JOBS ?= $(shell nproc)
 
-.PHONY: all build demo test golden bench setup clean
+.PHONY: all build demo test golden docs bench setup clean
 
 all: build
 
@@ -21,7 +22,8 @@ build-test/vipr: setup
 	CC=clang cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DVIPR_SANITIZE=ON -DVIPR_FUZZ=ON >/dev/null
 	cmake --build build-test -j $(JOBS)
 
-test: build-test/vipr
+# The release build (gcc) is built too, so that both compilers stay warning-free.
+test: build-test/vipr build
 	cd build-test && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 demo: build
@@ -29,6 +31,9 @@ demo: build
 
 golden: build
 	VIPR=$(CURDIR)/build/vipr scripts/golden.sh
+
+docs: build
+	build/vipr keywords > docs/keywords.md
 
 bench: build
 	bench/parse build

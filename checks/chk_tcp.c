@@ -118,6 +118,7 @@ static void conn_cb(struct ev_loop *loop, ev_io *io, int revents)
 		c->connected = true;
 		chk_connected(it);
 		if (!c->req) {
+			set_events(it, EV_READ); /* rules may wait for a banner */
 			c->on_event(it);
 			return;
 		}

@@ -155,4 +155,20 @@ int hap_server_line(struct hap_ctx *c, struct cfg_stmt *s, bool is_default);
 int hap_bind_line(struct hap_ctx *c, struct cfg_stmt *s);
 void hap_finalize(struct hap_ctx *c);
 
+/* ACLs (hap_acl.c). hap_acl_check(): checks `CRITERION [flags] [patterns]` (words[0..n)) as
+ * HAProxy 2.6 does. Returns 0 accepted, 1 accepted with HAProxy's multi-line "no pattern"
+ * warning (its full text in msg), -1 refused (HAProxy's reason in msg). */
+int hap_acl_check(char *const *words, int n, char *msg, size_t len);
+/* hap_acl_parse(): hap_acl_check() reported as findings: "error detected while parsing
+ * WHERE : reason" with the given diag flags, or the warning. Returns hap_acl_check()'s
+ * status but 0 for a warning. */
+int hap_acl_parse(struct hap_ctx *c, struct m_origin at, const char *where, char *const *words,
+		  int n, unsigned flags);
+/* hap_acl_resolve(): after parsing, checks the userlist or backend argument of the criterion
+ * `word` used in proxy px. Returns 0, or -1 after a fatal post-parse finding. */
+int hap_acl_resolve(struct hap_ctx *c, struct hap_proxy *px, struct m_origin at,
+		    const char *word);
+/* hap_acl_fetch_known(): whether word (arguments and converters ignored) is an ACL fetch. */
+bool hap_acl_fetch_known(const char *word);
+
 #endif

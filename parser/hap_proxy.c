@@ -619,6 +619,10 @@ static int set_acl(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *
 	acl->name = arena_strdup(c->a, s->w[i].s);
 	acl->words = copy_words(c, s, i + 1, s->nw, &acl->nwords);
 	acl->at = s->at;
+	char where[320];
+	snprintf(where, sizeof(where), "ACL '%s'", acl->name);
+	if (hap_acl_parse(c, s->at, where, acl->words, acl->nwords, DIAG_FATAL) < 0)
+		return -1;
 	struct m_acl **head = c->px->svc ? &c->px->svc->acls : &c->px->pool->acls;
 	while (*head)
 		head = &(*head)->next;

@@ -40,6 +40,10 @@ int ka_load(struct m_config *cfg, const char *path, const struct ka_opts *o,
 
 /* ---- shared ---- */
 
+/* The keyword reference (docs/keywords.md) as Markdown, from the keyword tables. */
+void hap_keywords_markdown(FILE *f);
+void ka_keywords_markdown(FILE *f);
+
 /* Levenshtein distance capped at `max`+1: for "did you mean". */
 int cfg_distance(const char *a, const char *b, int max);
 
