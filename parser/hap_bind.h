@@ -148,6 +148,15 @@ int hap_set_flag(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s,
 int hap_set_size(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
 int hap_set_ignored(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
 
+/* Words from index i joined by single spaces; words [from, to) copied (both in the arena). */
+char *hap_join(struct hap_ctx *c, struct cfg_stmt *s, int i);
+char **hap_copy_words(struct hap_ctx *c, struct cfg_stmt *s, int from, int to, int *n);
+
+/* Sub-keyword lines (hap_option.c). */
+int hap_set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_timeout(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_stats(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+
 /* Sections. */
 int hap_proxy_keyword(struct hap_ctx *c, struct cfg_stmt *s);
 int hap_global_keyword(struct hap_ctx *c, struct cfg_stmt *s);

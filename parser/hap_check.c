@@ -243,34 +243,52 @@ static void check_servers(struct hap_ctx *c, struct m_pool *pool)
 	strmap_free(&names);
 }
 
-/* Boolean sample fetches can stand for an ACL (`if ssl_fc`); a term that is neither a
- * declared ACL nor a fetch is HAProxy's "no such ACL". */
+/* HAProxy 2.6 takes no bare sample fetch as a condition term (`if ssl_fc` is "no such ACL");
+ * a term that names a fetch gets a hint towards the anonymous form `{ ssl_fc }`. */
 static bool is_fetch(const char *w)
 {
-	static const char *const fetches[] = {
-		"always_false", "always_true", "be_conn", "be_sess_rate", "connslots", "dst",
-		"dst_conn", "dst_port", "fe_conn", "fe_sess_rate", "nbsrv", "queue", "src",
-		"src_port", "srv_conn", "srv_is_up", "ssl_fc", "ssl_fc_has_crt", "ssl_fc_has_sni",
-		"ssl_c_used", "ssl_fc_sni", "stopping", "path", "path_beg", "path_end", "path_reg",
-		"path_sub", "path_dir", "path_dom", "path_len", "url", "url_beg", "url_end",
-		"url_reg", "url_sub", "url_param", "hdr", "hdr_beg", "hdr_end", "hdr_reg",
-		"hdr_sub", "hdr_dom", "hdr_cnt", "hdr_val", "method", "req_ssl_ver", "req.len",
-		"req_len", "req.ssl_sni", "req_ssl_sni", "base", "base_beg", "base_end", "base_sub",
-		"query", "cook", "cook_cnt", "status", "http_auth", "http_auth_group",
-		"http_first_req", "req.hdr", "res.hdr", "capture.req.hdr", "var", "env", "int",
-		"str", "bool", "meth", "req.ver", "req_ver", "res.ver", "wait_end", "req.proto_http",
-		"req_proto_http", "req.ssl_hello_type", "rdp_cookie", "payload", "payload_lv",
-		"ssl_c_verify", "ssl_fc_alpn", "ssl_fc_protocol", "so_id", "fc_rcvd_proxy",
-		"src_is_local", "dst_is_local", "ipv4", "ipv6", "quic_enabled", NULL,
-	};
-	for (const char *const *f = fetches; *f; f++)
-		if (!strcmp(*f, w))
-			return true;
-	return false;
+	return hap_acl_fetch_known(w);
 }
 
-static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rule *r,
-			   const char *kw)
+static void cond_error(struct hap_ctx *c, const struct m_rule *r, const char *kw,
+		       const char *what, const char *hint_fetch)
+{
+	char buf[768];
+	snprintf(buf, sizeof(buf),
+		 "parsing [%s:%u] : error detected while parsing an '%s' condition : %s",
+		 r->at.file, r->at.line, kw, what);
+	struct diag *d = diag_add(c->dl, r->at, DIAG_ERROR, DIAG_ERROR, DIAG_ABORT, buf, NULL);
+	if (hint_fetch)
+		diag_hint(d, "'%s' is a sample fetch, not an ACL: write '{ %s }'", hint_fetch,
+			  hint_fetch);
+}
+
+/* Once per proxy (with its first http-request rule): HAProxy ignores http-request rules
+ * outside HTTP mode, and resolves the userlist and backend arguments of every named ACL. */
+static void check_proxy_acls(struct hap_ctx *c, struct hap_proxy *px)
+{
+	if (px->conf->mode == M_MODE_TCP) {
+		char buf[512];
+		snprintf(buf, sizeof(buf),
+			 "'http-request' rules ignored for %s '%s' as they require HTTP mode.",
+			 px->sec == HS_FRONTEND ? "frontend" : px->sec == HS_BACKEND ? "backend"
+										      : "proxy",
+			 px->name);
+		diag_add(c->dl, px->svc->http_request->at, DIAG_WARNING, DIAG_WARNING, DIAG_POST,
+			 buf, "http-request rules have no effect in 'mode tcp'");
+	}
+	struct m_acl *acls = px->svc ? px->svc->acls : NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		for (struct m_acl *a = acls; a; a = a->next)
+			if (a->nwords > 0)
+				hap_acl_resolve(c, px, a->at, a->words[0]);
+		acls = px->pool && (!px->svc || px->pool->acls != px->svc->acls) ? px->pool->acls
+										 : NULL;
+	}
+}
+
+/* A named ACL must be declared in the proxy before the rule that uses it. */
+static bool acl_declared(struct hap_proxy *px, const char *name, const struct m_rule *r)
 {
 	static const char *const builtin[] = {"TRUE", "FALSE", "HTTP", "HTTP_1.0", "HTTP_1.1",
 					      "HTTP_2.0", "HTTP_CONTENT", "HTTP_URL_ABS",
@@ -278,34 +296,56 @@ static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rul
 					      "METH_CONNECT", "METH_DELETE", "METH_GET", "METH_HEAD",
 					      "METH_OPTIONS", "METH_POST", "METH_PUT", "METH_TRACE",
 					      "RDP_COOKIE", "REQ_CONTENT", "WAIT_END", NULL};
+	for (const char *const *b = builtin; *b; b++)
+		if (!strcmp(*b, name))
+			return true;
+	struct m_acl *acls = px->svc ? px->svc->acls : NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		for (struct m_acl *a = acls; a; a = a->next)
+			if (!strcmp(a->name, name) && a->at.line < r->at.line)
+				return true;
+		acls = px->pool ? px->pool->acls : NULL;
+	}
+	return false;
+}
+
+/* Checks the condition of rule r (keyword kw, e.g. "http-request deny") as HAProxy parses
+ * it: terms are declared ACL names, `!`, `||`/`or`, and anonymous ACLs `{ fetch ... }`.
+ * Userlist and backend arguments that do not resolve are fatal but do not stop the checks.
+ * Returns false after a finding that stops HAProxy. */
+static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rule *r,
+			   const char *kw)
+{
+	if (px->svc && r == px->svc->http_request)
+		check_proxy_acls(c, px);
+	char where[160];
+	snprintf(where, sizeof(where), "an '%s' condition", kw);
 	for (int i = 0; i < r->ncond_words; i++) {
-		/* Anonymous ACLs `{ fetch args }` name no ACL. */
-		if (!strcmp(r->cond_words[i], "{")) {
-			while (i < r->ncond_words && strcmp(r->cond_words[i], "}"))
-				i++;
-			continue;
-		}
 		const char *w = r->cond_words[i];
 		while (*w == '!')
 			w++;
-		if (!*w || !strcmp(w, "||") || !strcmp(w, "or") || strchr(w, '(') || is_fetch(w))
+		if (!*w || !strcmp(w, "||") || !strcmp(w, "or"))
 			continue;
-		bool found = false;
-		for (const char *const *b = builtin; *b && !found; b++)
-			found = !strcmp(*b, w);
-		struct m_acl *acls = px->svc ? px->svc->acls : NULL;
-		for (int pass = 0; pass < 2 && !found; pass++) {
-			for (struct m_acl *a = acls; a && !found; a = a->next)
-				found = !strcmp(a->name, w);
-			acls = px->pool ? px->pool->acls : NULL;
+		if (!strcmp(w, "{")) {
+			int j = i + 1;
+			while (j < r->ncond_words && strcmp(r->cond_words[j], "}"))
+				j++;
+			if (j == r->ncond_words) {
+				cond_error(c, r, kw, "missing closing '}' in condition.", NULL);
+				return false;
+			}
+			if (hap_acl_parse(c, r->at, where, r->cond_words + i + 1, j - i - 1,
+					  DIAG_ABORT) < 0)
+				return false;
+			if (j > i + 1)
+				hap_acl_resolve(c, px, r->at, r->cond_words[i + 1]);
+			i = j;
+			continue;
 		}
-		if (!found) {
-			char buf[512];
-			snprintf(buf, sizeof(buf),
-				 "parsing [%s:%u] : error detected while parsing an '%s' condition : "
-				 "no such ACL : '%s'.",
-				 r->at.file, r->at.line, kw, w);
-			diag_add(c->dl, r->at, DIAG_ERROR, DIAG_ERROR, DIAG_ABORT, buf, NULL);
+		if (!acl_declared(px, w, r)) {
+			char what[300];
+			snprintf(what, sizeof(what), "no such ACL : '%s'.", w);
+			cond_error(c, r, kw, what, is_fetch(w) ? w : NULL);
 			return false;
 		}
 	}

@@ -290,3 +290,30 @@ int hap_set_ignored(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 	hap_lint(c, s->at, DIAG_NOTE, "'%s' has no effect in vipr", kw->name);
 	return 0;
 }
+
+/* Returns the words from index i as one string joined by spaces (arena). */
+char *hap_join(struct hap_ctx *c, struct cfg_stmt *s, int i)
+{
+	size_t len = 1;
+	for (int k = i; k < s->nw; k++)
+		len += s->w[k].len + 1;
+	char *p = arena_alloc(c->a, len), *o = p;
+	for (int k = i; k < s->nw; k++) {
+		if (k > i)
+			*o++ = ' ';
+		memcpy(o, s->w[k].s, s->w[k].len);
+		o += s->w[k].len;
+	}
+	*o = 0;
+	return p;
+}
+
+char **hap_copy_words(struct hap_ctx *c, struct cfg_stmt *s, int from, int to, int *n)
+{
+	*n = to > from ? to - from : 0;
+	char **v = arena_alloc(c->a, sizeof(char *) * (size_t)(*n + 1));
+	for (int k = 0; k < *n; k++)
+		v[k] = arena_strdup(c->a, s->w[from + k].s);
+	return v;
+}
+

@@ -7,8 +7,7 @@
  * ka_lex_next() turns it into tokens for the block grammar (ka_cfg.y). Every loop is bounded
  * (ka_read.h): include loops, runaway definitions and huge sequences become findings.
  */
-#include "ka_lex.h"
-#include "ka_read.h"
+#include "ka_pre.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,42 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* include_check bits, keepalived.conf(5) */
-enum { IC_READABLE = 1, IC_MATCH = 2, IC_WILDCARD = 4, IC_BRACE = 8, IC_ALL = 15 };
 
-struct ka_var {
-	char *name, *val; /* val: lines separated by '\n' when multi */
-	bool multi;
-};
-
-struct ka_src {
-	const char *file; /* name as written (arena) */
-	const char *dir;  /* directory used to resolve relative includes */
-	const char *pwd;  /* absolute directory, for ${_PWD} */
-	unsigned *check;  /* include_check level of the file being read */
-	uint32_t line;
-	const char *raw;
-	uint32_t raw_len;
-};
-
-struct ka_rd {
-	struct arena *a;
-	struct diag_list *dl;
-	const struct ka_opts *o;
-	char cfgid[256];
-	struct ka_var *v;
-	size_t nv, capv;
-	struct ka_tok *t;
-	size_t nt, capt;
-	long depth;        /* open `{` */
-	unsigned incl;     /* nested include files */
-	unsigned long lines;
-	bool stopped, deep_warned;
-};
-
-static void process_line(struct ka_rd *r, const char *text, struct ka_src *src, int depth);
-
-static void *xrealloc(void *p, size_t n)
+void *ka_xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
@@ -63,9 +28,9 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-static char *xstrndup(const char *s, size_t n)
+char *ka_xstrndup(const char *s, size_t n)
 {
-	char *p = xrealloc(NULL, n + 1);
+	char *p = ka_xrealloc(NULL, n + 1);
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;
@@ -77,10 +42,7 @@ static struct m_origin at_of(const struct ka_src *src, uint32_t col)
 	return at;
 }
 
-/* A finding worded as keepalived words it, on the current line. */
-static void finding(struct ka_rd *r, const struct ka_src *src, enum diag_sev compat,
-		    unsigned flags, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void finding(struct ka_rd *r, const struct ka_src *src, enum diag_sev compat,
+void ka_finding(struct ka_rd *r, const struct ka_src *src, enum diag_sev compat,
 		    unsigned flags, const char *fmt, ...)
 {
 	char *text = NULL;
@@ -96,184 +58,19 @@ static void finding(struct ka_rd *r, const struct ka_src *src, enum diag_sev com
 
 /* Quoting whole lines in messages: keepalived shows them without leading blanks. Very long
  * lines are cut so that a 10 MB line does not become a 10 MB message. */
-static const char *skipb(const char *s)
+const char *ka_skipb(const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\v' || *s == '\f')
 		s++;
 	return s;
 }
 
-static int quote_len(const char *s)
+int ka_quote_len(const char *s)
 {
 	size_t n = strlen(s);
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
 	return n > 4096 ? 4096 : (int)n;
-}
-
-/* ---------------------------------------------------------------- variables */
-
-static struct ka_var *var_find(struct ka_rd *r, const char *name, size_t n)
-{
-	for (size_t i = 0; i < r->nv; i++)
-		if (strlen(r->v[i].name) == n && !memcmp(r->v[i].name, name, n))
-			return &r->v[i];
-	return NULL;
-}
-
-static void var_set(struct ka_rd *r, const char *name, size_t n, char *val, bool multi)
-{
-	struct ka_var *v = var_find(r, name, n);
-	if (!v) {
-		if (r->nv == r->capv) {
-			r->capv = r->capv ? r->capv * 2 : 16;
-			r->v = xrealloc(r->v, r->capv * sizeof(*r->v));
-		}
-		v = &r->v[r->nv++];
-		v->name = xstrndup(name, n);
-	} else {
-		free(v->val);
-	}
-	v->val = val;
-	v->multi = multi;
-}
-
-/* Length of a parameter name at s ([A-Za-z_][A-Za-z0-9_]*), 0 if none. */
-static size_t name_len(const char *s)
-{
-	size_t n = 0;
-	if (!isalpha((unsigned char)*s) && *s != '_')
-		return 0;
-	while (isalnum((unsigned char)s[n]) || s[n] == '_')
-		n++;
-	return n;
-}
-
-/* `$NAME=VALUE`: returns true when the line is a definition (and applies it). */
-static bool try_define(struct ka_rd *r, const char *s)
-{
-	if (*s != '$')
-		return false;
-	size_t n = name_len(s + 1);
-	if (!n || s[1 + n] != '=')
-		return false;
-	const char *val = s + 2 + n;
-	bool multi = strchr(val, '\n') != NULL;
-	/* multi-line: the first line's text before the `\` is kept when not blank */
-	char *copy = xstrndup(val, strlen(val));
-	if (multi && *skipb(copy) == '\n')
-		memmove(copy, skipb(copy) + 1, strlen(skipb(copy) + 1) + 1);
-	size_t len = strlen(copy);
-	while (len && isspace((unsigned char)copy[len - 1]))
-		copy[--len] = 0;
-	var_set(r, s + 1, n, copy, multi);
-	return true;
-}
-
-/* Value of a builtin `${_NAME [args]}`; NULL when `inner` is not a builtin. */
-static char *builtin(const struct ka_rd *r, const struct ka_src *src, const char *inner, size_t n)
-{
-	char buf[64];
-	if (n == 4 && !memcmp(inner, "_PWD", 4))
-		return xstrndup(src->pwd, strlen(src->pwd));
-	if (n == 9 && !memcmp(inner, "_INSTANCE", 9))
-		return xstrndup(r->cfgid, strlen(r->cfgid));
-	if (n == 5 && !memcmp(inner, "_HASH", 5))
-		return xstrndup("#", 1);
-	if (n == 5 && !memcmp(inner, "_BANG", 5))
-		return xstrndup("!", 1);
-	if (n >= 7 && !memcmp(inner, "_RANDOM", 7) && (n == 7 || inner[7] == ' ' || inner[7] == '\t')) {
-		char *args = xstrndup(inner + 7, n - 7), *end;
-		long lo = 0, hi = 32767;
-		const char *p = args;
-		long x = strtol(p, &end, 10);
-		if (end != p) {
-			lo = x;
-			p = end;
-			x = strtol(p, &end, 10);
-			if (end != p)
-				hi = x;
-		}
-		free(args);
-		if (lo < 0 || hi < lo)
-			return NULL;
-		long v = lo + (long)((unsigned long)random() % ((unsigned long)(hi - lo) + 1));
-		snprintf(buf, sizeof(buf), "%ld", v);
-		return xstrndup(buf, strlen(buf));
-	}
-	return NULL;
-}
-
-/* Substitutes `$NAME` (followed by a blank, `,`, `)` or the end) and `${NAME}` anywhere,
- * rescanning each replacement (recursive at use time). Undefined names and multi-line values
- * used inside a line stay as written. Returns a malloc'd line; *changed says if anything was
- * replaced. Bounded by KA_MAX_SUBST replacements and KA_MAX_LINE bytes. */
-static char *substitute(struct ka_rd *r, const struct ka_src *src, const char *in, bool *changed)
-{
-	size_t len = strlen(in), i = 0, count = 0, work = 0, cap = len + 1;
-	char *s = xstrndup(in, len);
-	*changed = false;
-	while (i < len) {
-		if (s[i] != '$') {
-			i++;
-			continue;
-		}
-		size_t span = 0;
-		char *val = NULL;
-		if (s[i + 1] == '{') {
-			char *close = strchr(s + i + 2, '}');
-			if (close) {
-				size_t n = (size_t)(close - (s + i + 2));
-				span = n + 3;
-				val = builtin(r, src, s + i + 2, n);
-				if (!val) {
-					struct ka_var *v = var_find(r, s + i + 2, n);
-					if (v && !v->multi && name_len(s + i + 2) == n)
-						val = xstrndup(v->val, strlen(v->val));
-				}
-			}
-		} else {
-			size_t n = name_len(s + i + 1);
-			char f = s[i + 1 + n];
-			if (n && (f == 0 || f == ' ' || f == '\t' || f == ',' || f == ')' || f == '\r')) {
-				struct ka_var *v = var_find(r, s + i + 1, n);
-				if (v && !v->multi)
-					val = xstrndup(v->val, strlen(v->val));
-				span = n + 1;
-			}
-		}
-		if (!val) {
-			i++;
-			continue;
-		}
-		size_t vl = strlen(val);
-		/* Each replacement copies the line: bound the total work, not only the count, or
-		 * a value that re-expands itself makes this quadratic in the line length. */
-		work += len - span + vl;
-		if (++count > KA_MAX_SUBST || len - span + vl > KA_MAX_LINE ||
-		    work > KA_MAX_SUBST_WORK) {
-			free(val);
-			finding(r, src, DIAG_NONE, 0,
-				"variable substitution does not terminate (more than %d replacements "
-				"or a line over %u bytes); the line is used as it stands",
-				KA_MAX_SUBST, KA_MAX_LINE);
-			break;
-		}
-		/* Replace in place in a buffer grown by doubling: one allocation per doubling,
-		 * not one per replacement. */
-		size_t nlen = len - span + vl;
-		if (nlen + 1 > cap) {
-			while (cap < nlen + 1)
-				cap *= 2;
-			s = xrealloc(s, cap);
-		}
-		memmove(s + i + vl, s + i + span, len - i - span + 1);
-		memcpy(s + i, val, vl);
-		free(val);
-		len = nlen;
-		*changed = true;
-	}
-	return s;
 }
 
 /* ---------------------------------------------------------------- tokens */
@@ -283,7 +80,7 @@ static struct ka_tok *new_tok(struct ka_rd *r, enum ka_tok_kind kind, const stru
 {
 	if (r->nt == r->capt) {
 		r->capt = r->capt ? r->capt * 2 : 256;
-		r->t = xrealloc(r->t, r->capt * sizeof(*r->t));
+		r->t = ka_xrealloc(r->t, r->capt * sizeof(*r->t));
 	}
 	struct ka_tok *t = &r->t[r->nt++];
 	memset(t, 0, sizeof(*t));
@@ -333,7 +130,7 @@ static void emit_brace(struct ka_rd *r, enum ka_tok_kind kind, const struct ka_s
 	if (kind == KA_T_LBRACE) {
 		if (++r->depth > KA_MAX_DEPTH) {
 			if (!r->deep_warned)
-				finding(r, src, DIAG_NONE, 0,
+				ka_finding(r, src, DIAG_NONE, 0,
 					"blocks nested deeper than %d levels are flattened",
 					KA_MAX_DEPTH);
 			r->deep_warned = true;
@@ -357,9 +154,9 @@ static void emit_line(struct ka_rd *r, const char *text, struct ka_src *src)
 		if (k == KA_LX_END)
 			break;
 		if (k == KA_LX_UNMATCHED) {
-			const char *q = skipb(line);
-			finding(r, src, DIAG_ERROR, DIAG_FATAL, "Unmatched quote: '%.*s'",
-				quote_len(q), q);
+			const char *q = ka_skipb(line);
+			ka_finding(r, src, DIAG_ERROR, DIAG_FATAL, "Unmatched quote: '%.*s'",
+				ka_quote_len(q), q);
 			break;
 		}
 		if (k == KA_LX_LBRACE || k == KA_LX_RBRACE) {
@@ -391,196 +188,12 @@ static void emit_line(struct ka_rd *r, const char *text, struct ka_src *src)
 		size_t nw = 1;
 		while (first_tok + nw < r->nt && r->t[first_tok + nw].kind == KA_T_ARG)
 			nw++;
-		struct cfg_word *w = xrealloc(NULL, nw * sizeof(*w));
+		struct cfg_word *w = ka_xrealloc(NULL, nw * sizeof(*w));
 		for (size_t i = 0; i < nw; i++)
 			w[i] = r->t[first_tok + i].w;
 		include_check(w, (int)nw, src->check);
 		free(w);
 	}
-}
-
-/* ---------------------------------------------------------------- ~SEQ and ~LST */
-
-/* Splits "a, b, {c,d}" at top-level commas into trimmed malloc'd pieces. */
-static int split_args(const char *s, size_t n, char ***out)
-{
-	int cnt = 0, lvl = 0;
-	char **v = NULL;
-	size_t start = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] == '{')
-			lvl++;
-		else if (i < n && s[i] == '}')
-			lvl--;
-		if (i < n && (s[i] != ',' || lvl > 0))
-			continue;
-		const char *b = s + start, *e = s + i;
-		while (b < e && isspace((unsigned char)*b))
-			b++;
-		while (e > b && isspace((unsigned char)e[-1]))
-			e--;
-		v = xrealloc(v, (size_t)(cnt + 1) * sizeof(*v));
-		v[cnt++] = xstrndup(b, (size_t)(e - b));
-		start = i + 1;
-	}
-	*out = v;
-	return cnt;
-}
-
-static void free_args(char **v, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static bool parse_long(const char *s, long *out)
-{
-	char *end;
-	errno = 0;
-	if (!*s)
-		return false;
-	*out = strtol(s, &end, 0);
-	return !*end && !errno;
-}
-
-static bool valid_name(const char *s)
-{
-	size_t n = name_len(s);
-	return n && !s[n];
-}
-
-static void run_rest(struct ka_rd *r, const char *rest, struct ka_src *src, int depth)
-{
-	if (*rest && !r->stopped)
-		process_line(r, rest, src, depth + 1);
-}
-
-static void do_seq(struct ka_rd *r, const char *text, bool hex, size_t plen, const char *close,
-		   struct ka_src *src, int depth)
-{
-	char **a;
-	int n = split_args(text + plen, (size_t)(close - text - plen), &a);
-	long v[3];
-	int nnum = n - 1;
-	bool ok = n >= 2 && n <= 4 && valid_name(a[0]);
-	for (int i = 0; ok && i < nnum; i++)
-		ok = parse_long(a[i + 1], &v[i]);
-	int q = quote_len(text);
-	if (!ok) {
-		finding(r, src, DIAG_ERROR, DIAG_FATAL, "Invalid ~SEQ definition '%.*s'", q, text);
-		finding(r, src, DIAG_ERROR, DIAG_FATAL, "Invalid ~SEQ specification '%.*s'", q, text);
-		free_args(a, n);
-		return;
-	}
-	long start, step, end = v[nnum - 1];
-	if (nnum == 1)
-		start = end < 0 ? -1 : 1;
-	else
-		start = v[0];
-	step = nnum == 3 ? v[1] : (end >= start ? 1 : -1);
-	if (step == 0) {
-		finding(r, src, DIAG_ERROR, DIAG_FATAL, "Invalid ~SEQ values '%.*s'", q, text);
-		finding(r, src, DIAG_ERROR, DIAG_FATAL, "Invalid ~SEQ specification '%.*s'", q, text);
-		free_args(a, n);
-		return;
-	}
-	const char *rest = skipb(close + 1);
-	for (long x = start; !r->stopped && (step > 0 ? x <= end : x >= end); x += step) {
-		char buf[32];
-		if (hex)
-			snprintf(buf, sizeof(buf), x < 0 ? "-%lx" : "%lx",
-				 x < 0 ? (unsigned long)-x : (unsigned long)x);
-		else
-			snprintf(buf, sizeof(buf), "%ld", x);
-		var_set(r, a[0], strlen(a[0]), xstrndup(buf, strlen(buf)), false);
-		run_rest(r, rest, src, depth);
-		if ((step > 0 && x > LONG_MAX - step) || (step < 0 && x < LONG_MIN - step))
-			break;
-	}
-	free_args(a, n);
-}
-
-/* `{a, b}` -> pieces; a plain value is one piece. */
-static int group(const char *s, char ***out)
-{
-	size_t n = strlen(s);
-	if (n >= 2 && s[0] == '{' && s[n - 1] == '}')
-		return split_args(s + 1, n - 2, out);
-	return split_args(s, n, out);
-}
-
-static void do_lst(struct ka_rd *r, const char *text, const char *close, struct ka_src *src,
-		   int depth)
-{
-	char **a, **names;
-	int n = split_args(text + 5, (size_t)(close - text - 5), &a);
-	int nn = n > 0 ? group(a[0], &names) : 0;
-	bool ok = n >= 2 && nn >= 1;
-	for (int i = 0; ok && i < nn; i++)
-		ok = valid_name(names[i]);
-	for (int i = 1; ok && i < n; i++) {
-		char **g;
-		int ng = group(a[i], &g);
-		ok = ng == nn;
-		free_args(g, ng);
-	}
-	if (!ok) {
-		finding(r, src, DIAG_ERROR, DIAG_FATAL, "Invalid ~LST specification '%.*s'",
-			quote_len(text), text);
-	} else {
-		const char *rest = skipb(close + 1);
-		for (int i = 1; i < n && !r->stopped; i++) {
-			char **g;
-			int ng = group(a[i], &g);
-			for (int k = 0; k < ng; k++)
-				var_set(r, names[k], strlen(names[k]), xstrndup(g[k], strlen(g[k])),
-					false);
-			free_args(g, ng);
-			run_rest(r, rest, src, depth);
-		}
-	}
-	if (n > 0)
-		free_args(names, nn);
-	free_args(a, n);
-}
-
-/* Returns true when text (at its first non-blank) is a ~SEQ/~SEQx/~LST line. */
-static bool try_seq(struct ka_rd *r, const char *text, struct ka_src *src, int depth)
-{
-	size_t plen;
-	bool hex = false, lst = false;
-	if (!strncmp(text, "~SEQx(", 6)) {
-		plen = 6;
-		hex = true;
-	} else if (!strncmp(text, "~SEQ(", 5)) {
-		plen = 5;
-	} else if (!strncmp(text, "~LST(", 5)) {
-		plen = 5;
-		lst = true;
-	} else {
-		return false;
-	}
-	int lvl = 0;
-	const char *close = NULL;
-	for (const char *p = text + plen; *p && !close; p++) {
-		if (*p == '{')
-			lvl++;
-		else if (*p == '}')
-			lvl--;
-		else if (*p == ')' && lvl <= 0)
-			close = p;
-	}
-	if (!close) {
-		finding(r, src, DIAG_ERROR, DIAG_FATAL, "Invalid %s specification '%.*s'",
-			lst ? "~LST" : "~SEQ", quote_len(text), text);
-		return true;
-	}
-	if (lst)
-		do_lst(r, text, close, src, depth);
-	else
-		do_seq(r, text, hex, plen, close, src, depth);
-	return true;
 }
 
 /* ---------------------------------------------------------------- logical lines */
@@ -601,18 +214,18 @@ static const struct ka_var *whole_line_multi(struct ka_rd *r, const char *s)
 		nm = s + 2;
 		n = len - 3;
 	}
-	if (name_len(nm) != n)
+	if (ka_name_len(nm) != n)
 		return NULL;
-	const struct ka_var *v = var_find(r, nm, n);
+	const struct ka_var *v = ka_var_find(r, nm, n);
 	return v && v->multi ? v : NULL;
 }
 
-static void process_line(struct ka_rd *r, const char *text, struct ka_src *src, int depth)
+void ka_process_line(struct ka_rd *r, const char *text, struct ka_src *src, int depth)
 {
 	if (r->stopped)
 		return;
 	if (++r->lines > KA_MAX_LINES || depth > KA_MAX_EXPAND_DEPTH) {
-		finding(r, src, DIAG_NONE, DIAG_ABORT,
+		ka_finding(r, src, DIAG_NONE, DIAG_ABORT,
 			depth > KA_MAX_EXPAND_DEPTH
 				? "definitions and ~SEQ/~LST nest more than %u levels; reading stops"
 				: "more than %u configuration lines after expansion; reading stops",
@@ -620,7 +233,7 @@ static void process_line(struct ka_rd *r, const char *text, struct ka_src *src, 
 		r->stopped = true;
 		return;
 	}
-	const char *s = skipb(text);
+	const char *s = ka_skipb(text);
 	if (!*s || *s == '\n')
 		return;
 	if (*s == '@') {
@@ -631,29 +244,29 @@ static void process_line(struct ka_rd *r, const char *text, struct ka_src *src, 
 		bool match = (size_t)(e - id) == strlen(r->cfgid) && !memcmp(id, r->cfgid, (size_t)(e - id));
 		if (match == neg)
 			return;
-		s = skipb(e);
+		s = ka_skipb(e);
 		if (!*s)
 			return;
 	}
-	if (try_define(r, s) || try_seq(r, s, src, depth))
+	if (ka_try_define(r, s) || ka_try_seq(r, s, src, depth))
 		return;
 	const struct ka_var *mv = whole_line_multi(r, s);
 	if (mv) {
 		/* a copy: the lines may redefine the variable they come from */
-		char *val = xstrndup(mv->val, strlen(mv->val));
+		char *val = ka_xstrndup(mv->val, strlen(mv->val));
 		for (char *p = val, *nl; p && !r->stopped; p = nl ? nl + 1 : NULL) {
 			nl = strchr(p, '\n');
 			if (nl)
 				*nl = 0;
-			process_line(r, p, src, depth + 1);
+			ka_process_line(r, p, src, depth + 1);
 		}
 		free(val);
 		return;
 	}
 	bool changed;
-	char *sub = substitute(r, src, s, &changed);
+	char *sub = ka_substitute(r, src, s, &changed);
 	if (changed)
-		process_line(r, sub, src, depth + 1); /* may now be `@ID ...`, a definition, ... */
+		ka_process_line(r, sub, src, depth + 1); /* may now be `@ID ...`, a definition, ... */
 	else
 		emit_line(r, sub, src);
 	free(sub);
@@ -684,8 +297,8 @@ static void brace_expand(const char *p, char ***v, int *n)
 			comma = true;
 	}
 	if (!close || *n >= 1024) {
-		*v = xrealloc(*v, (size_t)(*n + 1) * sizeof(**v));
-		(*v)[(*n)++] = xstrndup(p, strlen(p));
+		*v = ka_xrealloc(*v, (size_t)(*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = ka_xstrndup(p, strlen(p));
 		return;
 	}
 	const char *alt = open + 1;
@@ -698,7 +311,7 @@ static void brace_expand(const char *p, char ***v, int *n)
 		if (!(q == close || (*q == ',' && lvl == 0)))
 			continue;
 		size_t pre = (size_t)(open - p), al = (size_t)(q - alt), post = strlen(close + 1);
-		char *s = xrealloc(NULL, pre + al + post + 1);
+		char *s = ka_xrealloc(NULL, pre + al + post + 1);
 		memcpy(s, p, pre);
 		memcpy(s + pre, alt, al);
 		memcpy(s + pre + al, close + 1, post + 1);
@@ -729,11 +342,11 @@ static void do_include(struct ka_rd *r, struct ka_src *src, const char *kw, cons
 	brace_expand(pattern, &alts, &nalt);
 	size_t dl = strlen(src->dir);
 	bool missing_alt = false;
-	glob_t *g = xrealloc(NULL, (size_t)nalt * sizeof(*g));
+	glob_t *g = ka_xrealloc(NULL, (size_t)nalt * sizeof(*g));
 	size_t total = 0;
 	for (int i = 0; i < nalt; i++) {
-		char *full = alts[i][0] == '/' ? xstrndup(alts[i], strlen(alts[i]))
-					       : xstrndup("", 0);
+		char *full = alts[i][0] == '/' ? ka_xstrndup(alts[i], strlen(alts[i]))
+					       : ka_xstrndup("", 0);
 		if (alts[i][0] != '/') {
 			free(full);
 			if (asprintf(&full, "%s/%s", src->dir, alts[i]) < 0)
@@ -751,14 +364,14 @@ static void do_include(struct ka_rd *r, struct ka_src *src, const char *kw, cons
 	bool skip = false;
 	if (nalt > 1 && missing_alt) {
 		bool err = check & IC_BRACE;
-		finding(r, src, err ? DIAG_ERROR : DIAG_WARNING, err ? DIAG_MISSING : 0,
+		ka_finding(r, src, err ? DIAG_ERROR : DIAG_WARNING, err ? DIAG_MISSING : 0,
 			"Some config files missing: \"%s\".", pattern);
 		skip = err;
 	} else if (!total && !has_wild(pattern)) {
-		finding(r, src, sev_bits ? DIAG_ERROR : DIAG_WARNING, sev_bits ? DIAG_MISSING : 0,
+		ka_finding(r, src, sev_bits ? DIAG_ERROR : DIAG_WARNING, sev_bits ? DIAG_MISSING : 0,
 			"Config files missing '%s'.", pattern);
 	} else if (!total && (check & IC_WILDCARD)) {
-		finding(r, src, DIAG_ERROR, DIAG_MISSING, "No config files matched '%s'.", pattern);
+		ka_finding(r, src, DIAG_ERROR, DIAG_MISSING, "No config files matched '%s'.", pattern);
 	}
 	for (int i = 0; i < nalt; i++) {
 		for (size_t k = 0; !skip && k < g[i].gl_pathc && !r->stopped; k++) {
@@ -780,7 +393,7 @@ static void do_include(struct ka_rd *r, struct ka_src *src, const char *kw, cons
  * includea, followed by a pattern)? */
 static bool try_include(struct ka_rd *r, const char *s, struct ka_src *src)
 {
-	s = skipb(s);
+	s = ka_skipb(s);
 	if (strncmp(s, "include", 7))
 		return false;
 	size_t kl = 7;
@@ -788,13 +401,13 @@ static bool try_include(struct ka_rd *r, const char *s, struct ka_src *src)
 		kl = 8;
 	if (s[kl] != ' ' && s[kl] != '\t')
 		return false;
-	const char *p = skipb(s + kl);
+	const char *p = ka_skipb(s + kl);
 	size_t n = strlen(p);
 	while (n && isspace((unsigned char)p[n - 1]))
 		n--;
 	if (!n)
 		return false;
-	char kw[9] = { 0 }, *pat = xstrndup(p, n);
+	char kw[9] = { 0 }, *pat = ka_xstrndup(p, n);
 	memcpy(kw, s, kl);
 	do_include(r, src, kw, pat);
 	free(pat);
@@ -806,13 +419,13 @@ static bool starts_multi(const char *s, size_t n)
 {
 	if (!n || s[n - 1] != '\\')
 		return false;
-	s = skipb(s);
+	s = ka_skipb(s);
 	if (*s == '@') {
 		while (*s && !isspace((unsigned char)*s))
 			s++;
-		s = skipb(s);
+		s = ka_skipb(s);
 	}
-	size_t nl = *s == '$' ? name_len(s + 1) : 0;
+	size_t nl = *s == '$' ? ka_name_len(s + 1) : 0;
 	return nl && s[1 + nl] == '=';
 }
 
@@ -820,24 +433,24 @@ static char *dup_dir(const char *path)
 {
 	const char *sl = strrchr(path, '/');
 	if (!sl)
-		return xstrndup(".", 1);
+		return ka_xstrndup(".", 1);
 	if (sl == path)
-		return xstrndup("/", 1);
-	return xstrndup(path, (size_t)(sl - path));
+		return ka_xstrndup("/", 1);
+	return ka_xstrndup(path, (size_t)(sl - path));
 }
 
 /* One stripped physical line: [p, p+len) NUL-free; returns it malloc'd, comment removed. */
 static char *strip_line(struct ka_rd *r, struct ka_src *src, const char *p, size_t len)
 {
-	char *s = xstrndup(p, len);
+	char *s = ka_xstrndup(p, len);
 	bool unterminated;
 	size_t n = ka_lex_strip(s, &unterminated);
 	s[n] = 0;
 	while (n && isspace((unsigned char)s[n - 1]))
 		s[--n] = 0;
 	if (unterminated) {
-		const char *q = skipb(s);
-		finding(r, src, DIAG_ERROR, DIAG_FATAL, "Unterminated quote '%.*s'", quote_len(q), q);
+		const char *q = ka_skipb(s);
+		ka_finding(r, src, DIAG_ERROR, DIAG_FATAL, "Unterminated quote '%.*s'", ka_quote_len(q), q);
 	}
 	return s;
 }
@@ -854,7 +467,7 @@ static void read_lines(struct ka_rd *r, char *buf, size_t size, struct ka_src *s
 		src->raw_len = (uint32_t)(le - p);
 		size_t len = strnlen(p, (size_t)(le - p));
 		if (len < (size_t)(le - p) && !nul_warned) {
-			finding(r, src, DIAG_NONE, 0, "NUL byte in line: the rest of the line is ignored");
+			ka_finding(r, src, DIAG_NONE, 0, "NUL byte in line: the rest of the line is ignored");
 			nul_warned = true;
 		}
 		char *s = strip_line(r, src, p, len);
@@ -873,7 +486,7 @@ static void read_lines(struct ka_rd *r, char *buf, size_t size, struct ka_src *s
 				bool more = cl && c[cl - 1] == '\\';
 				if (more)
 					c[--cl] = 0;
-				s = xrealloc(s, sl + cl + 2);
+				s = ka_xrealloc(s, sl + cl + 2);
 				memcpy(s + sl, c, cl);
 				sl += cl;
 				s[sl++] = '\n';
@@ -886,7 +499,7 @@ static void read_lines(struct ka_rd *r, char *buf, size_t size, struct ka_src *s
 				s[sl - 1] = 0;
 		}
 		if (!try_include(r, s, src))
-			process_line(r, s, src, 0);
+			ka_process_line(r, s, src, 0);
 		free(s);
 	}
 }
@@ -901,7 +514,7 @@ static bool slurp(const char *path, char **buf, size_t *size)
 	for (;;) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 65536;
-			b = xrealloc(b, cap);
+			b = ka_xrealloc(b, cap);
 		}
 		size_t k = fread(b + n, 1, cap - n, f);
 		n += k;
@@ -924,7 +537,7 @@ static void read_file(struct ka_rd *r, const char *open_path, const char *name, 
 		      const struct ka_src *from)
 {
 	if (r->incl >= KA_MAX_INCLUDE) {
-		finding(r, from, DIAG_WARNING, 0,
+		ka_finding(r, from, DIAG_WARNING, 0,
 			"Configuration file '%s' open problem (Too many open files) - skipping", name);
 		return;
 	}
@@ -932,7 +545,7 @@ static void read_file(struct ka_rd *r, const char *open_path, const char *name, 
 	size_t size;
 	if (!slurp(open_path, &buf, &size)) {
 		bool err = check & IC_READABLE;
-		finding(r, from, err ? DIAG_ERROR : DIAG_WARNING, err ? DIAG_MISSING : 0,
+		ka_finding(r, from, err ? DIAG_ERROR : DIAG_WARNING, err ? DIAG_MISSING : 0,
 			"Configuration file '%s' open problem (%s) - skipping", name, strerror(errno));
 		return;
 	}

@@ -14,48 +14,6 @@
 
 #include "parser/parser.h"
 
-/* Until parser/hap_lex.re lands, a minimal stand-in: blank-separated words, no quotes. */
-#if !__has_include("parser/hap_lex.re")
-#include "parser/hap_lex.h"
-void hap_lex_init(struct hap_lexer *lx, const char *file, const char *buf, size_t len,
-		  struct arena *a, struct diag_list *dl)
-{
-	*lx = (struct hap_lexer){ .file = file, .buf = buf, .end = buf + len, .cur = buf, .a = a,
-				  .dl = dl };
-}
-
-int hap_lex_line(struct hap_lexer *lx, struct cfg_stmt **out)
-{
-	if (lx->cur >= lx->end)
-		return 0;
-	const char *p = lx->cur, *eol = memchr(p, '\n', (size_t)(lx->end - p));
-	if (!eol)
-		eol = lx->end;
-	lx->cur = eol < lx->end ? eol + 1 : eol;
-	lx->line++;
-	struct cfg_stmt *st = arena_alloc(lx->a, sizeof(*st));
-	st->w = arena_alloc(lx->a, HAP_MAX_LINE_ARGS * sizeof(*st->w));
-	st->raw = p;
-	st->raw_len = (uint32_t)(eol - p);
-	st->at = (struct m_origin){ lx->file, lx->line, 1 };
-	for (const char *s = p; s < eol && *s != '#';) {
-		if (*s == ' ' || *s == '\t') {
-			s++;
-			continue;
-		}
-		const char *e = s;
-		while (e < eol && *e != ' ' && *e != '\t' && *e != '#')
-			e++;
-		struct cfg_word *w = &st->w[st->nw++];
-		w->s = arena_strndup(lx->a, s, (size_t)(e - s));
-		w->len = (uint32_t)(e - s);
-		w->at = (struct m_origin){ lx->file, lx->line, (uint32_t)(s - p + 1) };
-		s = e;
-	}
-	*out = st;
-	return 1;
-}
-#endif
 
 static const struct row {
 	const char *expr;
