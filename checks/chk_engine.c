@@ -337,6 +337,7 @@ static void item_link(struct chk_item *it, bool initial_up)
 		e->items->prev = it;
 	e->items = it;
 	e->nitems++;
+	ev_now_update(e->loop); /* the loop may have slept long before this add */
 	m_ms first = chk_interval(it->st.health, it->st.up, it->rise, it->fall, it->inter,
 				  it->fastinter, it->downinter);
 	arm_next(it, (m_ms)(rnd(e) % (uint32_t)(first > 1 ? first : 1)));

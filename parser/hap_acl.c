@@ -504,7 +504,7 @@ int hap_acl_parse(struct hap_ctx *c, struct m_origin at, const char *where, char
 	int r = hap_acl_check(words, n, msg, sizeof(msg));
 	if (r > 0) {
 		hap_diag(c, at, DIAG_WARNING, DIAG_WARNING, 0, msg,
-			 "ACL '%s' has no pattern and will never match: add '--', '-m found' or "
+			 "'%s' without a pattern never matches: add '--', '-m found' or "
 			 "'-m bool' if this is intended", words[0]);
 		return 0;
 	}
@@ -532,27 +532,25 @@ int hap_acl_resolve(struct hap_ctx *c, struct hap_proxy *px, struct m_origin at,
 		snprintf(arg, sizeof(arg), "%.*s", (int)k, word + n + 1);
 	}
 	bool user = t == 'u';
-	char compat[700];
+	char text[600], compat[700];
 	if (user && !*arg)
-		snprintf(compat, sizeof(compat), "parsing [%s:%u]: missing userlist name in arg 1 of "
-			 "ACL keyword '%.*s' in proxy '%s'.", at.file, at.line, (int)n, word,
-			 px->name);
+		snprintf(text, sizeof(text), "missing userlist name in arg 1 of ACL keyword '%.*s' "
+			 "in proxy '%s'.", (int)n, word, px->name);
 	else if (!*arg)
 		return 0; /* the current backend */
 	else if (user) {
 		for (struct m_userlist *u = c->cfg->userlists; u; u = u->next)
 			if (!strcmp(u->name, arg))
 				return 0;
-		snprintf(compat, sizeof(compat), "parsing [%s:%u]: unable to find userlist '%s' "
-			 "referenced in arg 1 of ACL keyword '%.*s' in proxy '%s'.", at.file, at.line,
-			 arg, (int)n, word, px->name);
+		snprintf(text, sizeof(text), "unable to find userlist '%s' referenced in arg 1 of "
+			 "ACL keyword '%.*s' in proxy '%s'.", arg, (int)n, word, px->name);
 	} else {
 		if (strmap_get(&c->pools_by_name, arg))
 			return 0;
-		snprintf(compat, sizeof(compat), "parsing [%s:%u]: unable to find backend '%s' "
-			 "referenced in arg 1 of ACL keyword '%.*s' in proxy '%s'.", at.file, at.line,
-			 arg, (int)n, word, px->name);
+		snprintf(text, sizeof(text), "unable to find backend '%s' referenced in arg 1 of "
+			 "ACL keyword '%.*s' in proxy '%s'.", arg, (int)n, word, px->name);
 	}
-	diag_add(c->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_POST, compat, NULL);
+	snprintf(compat, sizeof(compat), "parsing [%s:%u]: %s", at.file, at.line, text);
+	diag_add(c->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_POST, compat, text);
 	return -1;
 }

@@ -541,6 +541,15 @@ static void read_file(struct ka_rd *r, const char *open_path, const char *name, 
 			"Configuration file '%s' open problem (Too many open files) - skipping", name);
 		return;
 	}
+	/* Two self-including lines double the work at every level: keepalived never ends on
+	 * such a file; vipr stops after KA_MAX_FILES reads with a lint finding. */
+	if (++r->files_read > KA_MAX_FILES) {
+		if (r->files_read == KA_MAX_FILES + 1)
+			ka_finding(r, from, DIAG_NONE, 0,
+				"more than %u configuration files read: the includes loop; '%s' and "
+				"later ones are skipped", KA_MAX_FILES, name);
+		return;
+	}
 	char *buf;
 	size_t size;
 	if (!slurp(open_path, &buf, &size)) {

@@ -35,6 +35,7 @@ struct ka_rd {
 	size_t nt, capt;
 	long depth;        /* open `{` */
 	unsigned incl;     /* nested include files */
+	unsigned files_read;
 	unsigned long lines;
 	bool stopped, deep_warned;
 };

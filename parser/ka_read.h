@@ -21,6 +21,7 @@ const char *ka_stmt_rest(const struct cfg_stmt *s, int from_word);
 /* ---- limits: bad input becomes a finding, never a crash or a hang ---- */
 #define KA_MAX_DEPTH 256         /* nested `{` kept in the tree; deeper ones are flattened */
 #define KA_MAX_INCLUDE 32        /* nested include files */
+#define KA_MAX_FILES 1000u       /* files read in all, includes included */
 #define KA_MAX_SUBST 10000       /* substitutions in one logical line */
 #define KA_MAX_SUBST_WORK (16u << 20) /* bytes copied by the substitutions of one line */
 #define KA_MAX_LINE (16u << 20)  /* bytes of one logical line after substitution */

@@ -27,6 +27,27 @@
 struct rt;
 struct rt_worker;
 
+/* ---- stats: counters (stats.c) -------------------------------------------------- */
+/* Events per second: the count of the current second and of the previous one. */
+struct rt_rate {
+	atomic_llong sec;
+	atomic_int cnt, prev, max;
+};
+
+/* The counters behind HAProxy's CSV columns, shared by frontends (rt_service), backends
+ * (rt_pool) and servers (rt_server). All atomic: any worker thread may bump them. */
+struct rt_counters {
+	atomic_llong stot, bin, bout, dreq, dresp, ereq, econ, eresp, wretr, wredis;
+	atomic_llong req_tot, intercepted, hrsp[6]; /* 1xx..5xx, other */
+	atomic_int smax;
+	atomic_llong last_sess; /* time() of the last session, 0: never */
+	struct rt_rate sess_rate, req_rate;
+};
+
+#define RT_ADM_MAINT 0x01 /* forced maintenance (disable server, state maint) */
+#define RT_ADM_DRAIN 0x08 /* forced drain (state drain) */
+/* ---- end stats: counters -------------------------------------------------------- */
+
 /* ---------------------------------------------------------------- pools and servers */
 
 struct rt_server {
@@ -39,6 +60,11 @@ struct rt_server {
 	atomic_int cur;      /* connections in progress, for leastconn and first */
 	atomic_long total;   /* connections ever assigned */
 	int cw;              /* smooth weighted round-robin state, under pool lock */
+	/* stats (stats.c, cli_api.c) */
+	struct rt_counters cnt;
+	atomic_int admin;   /* RT_ADM_* flags set from the stats socket; nonzero: no new traffic */
+	int iweight;        /* weight at startup, for `get weight` */
+	atomic_llong lastchg; /* time() of the last state change */
 };
 
 struct rt_pool {
@@ -48,6 +74,7 @@ struct rt_pool {
 	pthread_mutex_t lock; /* balancing state of every server of the pool */
 	unsigned rr;          /* rotation for ties (leastconn, static-rr start) */
 	atomic_int cur;       /* beconn */
+	struct rt_counters cnt; /* stats (stats.c) */
 };
 
 /* balance.c: rt_balance_pick() returns a server for a new connection (its counters already
@@ -75,6 +102,7 @@ struct rt_service {
 	struct rt_net ff_except;
 	bool log;       /* option httplog / tcplog with somewhere to log */
 	atomic_int cur; /* feconn */
+	struct rt_counters cnt; /* stats (stats.c) */
 };
 
 struct rt_listener {
@@ -164,6 +192,9 @@ struct rt_sess {
 	int nretries;
 	bool redispatched; /* logged as "+N" retries */
 	struct rt_sess *prev, *next;
+	/* stats applet (stats.c): the page replaces rsp.out until it is sent */
+	struct rt_buf stats_saved;
+	char *stats_page;
 };
 
 /* ---------------------------------------------------------------- workers */
@@ -196,6 +227,9 @@ struct rt {
 	atomic_int stop; /* 0 running, 1 soft stop, 2 hard stop */
 	atomic_int actconn;
 	ev_timer hard; /* hard-stop-after, on worker 0 */
+	/* stats (stats.c, cli_api.c) */
+	long long started;        /* time() at startup */
+	struct rt_cli_sock *cli;  /* stats sockets, served by worker 0 */
 };
 
 /* idle.c: rt_idle_park() takes ownership of a reusable server connection's fd (false: the
@@ -233,5 +267,61 @@ void rt_http_no_server(struct rt_sess *s);
 /* log.c */
 void rt_log_http(struct rt_sess *s);
 void rt_log_tcp(struct rt_sess *s);
+
+/* ---- stats: statistics, stats page and stats socket -------------------------------
+ * stats.c: counters, CSV/JSON rows, `show info`, `show servers state`, the HTTP applet;
+ * stats_html.c: the HTML page; cli_api.c: the stats sockets (global `stats socket`). */
+
+/* A growable string; functions appending to it keep it NUL-terminated. */
+struct rt_sbuf {
+	char *d;
+	size_t len, cap;
+};
+void rt_sb_put(struct rt_sbuf *b, const char *p, size_t n);
+void rt_sb_puts(struct rt_sbuf *b, const char *s);
+void rt_sb_printf(struct rt_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* counting hooks (sess.c, http.c, balance.c) */
+enum rt_stat_ev { RT_ST_ECON, RT_ST_WRETR, RT_ST_WREDIS, RT_ST_ERESP };
+void rt_rate_add(struct rt_rate *r);
+unsigned rt_rate_get(struct rt_rate *r);
+void rt_stats_sess_new(struct rt_service *svc);
+void rt_stats_bytes(struct rt_sess *s, bool to_server, size_t n);
+void rt_stats_srv_ev(struct rt_sess *s, enum rt_stat_ev ev);
+void rt_stats_http_error(struct rt_sess *s, int status);
+void rt_stats_txn_end(struct rt_sess *s);
+void rt_stats_picked(struct rt_pool *p, struct rt_server *sv);
+
+/* The HTTP applet: true when the request was for the stats uri of the session's proxy and
+ * an answer (page, CSV, JSON or 401) is now queued; rt_stats_applet_end() gives the
+ * session its own response buffer back (on the next transaction and on close). */
+bool rt_stats_applet(struct rt_sess *s, const struct h1_msg *m);
+void rt_stats_applet_end(struct rt_sess *s);
+
+/* Dumps (flags RT_SD_*): the CSV of every proxy, its JSON form, `show info`, `show servers
+ * state [backend]` (false: no such backend). */
+#define RT_SD_LEGENDS 0x01 /* addresses and algorithms (CLI, stats show-legends) */
+#define RT_SD_UP      0x02 /* only servers that are UP */
+#define RT_SD_NOMAINT 0x04 /* skip servers in maintenance */
+void rt_stats_csv(struct rt *rt, struct rt_sbuf *out, unsigned flags);
+void rt_stats_json(struct rt *rt, struct rt_sbuf *out, unsigned flags);
+void rt_stats_info(struct rt *rt, struct rt_sbuf *out);
+bool rt_stats_servers_state(struct rt *rt, struct rt_sbuf *out, const char *backend);
+void rt_stats_html(struct rt *rt, struct rt_sbuf *out, const struct m_stats *st,
+                   const char *uri, unsigned flags, bool refresh);
+
+/* Server look-up and status text shared by the page, the CSV and the CLI. */
+struct rt_server *rt_stats_find_server(struct rt *rt, const char *be, const char *srv);
+struct rt_pool *rt_stats_find_pool(struct rt *rt, const char *name);
+const char *rt_stats_srv_status(const struct rt_server *sv);
+void rt_stats_set_admin(struct rt_server *sv, int set, int clear);
+
+/* cli_api.c: binds every global `stats socket` (before daemonizing; -1 after an [ALERT]),
+ * serves them on worker 0's loop, closes and unlinks them. */
+struct rt_cli_sock;
+int rt_cli_open(struct rt *rt);
+void rt_cli_start(struct rt *rt, struct ev_loop *loop);
+void rt_cli_close(struct rt *rt);
+/* ---- end stats ------------------------------------------------------------------- */
 
 #endif
