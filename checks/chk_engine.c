@@ -53,7 +53,7 @@ bool chk_health_apply(int *health, bool *up, int rise, int fall, bool ok)
 }
 
 m_ms chk_interval(int health, bool up, int rise, int fall, m_ms inter, m_ms fastinter,
-		  m_ms downinter)
+                  m_ms downinter)
 {
 	if (rise < 1)
 		rise = 1;
@@ -78,23 +78,23 @@ const char *chk_health_text(int health, bool up, int rise, int fall, char *buf, 
 static const struct {
 	const char *name, *desc;
 } statuses[] = {
-	[CHK_ST_UNKNOWN] = {"", "Unknown"},
-	[CHK_ST_INI] = {"INI", "Initializing"},
-	[CHK_ST_SOCKERR] = {"SOCKERR", "Socket error"},
-	[CHK_ST_L4OK] = {"L4OK", "Layer4 check passed"},
-	[CHK_ST_L4TOUT] = {"L4TOUT", "Layer4 timeout"},
-	[CHK_ST_L4CON] = {"L4CON", "Layer4 connection problem"},
-	[CHK_ST_L6OK] = {"L6OK", "Layer6 check passed"},
-	[CHK_ST_L6TOUT] = {"L6TOUT", "Layer6 timeout"},
-	[CHK_ST_L6RSP] = {"L6RSP", "Layer6 invalid response"},
-	[CHK_ST_L7OK] = {"L7OK", "Layer7 check passed"},
-	[CHK_ST_L7OKC] = {"L7OKC", "Layer7 check conditionally passed"},
-	[CHK_ST_L7TOUT] = {"L7TOUT", "Layer7 timeout"},
-	[CHK_ST_L7RSP] = {"L7RSP", "Layer7 invalid response"},
-	[CHK_ST_L7STS] = {"L7STS", "Layer7 wrong status"},
-	[CHK_ST_PROCERR] = {"PROCERR", "External check error"},
-	[CHK_ST_PROCTOUT] = {"PROCTOUT", "External check timeout"},
-	[CHK_ST_PROCOK] = {"PROCOK", "External check passed"},
+    [CHK_ST_UNKNOWN] = {"", "Unknown"},
+    [CHK_ST_INI] = {"INI", "Initializing"},
+    [CHK_ST_SOCKERR] = {"SOCKERR", "Socket error"},
+    [CHK_ST_L4OK] = {"L4OK", "Layer4 check passed"},
+    [CHK_ST_L4TOUT] = {"L4TOUT", "Layer4 timeout"},
+    [CHK_ST_L4CON] = {"L4CON", "Layer4 connection problem"},
+    [CHK_ST_L6OK] = {"L6OK", "Layer6 check passed"},
+    [CHK_ST_L6TOUT] = {"L6TOUT", "Layer6 timeout"},
+    [CHK_ST_L6RSP] = {"L6RSP", "Layer6 invalid response"},
+    [CHK_ST_L7OK] = {"L7OK", "Layer7 check passed"},
+    [CHK_ST_L7OKC] = {"L7OKC", "Layer7 check conditionally passed"},
+    [CHK_ST_L7TOUT] = {"L7TOUT", "Layer7 timeout"},
+    [CHK_ST_L7RSP] = {"L7RSP", "Layer7 invalid response"},
+    [CHK_ST_L7STS] = {"L7STS", "Layer7 wrong status"},
+    [CHK_ST_PROCERR] = {"PROCERR", "External check error"},
+    [CHK_ST_PROCTOUT] = {"PROCTOUT", "External check timeout"},
+    [CHK_ST_PROCOK] = {"PROCOK", "External check passed"},
 };
 
 const char *chk_status_str(enum chk_status s)
@@ -109,8 +109,7 @@ const char *chk_status_desc(enum chk_status s)
 
 /* ---------------------------------------------------------------- effective schedules */
 
-void chk_hap_effective(struct m_check *out, const struct m_check *in,
-		       const struct m_proxy_conf *be)
+void chk_hap_effective(struct m_check *out, const struct m_check *in, const struct m_proxy_conf *be)
 {
 	*out = *in;
 	m_ms inter = in->inter > 0 ? in->inter : 2000;
@@ -132,23 +131,23 @@ static m_ms first_set(m_ms a, m_ms b, m_ms c, m_ms dflt)
 }
 
 void chk_ka_effective(struct m_check *out, const struct m_check *in, const struct m_server *rs,
-		      const struct m_lvs *lvs)
+                      const struct m_lvs *lvs)
 {
 	const struct m_check *r = rs ? &rs->check : NULL;
 	bool misc = in->probe && in->probe->kind == PROBE_SCRIPT;
 	*out = *in;
 	out->enabled = true;
-	out->delay_loop = first_set(in->delay_loop, r ? r->delay_loop : 0,
-				    lvs ? lvs->delay_loop : 0, 60000);
+	out->delay_loop =
+	    first_set(in->delay_loop, r ? r->delay_loop : 0, lvs ? lvs->delay_loop : 0, 60000);
 	out->connect_timeout = first_set(in->connect_timeout, r ? r->connect_timeout : 0,
-					 lvs ? lvs->connect_timeout : 0, 5000);
-	out->delay_before_retry = first_set(in->delay_before_retry,
-					    r ? r->delay_before_retry : 0,
-					    lvs ? lvs->delay_before_retry : 0, 1000);
-	int retry = in->retry >= 0 ? in->retry
-		    : r && r->retry >= 0 ? r->retry
-		    : lvs && lvs->retry >= 0 ? lvs->retry
-		    : misc ? 0 : 1;
+	                                 lvs ? lvs->connect_timeout : 0, 5000);
+	out->delay_before_retry = first_set(in->delay_before_retry, r ? r->delay_before_retry : 0,
+	                                    lvs ? lvs->delay_before_retry : 0, 1000);
+	int retry = in->retry >= 0           ? in->retry
+	            : r && r->retry >= 0     ? r->retry
+	            : lvs && lvs->retry >= 0 ? lvs->retry
+	            : misc                   ? 0
+	                                     : 1;
 	out->retry = retry;
 	out->inter = out->downinter = out->delay_loop;
 	out->fastinter = out->delay_before_retry;
@@ -235,8 +234,7 @@ void chk_connected(struct chk_item *it)
 	ev_timer_start(it->e->loop, &it->tmo);
 }
 
-void chk_done(struct chk_item *it, bool ok, enum chk_status status, int code,
-	      const char *desc)
+void chk_done(struct chk_item *it, bool ok, enum chk_status status, int code, const char *desc)
 {
 	struct ev_loop *loop = it->e->loop;
 	if (!it->running)
@@ -257,8 +255,8 @@ void chk_done(struct chk_item *it, bool ok, enum chk_status status, int code,
 	bool changed = chk_health_apply(&st->health, &st->up, it->rise, it->fall, ok);
 	if (changed && !st->up)
 		st->downs++;
-	arm_next(it, spread(it->e, chk_interval(st->health, st->up, it->rise, it->fall,
-						it->inter, it->fastinter, it->downinter)));
+	arm_next(it, spread(it->e, chk_interval(st->health, st->up, it->rise, it->fall, it->inter,
+	                                        it->fastinter, it->downinter)));
 	/* last: notify may remove the item */
 	if (it->notify)
 		it->notify(it, st, changed, it->owner);
@@ -339,7 +337,7 @@ static void item_link(struct chk_item *it, bool initial_up)
 	e->nitems++;
 	ev_now_update(e->loop); /* the loop may have slept long before this add */
 	m_ms first = chk_interval(it->st.health, it->st.up, it->rise, it->fall, it->inter,
-				  it->fastinter, it->downinter);
+	                          it->fastinter, it->downinter);
 	arm_next(it, (m_ms)(rnd(e) % (uint32_t)(first > 1 ? first : 1)));
 }
 
@@ -359,8 +357,7 @@ static const struct chk_ops *ops_for(const struct m_probe *p)
 }
 
 /* The address to probe: the check's addr/port when given, else the server's. */
-static bool item_addr(struct chk_item *it, const struct m_server *srv,
-		      const struct m_check *check)
+static bool item_addr(struct chk_item *it, const struct m_server *srv, const struct m_check *check)
 {
 	const struct m_addr *a = check->addr.kind == M_ADDR_INET ? &check->addr : &srv->addr;
 	if (a->kind != M_ADDR_INET)
@@ -378,8 +375,8 @@ static bool item_addr(struct chk_item *it, const struct m_server *srv,
 }
 
 struct chk_item *chk_add(struct chk_engine *e, const struct m_server *srv,
-			 const struct m_check *check, const struct m_probe *probe,
-			 bool initial_up, chk_notify_fn notify, void *owner)
+                         const struct m_check *check, const struct m_probe *probe, bool initial_up,
+                         chk_notify_fn notify, void *owner)
 {
 	if (!e || !srv || !check)
 		return NULL;
@@ -407,7 +404,7 @@ struct chk_item *chk_add(struct chk_engine *e, const struct m_server *srv,
 }
 
 struct chk_item *chk_add_script(struct chk_engine *e, const struct m_vrrp_script *vs,
-				chk_notify_fn notify, void *owner)
+                                chk_notify_fn notify, void *owner)
 {
 	if (!e || !vs || !vs->script)
 		return NULL;

@@ -38,9 +38,8 @@ int chk_http_parse(const char *buf, size_t len, struct chk_http_reply *r)
 			return -1;
 	if (len < 13)
 		return -2;
-	if (!isdigit((unsigned char)buf[7]) || buf[8] != ' ' ||
-	    !isdigit((unsigned char)buf[9]) || !isdigit((unsigned char)buf[10]) ||
-	    !isdigit((unsigned char)buf[11]))
+	if (!isdigit((unsigned char)buf[7]) || buf[8] != ' ' || !isdigit((unsigned char)buf[9]) ||
+	    !isdigit((unsigned char)buf[10]) || !isdigit((unsigned char)buf[11]))
 		return -1;
 	r->minor = buf[7] - '0';
 	r->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
@@ -103,8 +102,9 @@ long chk_http_dechunk(char *body, size_t len, size_t *out_len)
 	for (;;) {
 		size_t sz = 0, s0 = r;
 		while (r < len && isxdigit((unsigned char)body[r])) {
-			int d = isdigit((unsigned char)body[r]) ? body[r] - '0'
-							       : (tolower((unsigned char)body[r]) - 'a' + 10);
+			int d = isdigit((unsigned char)body[r])
+			            ? body[r] - '0'
+			            : (tolower((unsigned char)body[r]) - 'a' + 10);
 			if (sz > (SIZE_MAX >> 4))
 				return -1;
 			sz = sz * 16 + (size_t)d;
@@ -173,8 +173,8 @@ static bool regex_match(const char *pattern, const char *s, size_t len)
 {
 	int err;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &err,
-				       &off, NULL);
+	pcre2_code *re =
+	    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
 	if (!re)
 		return false;
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
@@ -211,8 +211,7 @@ static void reason_desc(const struct chk_http_reply *r, char *desc, size_t len)
 }
 
 bool chk_http_eval(const struct m_probe *p, const struct chk_http_reply *r, const char *body,
-		   size_t body_len, enum chk_status *status, int *code, char *desc,
-		   size_t desc_len)
+                   size_t body_len, enum chk_status *status, int *code, char *desc, size_t desc_len)
 {
 	bool any = false;
 	*code = r->status;
@@ -249,8 +248,8 @@ bool chk_http_eval(const struct m_probe *p, const struct chk_http_reply *r, cons
 			reason_desc(r, desc, desc_len);
 		else
 			snprintf(desc, desc_len, "%s",
-				 s->negate ? "HTTP check matched unwanted content"
-					   : "HTTP content check did not match");
+			         s->negate ? "HTTP check matched unwanted content"
+			                   : "HTTP content check did not match");
 		return false;
 	}
 	if (!any && !(r->status >= 200 && r->status < 400)) {
@@ -331,8 +330,7 @@ static void hap_request(const struct m_probe *p, struct sbuf *b)
 		sb_str(b, body);
 }
 
-static void ka_request(const struct chk_item *it, const struct m_check_step *u,
-		       struct sbuf *b)
+static void ka_request(const struct chk_item *it, const struct m_check_step *u, struct sbuf *b)
 {
 	char host[INET6_ADDRSTRLEN + 16];
 	const char *vhost = u->arg ? u->arg : it->check->sni;
@@ -340,9 +338,9 @@ static void ka_request(const struct chk_item *it, const struct m_check_step *u,
 		snprintf(host, sizeof(host), "%s", vhost);
 	else {
 		struct m_addr a = {.kind = M_ADDR_INET, .ss = it->ss, .sslen = it->sslen};
-		a.port_lo = a.port_hi = ntohs(it->ss.ss_family == AF_INET6
-						  ? ((const struct sockaddr_in6 *)&it->ss)->sin6_port
-						  : ((const struct sockaddr_in *)&it->ss)->sin_port);
+		a.port_lo = a.port_hi = ntohs(
+		    it->ss.ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)&it->ss)->sin6_port
+		                                 : ((const struct sockaddr_in *)&it->ss)->sin_port);
 		m_addr_str(&a, host, sizeof(host));
 	}
 	sb_str(b, "GET ");
@@ -361,8 +359,7 @@ static void http_free(struct chk_item *it)
 	it->md = NULL;
 }
 
-static void finish(struct chk_item *it, bool ok, enum chk_status st, int code,
-		   const char *desc)
+static void finish(struct chk_item *it, bool ok, enum chk_status st, int code, const char *desc)
 {
 	http_free(it);
 	chk_done(it, ok, st, code, desc);
@@ -430,8 +427,9 @@ static void ka_event(struct chk_item *it)
 		}
 		it->st.code = r.status;
 		if (!chk_status_match(u->status_codes, r.status)) {
-			snprintf(desc, sizeof(desc), "HTTP status code error, url(%s), status_code [%d]",
-				 u->uri ? u->uri : "/", r.status);
+			snprintf(desc, sizeof(desc),
+			         "HTTP status code error, url(%.60s), status_code [%d]",
+			         u->uri ? u->uri : "/", r.status);
 			finish(it, false, CHK_ST_L7STS, r.status, desc);
 			return;
 		}
@@ -465,8 +463,8 @@ static void ka_event(struct chk_item *it)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	int code = it->st.code;
 	if (strcasecmp(hex, u->digest)) {
-		snprintf(desc, sizeof(desc), "MD5 digest error, url(%s), MD5SUM [%s]",
-			 u->uri ? u->uri : "/", hex);
+		snprintf(desc, sizeof(desc), "MD5 digest error, url(%.60s), MD5SUM [%.32s]",
+		         u->uri ? u->uri : "/", hex);
 		finish(it, false, CHK_ST_L7RSP, code, desc);
 		return;
 	}

@@ -54,17 +54,17 @@ struct chk_item {
 	int rise, fall;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	ev_timer next;  /* when the next probe starts */
-	ev_timer tmo;   /* the probe in progress */
-	ev_tstamp t0;   /* start of the probe in progress */
+	ev_timer next; /* when the next probe starts */
+	ev_timer tmo;  /* the probe in progress */
+	ev_tstamp t0;  /* start of the probe in progress */
 	bool running;
 	/* probe-private state */
 	struct chk_conn conn;
 	const struct m_check_step *url; /* keepalived HTTP_GET: the url being checked */
 	void *md;                       /* EVP_MD_CTX of a keepalived digest */
 	size_t body_seen;
-	pid_t pid;    /* script */
-	int pidfd;    /* -1: poll with waitpid */
+	pid_t pid; /* script */
+	int pidfd; /* -1: poll with waitpid */
 	ev_io pidio;
 	ev_timer poll;
 	bool killed;
@@ -73,8 +73,7 @@ struct chk_item {
 
 /* chk_done(): ends the probe in progress with a result; the engine applies rise/fall,
  * notifies and schedules the next probe. desc may be NULL. Never call twice per start. */
-void chk_done(struct chk_item *it, bool ok, enum chk_status status, int code,
-	      const char *desc);
+void chk_done(struct chk_item *it, bool ok, enum chk_status status, int code, const char *desc);
 /* The probe moved from its connect phase to its exchange: the engine switches the probe
  * timeout to `timeout check` when one is set. */
 void chk_connected(struct chk_item *it);
@@ -85,7 +84,7 @@ struct ev_loop *chk_loop(const struct chk_item *it);
  * non-blocking connect to it->ss (port already set); req (owned by the conn afterwards) is
  * sent once connected. On failure it calls chk_done itself and returns -1. */
 int chk_conn_open(struct chk_item *it, char *req, size_t reqlen,
-		  void (*on_event)(struct chk_item *it));
+                  void (*on_event)(struct chk_item *it));
 void chk_conn_close(struct chk_conn *c, struct ev_loop *loop);
 /* chk_conn_consume(): drops the first n buffered bytes and reads on (streamed replies). */
 void chk_conn_consume(struct chk_item *it, size_t n);

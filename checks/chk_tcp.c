@@ -161,7 +161,7 @@ bool chk_conn_send(struct chk_item *it, const char *data, size_t len)
 }
 
 int chk_conn_open(struct chk_item *it, char *req, size_t reqlen,
-		  void (*on_event)(struct chk_item *it))
+                  void (*on_event)(struct chk_item *it))
 {
 	struct chk_conn *c = &it->conn;
 	c->req = req;
@@ -176,10 +176,10 @@ int chk_conn_open(struct chk_item *it, char *req, size_t reqlen,
 	}
 	if (connect(c->fd, (struct sockaddr *)&it->ss, it->sslen) < 0 && errno != EINPROGRESS) {
 		int err = errno;
-		enum chk_status st = err == EMFILE || err == ENFILE || err == ENOBUFS ||
-					     err == EADDRNOTAVAIL
-				     ? CHK_ST_SOCKERR
-				     : CHK_ST_L4CON;
+		enum chk_status st =
+		    err == EMFILE || err == ENFILE || err == ENOBUFS || err == EADDRNOTAVAIL
+		        ? CHK_ST_SOCKERR
+		        : CHK_ST_L4CON;
 		conn_fail(it, st, err);
 		return -1;
 	}

@@ -43,8 +43,7 @@ static bool re_match(const char *pat, const char *s, size_t len)
 {
 	int err;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &err, &off,
-				       NULL);
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
 	if (!re)
 		return false;
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
@@ -111,7 +110,7 @@ static void tc_run(struct chk_item *it)
 			continue; /* the unwanted content never came */
 		char desc[128];
 		snprintf(desc, sizeof(desc), "TCPCHK %s content '%.60s' at step %d",
-			 s->negate ? "matched unwanted" : "did not match", pat, step_no(it, s));
+		         s->negate ? "matched unwanted" : "did not match", pat, step_no(it, s));
 		finish(it, false, CHK_ST_L7RSP, desc);
 		return;
 	}

@@ -275,10 +275,10 @@ int hap_main(int argc, char **argv)
 	bool warnings = false;
 	unsigned flags = print_findings(&dl, &warnings);
 	int rc = 0;
-	if (flags & DIAG_FATAL && !(flags & DIAG_ABORT)) {
+	if (flags & DIAG_FATAL && !(flags & (DIAG_ABORT | DIAG_NOFATAL))) {
 		hap_message(DIAG_ERROR, true, "Fatal errors found in configuration.");
 		rc = 1;
-	} else if (flags & (DIAG_ABORT | DIAG_FATAL))
+	} else if (flags & (DIAG_ABORT | DIAG_FATAL | DIAG_NOFATAL))
 		rc = 1;
 	else if (warnings && a.zero_warning) {
 		hap_message(DIAG_ERROR, true,

@@ -170,7 +170,7 @@ int vipr_dump(int argc, char **argv)
 	struct m_config *cfg = load_all(files, n, &dl);
 	/* The model is usable unless the original program would refuse the configuration;
 	 * lint-only findings are shown but do not fail the dump. */
-	int rc = (dl.flags_seen & (DIAG_FATAL | DIAG_ABORT)) ? 1 : 0;
+	int rc = (dl.flags_seen & (DIAG_FATAL | DIAG_ABORT | DIAG_NOFATAL)) ? 1 : 0;
 	if (dl.errors)
 		lint_print(&dl, stderr, false);
 	if (haproxy)

@@ -79,6 +79,8 @@ enum diag_flags {
 	DIAG_SECURITY = 1 << 3, /* keepalived: script security, exit 6 */
 	DIAG_MISSING = 1 << 4,  /* keepalived: a mandatory include is missing, exit 6 */
 	DIAG_RUN_FATAL = 1 << 5, /* accepted by a config check, but vipr cannot run it safely */
+	DIAG_NOFATAL = 1 << 6,   /* fatal, but HAProxy reads on and ends without its "Fatal
+				  * errors found" line (its ERR_ABORT at the end of reading) */
 };
 
 struct diag {

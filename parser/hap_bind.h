@@ -106,6 +106,7 @@ struct hap_ctx {
 	struct m_bind *bind;  /* bind being parsed */
 	int next_id;
 	bool file_error;      /* an error in the current file (for "Error(s) found in ...") */
+	bool resolve;         /* post-parse: conditions may resolve userlists and backends */
 	struct strmap fe_names, be_names, pools_by_name; /* name look-ups stay linear */
 	struct m_pool *tail_pool; /* the pool whose last server is tail_srv */
 	struct m_server *tail_srv;
@@ -163,6 +164,7 @@ int hap_global_keyword(struct hap_ctx *c, struct cfg_stmt *s);
 int hap_server_line(struct hap_ctx *c, struct cfg_stmt *s, bool is_default);
 int hap_bind_line(struct hap_ctx *c, struct cfg_stmt *s);
 void hap_finalize(struct hap_ctx *c);
+void hap_check_file_conditions(struct hap_ctx *c, const char *file);
 
 /* ACLs (hap_acl.c). hap_acl_check(): checks `CRITERION [flags] [patterns]` (words[0..n)) as
  * HAProxy 2.6 does. Returns 0 accepted, 1 accepted with HAProxy's multi-line "no pattern"

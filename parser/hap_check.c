@@ -254,28 +254,38 @@ static void cond_error(struct hap_ctx *c, const struct m_rule *r, const char *kw
 		       const char *what, const char *hint_fetch)
 {
 	char buf[768];
-	snprintf(buf, sizeof(buf),
-		 "parsing [%s:%u] : error detected while parsing an '%s' condition : %s",
-		 r->at.file, r->at.line, kw, what);
-	struct diag *d = diag_add(c->dl, r->at, DIAG_ERROR, DIAG_ERROR, DIAG_ABORT, buf, NULL);
+	if (!strcmp(kw, "use_backend"))
+		snprintf(buf, sizeof(buf),
+			 "parsing [%s:%u] : error detected while parsing switching rule : %s",
+			 r->at.file, r->at.line, what);
+	else
+		snprintf(buf, sizeof(buf),
+			 "parsing [%s:%u] : error detected while parsing an '%s' condition : %s",
+			 r->at.file, r->at.line, kw, what);
+	struct diag *d = diag_add(c->dl, r->at, DIAG_ERROR, DIAG_ERROR, DIAG_NOFATAL, buf, NULL);
+	c->file_error = true;
 	if (hint_fetch)
 		diag_hint(d, "'%s' is a sample fetch, not an ACL: write '{ %s }'", hint_fetch,
 			  hint_fetch);
 }
 
-/* Once per proxy (with its first http-request rule): HAProxy ignores http-request rules
- * outside HTTP mode, and resolves the userlist and backend arguments of every named ACL. */
+/* Once per proxy: HAProxy ignores http-request rules outside HTTP mode, and resolves the
+ * userlist and backend arguments of every named ACL. */
 static void check_proxy_acls(struct hap_ctx *c, struct hap_proxy *px)
 {
-	if (px->conf->mode == M_MODE_TCP) {
+	if (!c->resolve)
+		return; /* after every file is read: userlists and backends may come later */
+	const struct m_rule *first = px->svc && px->svc->http_request ? px->svc->http_request
+				     : px->pool ? px->pool->http_request : NULL;
+	if (px->conf->mode == M_MODE_TCP && first) {
 		char buf[512];
 		snprintf(buf, sizeof(buf),
 			 "'http-request' rules ignored for %s '%s' as they require HTTP mode.",
 			 px->sec == HS_FRONTEND ? "frontend" : px->sec == HS_BACKEND ? "backend"
 										      : "proxy",
 			 px->name);
-		diag_add(c->dl, px->svc->http_request->at, DIAG_WARNING, DIAG_WARNING, DIAG_POST,
-			 buf, "http-request rules have no effect in 'mode tcp'");
+		diag_add(c->dl, first->at, DIAG_WARNING, DIAG_WARNING, DIAG_POST, buf,
+			 "http-request rules have no effect in 'mode tcp'");
 	}
 	struct m_acl *acls = px->svc ? px->svc->acls : NULL;
 	for (int pass = 0; pass < 2; pass++) {
@@ -316,8 +326,6 @@ static bool acl_declared(struct hap_proxy *px, const char *name, const struct m_
 static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rule *r,
 			   const char *kw)
 {
-	if (px->svc && r == px->svc->http_request)
-		check_proxy_acls(c, px);
 	char where[160];
 	snprintf(where, sizeof(where), "an '%s' condition", kw);
 	for (int i = 0; i < r->ncond_words; i++) {
@@ -335,9 +343,9 @@ static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rul
 				return false;
 			}
 			if (hap_acl_parse(c, r->at, where, r->cond_words + i + 1, j - i - 1,
-					  DIAG_ABORT) < 0)
+					  DIAG_NOFATAL) < 0)
 				return false;
-			if (j > i + 1)
+			if (j > i + 1 && c->resolve)
 				hap_acl_resolve(c, px, r->at, r->cond_words[i + 1]);
 			i = j;
 			continue;
@@ -349,6 +357,37 @@ static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rul
 			return false;
 		}
 	}
+	return true;
+}
+
+static bool check_rule_list(struct hap_ctx *c, struct hap_proxy *px, const char *kw,
+			    struct m_rule *r)
+{
+	for (; r; r = r->next) {
+		char what[96];
+		snprintf(what, sizeof(what), "%s %s", kw, r->action ? r->action : "");
+		check_acl_refs(c, px, r, what); /* HAProxy reports and reads on */
+	}
+	return true;
+}
+
+/* Every condition of a proxy: http-request/http-response rules of both halves, and the
+ * use_backend switching rules. Returns false after a finding that stops HAProxy. */
+static bool check_proxy_conditions(struct hap_ctx *c, struct hap_proxy *px)
+{
+	check_proxy_acls(c, px);
+	if (px->svc) {
+		if (!check_rule_list(c, px, "http-request", px->svc->http_request) ||
+		    !check_rule_list(c, px, "http-response", px->svc->http_response))
+			return false;
+		for (struct m_route *rt = px->svc->routes; rt; rt = rt->next)
+			if (rt->cond.cond_words)
+				check_acl_refs(c, px, &rt->cond, "use_backend");
+	}
+	if (px->pool && (!px->svc || px->pool->http_request != px->svc->http_request))
+		if (!check_rule_list(c, px, "http-request", px->pool->http_request) ||
+		    !check_rule_list(c, px, "http-response", px->pool->http_response))
+			return false;
 	return true;
 }
 
@@ -444,6 +483,15 @@ static void check_modes_and_binds(struct hap_ctx *c, struct hap_proxy *px)
 	}
 }
 
+/* Conditions are checked at the end of each file for its proxies, as HAProxy checks them
+ * while reading (before its "Error(s) found in configuration file" line). */
+void hap_check_file_conditions(struct hap_ctx *c, const char *file)
+{
+	for (struct hap_proxy *px = c->proxies; px; px = px->next)
+		if (px->at.file == file)
+			check_proxy_conditions(c, px);
+}
+
 void hap_finalize(struct hap_ctx *c)
 {
 	for (struct hap_defaults *d = c->defaults; d; d = d->next)
@@ -495,17 +543,12 @@ void hap_finalize(struct hap_ctx *c)
 	}
 
 	/* Post-parse checks run only on a configuration without fatal errors, as HAProxy. */
-	if (c->dl->flags_seen & (DIAG_FATAL | DIAG_ABORT))
+	if (c->dl->flags_seen & (DIAG_FATAL | DIAG_ABORT | DIAG_NOFATAL))
 		return;
-	for (struct hap_proxy *px = c->proxies; px; px = px->next) {
-		if (px->svc)
-			for (struct m_rule *r = px->svc->http_request; r; r = r->next) {
-				char kw[96];
-				snprintf(kw, sizeof(kw), "http-request %s", r->action);
-				if (!check_acl_refs(c, px, r, kw))
-					return;
-			}
-	}
+	/* The conditions parsed cleanly file by file; now resolve what they refer to. */
+	c->resolve = true;
+	for (struct hap_proxy *px = c->proxies; px; px = px->next)
+		check_proxy_conditions(c, px);
 	for (struct hap_proxy *px = c->proxies; px; px = px->next)
 		if (px->svc)
 			check_routes(c, px);

@@ -22,7 +22,8 @@ static struct diag *vdiag(struct hap_ctx *c, struct m_origin at, enum diag_sev s
 		abort();
 	struct diag *d = diag_add(c->dl, at, sev, csev, flags, compat, msg);
 	free(msg);
-	if (csev == DIAG_ERROR && (flags & (DIAG_FATAL | DIAG_ABORT)) && !(flags & DIAG_POST))
+	if (csev == DIAG_ERROR && (flags & (DIAG_FATAL | DIAG_ABORT | DIAG_NOFATAL)) &&
+	    !(flags & DIAG_POST))
 		c->file_error = true;
 	return d;
 }

@@ -328,7 +328,9 @@ static int load_file(struct hap_ctx *c, const char *path)
 	struct cfg_stmt *s = hap_preprocess(&lx, &aborted);
 	for (; s && !c->aborted; s = s->next)
 		bind_line(c, s);
-	if (c->dl->flags_seen & (DIAG_FATAL | DIAG_ABORT))
+	if (!aborted && !(c->dl->flags_seen & DIAG_ABORT))
+		hap_check_file_conditions(c, file);
+	if (c->dl->flags_seen & (DIAG_FATAL | DIAG_ABORT | DIAG_NOFATAL))
 		c->file_error = true;
 	if (c->file_error) {
 		char *compat = NULL;

@@ -34,7 +34,8 @@ static int eligible(struct rt_pool *p, struct rt_server **out, const struct rt_s
 	int n = 0;
 	for (int i = 0; i < p->nsrv; i++) {
 		struct rt_server *s = &p->srv[i];
-		if (s->usable && !s->backup && s->weight > 0 && s != avoid)
+		if (s->usable && !s->backup && s->weight > 0 && s != avoid &&
+		    !atomic_load(&s->admin)) /* stats socket: maint/drain */
 			out[n++] = s;
 	}
 	if (n)
@@ -42,7 +43,8 @@ static int eligible(struct rt_pool *p, struct rt_server **out, const struct rt_s
 	bool all = p->conf->conf && p->conf->conf->opt[OPT_ALLBACKUPS] == 1;
 	for (int i = 0; i < p->nsrv; i++) {
 		struct rt_server *s = &p->srv[i];
-		if (s->usable && s->backup && s->weight > 0 && s != avoid) {
+		if (s->usable && s->backup && s->weight > 0 && s != avoid &&
+		    !atomic_load(&s->admin)) { /* stats socket: maint/drain */
 			out[n++] = s;
 			if (!all)
 				break;
@@ -179,6 +181,7 @@ struct rt_server *rt_balance_pick(struct rt_pool *p, const struct sockaddr_stora
 		atomic_fetch_add(&s->cur, 1);
 		atomic_fetch_add(&s->total, 1);
 		atomic_fetch_add(&p->cur, 1);
+		rt_stats_picked(p, s); /* stats */
 	}
 	pthread_mutex_unlock(&p->lock);
 	return s;

@@ -76,6 +76,7 @@ void rt_http_error(struct rt_sess *s, int status)
 #pragma GCC diagnostic pop
 		p = buf;
 	}
+	rt_stats_http_error(s, status); /* stats */
 	s->status = status;
 	s->rsp.out.r = s->rsp.out.w = 0;
 	s->rsp.in.r = s->rsp.in.w = 0;
@@ -246,7 +247,7 @@ static bool emit_request(struct rt_sess *s, const struct h1_msg *m)
 		put(b, ip, strlen(ip), &ok);
 		put(b, "\r\n", 2, &ok);
 	}
-	const struct m_proxy_conf *be = svc->be;
+	const struct m_proxy_conf *be = rt_sess_be(s);
 	if (be && (be->http_conn == HTTP_CONN_SCL || be->http_conn == HTTP_CONN_CLO) && m->minor)
 		put(b, "connection: close\r\n", 19, &ok);
 	put(b, "\r\n", 2, &ok);
@@ -283,7 +284,7 @@ static bool emit_response(struct rt_sess *s, const struct h1_msg *m, bool final)
  * Connection header dropped, and without Content-Length the client is closed after it. */
 static bool emit_errorfile(struct rt_sess *s, int status, bool *keep)
 {
-	const struct m_proxy_conf *confs[2] = {s->svc->be, s->svc->fe};
+	const struct m_proxy_conf *confs[2] = {rt_sess_be(s), s->svc->fe};
 	const struct m_errorfile *ef = NULL;
 	if (status != 502 && status != 503 && status != 504)
 		return false;
@@ -388,7 +389,7 @@ static int approve(struct rt_chan *c, struct rt_body *b)
 
 static void pick_server(struct rt_sess *s)
 {
-	struct rt_pool *p = s->svc->pool;
+	struct rt_pool *p = rt_sess_pool(s);
 	struct rt_server *sv = p ? rt_balance_pick(p, &s->cli_addr, NULL, &s->w->seed) : NULL;
 	if (!sv) {
 		rt_http_no_server(s);
@@ -420,7 +421,7 @@ static void pick_server(struct rt_sess *s)
 		rt_http_no_server(s);
 }
 
-static void on_request(struct rt_sess *s, const struct h1_msg *m)
+static void on_request(struct rt_sess *s, struct h1_msg *m)
 {
 	snprintf(s->reqline, sizeof(s->reqline), "%.*s %.*s HTTP/1.%d", (int)m->method_len,
 	         m->method, (int)(m->uri_len > 200 ? 200 : m->uri_len), m->uri, m->minor);
@@ -432,6 +433,16 @@ static void on_request(struct rt_sess *s, const struct h1_msg *m)
 	s->rqb = (struct rt_body){.kind = h1_req_body(m), .left = (uint64_t)m->content_length};
 	s->rsb = (struct rt_body){0};
 	s->t_hdr = rt_ms_since(&s->t_req);
+	/* ---- rules.c hook: http-request rules, use_backend; rewrites live in sc */
+	struct rt_scratch sc;
+	sc.used = 0;
+	if (rt_rules_request(s, m, &sc))
+		return; /* answered by a rule (deny, return, redirect, auth) */
+	const struct m_proxy_conf *rbe = rt_sess_be(s);
+	s->retries_left = rbe && rbe->retries >= 0 ? rbe->retries : 3;
+	/* ---- end of rules.c hook */
+	if (rt_stats_applet(s, m)) /* stats: the stats uri is answered here (stats.c) */
+		return;
 	if (!emit_request(s, m)) {
 		memcpy(s->term, "PR", 2);
 		rt_http_error(s, 400);
@@ -511,7 +522,7 @@ static void analyze_req(struct rt_sess *s)
 
 /* ---------------------------------------------------------------- response side */
 
-static void on_response(struct rt_sess *s, const struct h1_msg *m)
+static void on_response(struct rt_sess *s, struct h1_msg *m)
 {
 	bool interim = m->status >= 100 && m->status < 200 && m->status != 101;
 	s->rsb = (struct rt_body){.kind = interim ? H1_BODY_NONE : h1_resp_body(m, s->req_head),
@@ -519,7 +530,7 @@ static void on_response(struct rt_sess *s, const struct h1_msg *m)
 	if (!interim) {
 		s->status = m->status;
 		s->t_rsp = rt_ms_since(&s->t_req);
-		const struct m_proxy_conf *be = s->svc->be;
+		const struct m_proxy_conf *be = rt_sess_be(s);
 		bool srv_ka =
 		    m->minor ? !(m->flags & H1_F_CONN_CLOSE) : !!(m->flags & H1_F_CONN_KA);
 		s->srv_reusable = srv_ka && s->rsb.kind != H1_BODY_CLOSE &&
@@ -528,6 +539,12 @@ static void on_response(struct rt_sess *s, const struct h1_msg *m)
 		if (s->rsb.kind == H1_BODY_CLOSE || m->status == 101)
 			s->cli_ka = false;
 	}
+	/* ---- rules.c hook: http-response rules; rewrites live in sc */
+	struct rt_scratch sc;
+	sc.used = 0;
+	if (!interim)
+		rt_rules_response(s, m, &sc);
+	/* ---- end of rules.c hook */
 	if (!emit_response(s, m, !interim)) {
 		memcpy(s->term, "PH", 2);
 		rt_http_error(s, 502);
@@ -597,7 +614,8 @@ static void analyze_rsp(struct rt_sess *s)
 
 static void next_transaction(struct rt_sess *s)
 {
-	const struct m_proxy_conf *be = s->svc->be;
+	const struct m_proxy_conf *be = rt_sess_be(s);
+	rt_stats_applet_end(s); /* stats */
 	if (!s->srv_reusable || rt_buf_len(&s->rsp.in) || s->rsp.src_eof)
 		rt_sess_shut_srv(s);
 	if (s->srv.fd >= 0 && s->srv_counted) {
@@ -623,6 +641,7 @@ static void check_end(struct rt_sess *s)
 {
 	if (s->rs != RS_DONE || !rt_chan_flushed(&s->rsp) || s->rsp.dst_shut)
 		return;
+	rt_stats_txn_end(s); /* stats */
 	if (s->svc->log && s->status)
 		rt_log_http(s);
 	if (s->rq == RQ_CLOSING || s->rq != RQ_DONE || !s->cli_ka || s->closing) {

@@ -43,7 +43,7 @@ static const char *srv_name(const struct rt_sess *s)
 
 static const char *be_name(const struct rt_sess *s)
 {
-	return s->svc->pool && s->svc->pool->conf->name ? s->svc->pool->conf->name
+	return rt_sess_pool(s) && rt_sess_pool(s)->conf->name ? rt_sess_pool(s)->conf->name
 	                                                : s->svc->conf->name;
 }
 
@@ -69,7 +69,7 @@ void rt_log_http(struct rt_sess *s)
 	        cli, date, s->svc->conf->name, be_name(s), srv_name(s), badreq ? -1L : s->t_hdr,
 	        s->t_queue, tc, tr, ta, s->status, badreq ? 0ULL : (unsigned long long)s->rsp.bytes,
 	        s->term[0], s->term[1], atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
-	        s->svc->pool ? atomic_load(&s->svc->pool->cur) : 0,
+	        rt_sess_pool(s) ? atomic_load(&rt_sess_pool(s)->cur) : 0,
 	        s->server ? atomic_load(&s->server->cur) : 0, s->redispatched ? "+" : "",
 	        s->nretries, s->reqline);
 }
@@ -84,7 +84,7 @@ void rt_log_tcp(struct rt_sess *s)
 	        s->svc->conf->name, be_name(s), srv_name(s), s->t_queue, s->t_conn,
 	        rt_ms_since(&s->t_accept), (unsigned long long)s->rsp.bytes, s->term[0], s->term[1],
 	        atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
-	        s->svc->pool ? atomic_load(&s->svc->pool->cur) : 0,
+	        rt_sess_pool(s) ? atomic_load(&rt_sess_pool(s)->cur) : 0,
 	        s->server ? atomic_load(&s->server->cur) : 0, s->redispatched ? "+" : "",
 	        s->nretries);
 }

@@ -26,6 +26,8 @@
 
 struct rt;
 struct rt_worker;
+struct rt_rules;
+struct rt_rules_all;
 
 /* ---- stats: counters (stats.c) -------------------------------------------------- */
 /* Events per second: the count of the current second and of the previous one. */
@@ -75,6 +77,7 @@ struct rt_pool {
 	unsigned rr;          /* rotation for ties (leastconn, static-rr start) */
 	atomic_int cur;       /* beconn */
 	struct rt_counters cnt; /* stats (stats.c) */
+	const struct rt_rules *rules; /* rules.c: a backend's http rules, NULL: none */
 };
 
 /* balance.c: rt_balance_pick() returns a server for a new connection (its counters already
@@ -103,6 +106,7 @@ struct rt_service {
 	bool log;       /* option httplog / tcplog with somewhere to log */
 	atomic_int cur; /* feconn */
 	struct rt_counters cnt; /* stats (stats.c) */
+	const struct rt_rules *rules; /* rules.c: http rules and routes, NULL: none */
 };
 
 struct rt_listener {
@@ -191,6 +195,7 @@ struct rt_sess {
 	char term[3];
 	int nretries;
 	bool redispatched; /* logged as "+N" retries */
+	struct rt_pool *pool; /* rules.c: use_backend's choice for this request, NULL: default */
 	struct rt_sess *prev, *next;
 	/* stats applet (stats.c): the page replaces rsp.out until it is sent */
 	struct rt_buf stats_saved;
@@ -230,6 +235,7 @@ struct rt {
 	/* stats (stats.c, cli_api.c) */
 	long long started;        /* time() at startup */
 	struct rt_cli_sock *cli;  /* stats sockets, served by worker 0 */
+	struct rt_rules_all *rules; /* rules.c: everything compiled at startup */
 };
 
 /* idle.c: rt_idle_park() takes ownership of a reusable server connection's fd (false: the
@@ -263,6 +269,11 @@ bool rt_http_on_timeout(struct rt_sess *s);
 void rt_http_connect_failed(struct rt_sess *s);
 void rt_http_error(struct rt_sess *s, int status);
 void rt_http_no_server(struct rt_sess *s);
+
+/* rt_checks.c: health checks of every server with `check` (and keepalived real servers),
+ * on worker 0's loop. */
+int rt_checks_start(struct rt *rt);
+void rt_checks_stop(struct rt *rt);
 
 /* log.c */
 void rt_log_http(struct rt_sess *s);
@@ -323,5 +334,70 @@ int rt_cli_open(struct rt *rt);
 void rt_cli_start(struct rt *rt, struct ev_loop *loop);
 void rt_cli_close(struct rt *rt);
 /* ---- end stats ------------------------------------------------------------------- */
+
+/* ================================================================ ACLs and http rules
+ * (acl.c, rules.c). Everything is compiled once by rt_rules_build() at startup; a request
+ * only evaluates. */
+
+/* The backend that serves the session's current request: use_backend's choice, else the
+ * service's default. */
+static inline struct rt_pool *rt_sess_pool(const struct rt_sess *s)
+{
+	return s->pool ? s->pool : s->svc->pool;
+}
+static inline const struct m_proxy_conf *rt_sess_be(const struct rt_sess *s)
+{
+	return s->pool ? s->pool->conf->conf : s->svc->be;
+}
+
+/* What a condition is evaluated against: a request head (possibly rewritten by earlier
+ * rules), or a response head when `rsp` is set (hdr() then reads the response). */
+struct rt_smp {
+	const struct h1_msg *req, *rsp;
+	const struct sockaddr_storage *src, *dst;
+};
+
+struct rt_cond;     /* a compiled if/unless condition */
+struct rt_acl_ctx;  /* compile-time state: userlists, pools, the arena */
+
+/* acl.c: rt_acl_ctx_new() prepares compilation for cfg/pools (pools[i].conf are the model
+ * pools, used by nbsrv()). rt_cond_compile() compiles the condition of r against the named
+ * ACLs `acls` (the declaring proxy's, which `px` names in messages); a rule without a
+ * condition compiles to NULL, which always matches. Returns false after printing an
+ * "[ALERT]" line naming what is not supported. rt_cond_eval() only reads (regex match data
+ * aside).
+ * rt_acl_ctx_free() releases every compiled object. */
+struct rt_acl_ctx *rt_acl_ctx_new(const struct m_config *cfg, struct rt_pool *pools, int npools);
+void rt_acl_ctx_free(struct rt_acl_ctx *cx);
+bool rt_cond_compile(struct rt_acl_ctx *cx, const struct m_rule *r, const struct m_acl *acls,
+                     const char *px, const struct rt_cond **out);
+bool rt_cond_eval(const struct rt_cond *c, const struct rt_smp *x);
+void *rt_acl_alloc(struct rt_acl_ctx *cx, size_t n); /* zeroed, freed with the context */
+void rt_acl_alert(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* acl.c, also used by rules.c: sample fetches on a head. rt_smp_path() and friends return
+ * the part of the request target, with its length; false when absent. */
+bool rt_smp_path(const struct h1_msg *m, const char **p, size_t *n);
+bool rt_smp_query(const struct h1_msg *m, const char **p, size_t *n);
+/* The whole value of header `name`: occurrence occ (1 the first, 0 the first too). */
+bool rt_smp_hdr(const struct h1_msg *m, const char *name, int occ, const char **p, size_t *n);
+
+/* rules.c: rt_rules_build() compiles the rules, ACLs and routes of every service and pool
+ * (-1 after an "[ALERT]" line: rt_run refuses to start); rt_rules_free() undoes it.
+ * rt_rules_request() runs on a parsed request head before it is forwarded: frontend rules,
+ * use_backend, backend rules. It may rewrite *m (new strings go to scratch, which must live
+ * until the head is emitted) and returns true when it answered the request itself (the
+ * head is then consumed and the answer queued). rt_rules_response() applies http-response
+ * rules to a final response head. */
+struct rt_scratch {
+	char d[8192];
+	size_t used;
+};
+int rt_rules_build(struct rt *rt);
+void rt_rules_free(struct rt *rt);
+bool rt_rules_request(struct rt_sess *s, struct h1_msg *m, struct rt_scratch *sc);
+void rt_rules_response(struct rt_sess *s, struct h1_msg *m, struct rt_scratch *sc);
+
+/* ================================================================ end of ACLs and rules */
 
 #endif

@@ -48,11 +48,11 @@ static bool pool_logs(const struct rt *rt, const struct m_pool *p)
 
 /* One line on stderr with HAProxy's prefix, and as a raw log line when the proxy logs. */
 static void emit(const struct rt *rt, const struct m_pool *p, bool alert, const char *line,
-		 const char *logline)
+                 const char *logline)
 {
 	if (!rt->o->quiet)
-		fprintf(stderr, "%s (%d) : %s\n", alert ? "[ALERT]   " : "[WARNING] ", (int)getpid(),
-			line);
+		fprintf(stderr, "%s (%d) : %s\n", alert ? "[ALERT]   " : "[WARNING] ",
+		        (int)getpid(), line);
 	if (pool_logs(rt, p))
 		fprintf(stderr, "%s\n", logline ? logline : line);
 }
@@ -103,18 +103,18 @@ static void log_transition(const struct rt_chk *c, const struct chk_state *st, b
 	const char *who = rs->backup ? "Backup Server" : "Server";
 	if (st->up)
 		snprintf(line, sizeof(line),
-			 "%s %s/%s is UP%s. %d active and %d backup servers online. %d sessions "
-			 "requeued, %d total in queue.",
-			 who, mp->name, rs->conf->name, why, act, bck, 0, 0);
+		         "%s %s/%s is UP%s. %d active and %d backup servers online. %d sessions "
+		         "requeued, %d total in queue.",
+		         who, mp->name, rs->conf->name, why, act, bck, 0, 0);
 	else
 		snprintf(line, sizeof(line),
-			 "%s %s/%s is DOWN%s. %d active and %d backup servers left. %d sessions "
-			 "active, %d requeued, %d remaining in queue.",
-			 who, mp->name, rs->conf->name, why, act, bck, atomic_load(&rs->cur), 0, 0);
+		         "%s %s/%s is DOWN%s. %d active and %d backup servers left. %d sessions "
+		         "active, %d requeued, %d remaining in queue.",
+		         who, mp->name, rs->conf->name, why, act, bck, atomic_load(&rs->cur), 0, 0);
 	emit(c->rt, mp, false, line, NULL);
 	if (!st->up && act + bck == 0) {
-		const char *kind = mp->service && mp->service->kind == SVC_LISTEN ? "proxy"
-										: "backend";
+		const char *kind =
+		    mp->service && mp->service->kind == SVC_LISTEN ? "proxy" : "backend";
 		char raw[300];
 		snprintf(line, sizeof(line), "%s '%s' has no server available!", kind, mp->name);
 		snprintf(raw, sizeof(raw), "%s %s has no server available!", kind, mp->name);
@@ -133,14 +133,14 @@ static void notify(struct chk_item *it, const struct chk_state *st, bool changed
 	if (loghc && (changed || st->status != c->prev_status || st->health != c->prev_health)) {
 		char why[256], hl[32], line[512];
 		bool ok = st->status == CHK_ST_L4OK || st->status == CHK_ST_L6OK ||
-			  st->status == CHK_ST_L7OK || st->status == CHK_ST_L7OKC ||
-			  st->status == CHK_ST_PROCOK;
+		          st->status == CHK_ST_L7OK || st->status == CHK_ST_L7OKC ||
+		          st->status == CHK_ST_PROCOK;
 		reason(why, sizeof(why), st, ok);
-		snprintf(line, sizeof(line), "Health check for %sserver %s/%s %s, %s, status: %s.",
-			 c->rs->backup ? "backup " : "", mp->name, c->rs->conf->name,
-			 ok ? "succeeded" : "failed", why,
-			 chk_health_text(st->health, st->up, c->eff.rise, c->eff.fall, hl,
-					 sizeof(hl)));
+		snprintf(
+		    line, sizeof(line), "Health check for %sserver %s/%s %s, %s, status: %s.",
+		    c->rs->backup ? "backup " : "", mp->name, c->rs->conf->name,
+		    ok ? "succeeded" : "failed", why,
+		    chk_health_text(st->health, st->up, c->eff.rise, c->eff.fall, hl, sizeof(hl)));
 		emit(c->rt, mp, false, line, NULL);
 	}
 	c->prev_status = st->status;
@@ -154,7 +154,8 @@ static void notify(struct chk_item *it, const struct chk_state *st, bool changed
 	if (up == c->rs->usable)
 		return;
 	set_usable(c->rs, up);
-	log_transition(c, st, hap && !loghc);
+	if (hap) /* keepalived words its checker logs differently: not yet */
+		log_transition(c, st, !loghc);
 }
 
 static int add_server(struct rt_checks *g, struct rt_server *rs, int *k)
@@ -180,7 +181,7 @@ static int add_server(struct rt_checks *g, struct rt_server *rs, int *k)
 	struct rt_chk *first = NULL, *prev = NULL;
 	for (const struct m_check *kc = s->checks; kc; kc = kc->next) {
 		if (!kc->probe || (kc->probe->kind != PROBE_TCP && kc->probe->kind != PROBE_HTTP &&
-				   kc->probe->kind != PROBE_SCRIPT))
+		                   kc->probe->kind != PROBE_SCRIPT))
 			continue; /* SMTP, DNS, UDP, PING, FILE: not yet */
 		struct rt_chk *c = &g->v[(*k)++];
 		c->rt = g->rt;

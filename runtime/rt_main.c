@@ -169,7 +169,7 @@ static int build(struct rt *rt)
 	for (struct m_service *s = rt->cfg->services; s; s = s->next)
 		if (s->kind != SVC_DEFAULTS && !(s->conf && s->conf->disabled == 1))
 			build_service(rt, &rt->svc[i++], s);
-	return 0;
+	return rt_rules_build(rt); /* rules.c: ACLs, http rules, use_backend */
 }
 
 /* ---------------------------------------------------------------- listeners */
@@ -366,6 +366,8 @@ static int daemonize(const char *pidfile, bool *parent)
 
 static void teardown(struct rt *rt)
 {
+	rt_rules_free(rt); /* rules.c */
+	rt_cli_close(rt); /* stats sockets */
 	for (int i = 0; i < rt->nw; i++) {
 		struct rt_worker *w = &rt->w[i];
 		close_listeners(w);
@@ -404,6 +406,10 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 			return 1;
 		}
 	}
+	if (rt_cli_open(&rt) < 0) { /* stats sockets (cli_api.c) */
+		teardown(&rt);
+		return 1;
+	}
 	const char *pidfile = rt.o->pidfile ? rt.o->pidfile : cfg->global.pidfile;
 	if (!rt.o->foreground && cfg->global.daemon == 1) {
 		bool parent = false;
@@ -430,6 +436,13 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 		rt.w[i].loop = ev_loop_new(EVFLAG_AUTO);
 	for (int i = 0; i < rt.nw; i++)
 		worker_start(&rt.w[i]);
+	/* Health checks run on worker 0's loop and flip servers' `usable` under pool locks. */
+	if (rt_checks_start(&rt) < 0) {
+		alert("%s%s%s", "health checks: cannot start (out of memory)", "", "");
+		teardown(&rt);
+		return 1;
+	}
+	rt_cli_start(&rt, rt.w[0].loop); /* stats sockets */
 
 	struct sigw sigs[3];
 	int signums[3] = {SIGINT, SIGTERM, SIGUSR1};
@@ -460,6 +473,7 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 		ev_signal_stop(rt.w[0].loop, &sigs[i].sig);
 	}
 	ev_async_stop(rt.w[0].loop, &rt.w[0].wake);
+	rt_checks_stop(&rt); /* before teardown frees the pools the checks point at */
 	teardown(&rt);
 	return rc;
 }

@@ -88,6 +88,7 @@ static struct rt_sess *sess_new(struct rt_worker *w, struct rt_service *svc, int
 	w->nsess++;
 	atomic_fetch_add(&svc->cur, 1);
 	atomic_fetch_add(&w->rt->actconn, 1);
+	rt_stats_sess_new(svc); /* stats */
 	return s;
 }
 
@@ -177,6 +178,7 @@ static void sess_free(struct rt_sess *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	w->nsess--;
+	rt_stats_applet_end(s); /* stats */
 	atomic_fetch_sub(&s->svc->cur, 1);
 	atomic_fetch_sub(&w->rt->actconn, 1);
 	free(s);
@@ -228,7 +230,7 @@ static m_ms pick(m_ms a, m_ms b)
 
 static m_ms tmo_value(struct rt_sess *s, enum rt_tmo t)
 {
-	const struct m_proxy_conf *fe = s->svc->fe, *be = s->svc->be;
+	const struct m_proxy_conf *fe = s->svc->fe, *be = rt_sess_be(s);
 	m_ms cli = fe ? fe->timeout_client : M_UNSET;
 	m_ms srv = be ? be->timeout_server : M_UNSET;
 	switch (t) {
@@ -298,7 +300,7 @@ static uint16_t get_port(const struct sockaddr_storage *ss)
  * retry). Returns false when no server is usable at all. */
 bool rt_sess_connect(struct rt_sess *s)
 {
-	struct rt_pool *p = s->svc->pool;
+	struct rt_pool *p = rt_sess_pool(s);
 	if (!s->server) {
 		if (!p)
 			return false;
@@ -337,8 +339,8 @@ bool rt_sess_connect(struct rt_sess *s)
  * so a negative interval N is taken as "on retry number -N", a positive P as "every Pth". */
 static bool redispatch_now(const struct rt_sess *s)
 {
-	const struct m_proxy_conf *be = s->svc->be;
-	if (!be || be->opt[OPT_REDISPATCH] != 1 || !s->svc->pool)
+	const struct m_proxy_conf *be = rt_sess_be(s);
+	if (!be || be->opt[OPT_REDISPATCH] != 1 || !rt_sess_pool(s))
 		return false;
 	m_ms every = be->redispatch_interval;
 	if (every > 0)
@@ -348,6 +350,7 @@ static bool redispatch_now(const struct rt_sess *s)
 
 static void give_up(struct rt_sess *s)
 {
+	rt_stats_srv_ev(s, RT_ST_ECON); /* stats */
 	memcpy(s->term, "SC", 2);
 	if (s->svc->mode == M_MODE_HTTP)
 		rt_http_connect_failed(s);
@@ -367,14 +370,16 @@ static void connect_failed(struct rt_sess *s)
 	}
 	s->retries_left--;
 	s->nretries++;
+	rt_stats_srv_ev(s, RT_ST_WRETR); /* stats */
 	if (redispatch_now(s)) {
 		struct rt_server *old = s->server;
-		s->server = rt_balance_pick(s->svc->pool, &s->cli_addr, old, &s->w->seed);
+		s->server = rt_balance_pick(rt_sess_pool(s), &s->cli_addr, old, &s->w->seed);
 		if (s->srv_counted)
 			rt_balance_release(old);
 		s->srv_counted = s->server != NULL;
 		s->redispatched = true;
 		if (s->server && s->server != old) {
+			rt_stats_srv_ev(s, RT_ST_WREDIS); /* stats */
 			if (!rt_sess_connect(s))
 				give_up(s);
 			return;
@@ -411,6 +416,7 @@ static bool do_read(struct rt_sess *s, struct rt_end *e, struct rt_chan *c)
 	ssize_t n = recv(e->fd, c->in.d + c->in.w, room, 0);
 	if (n > 0) {
 		c->in.w += (size_t)n;
+		rt_stats_bytes(s, c == &s->req, (size_t)n); /* stats */
 		if (c->tunnel)
 			c->fwd = rt_buf_len(&c->in);
 		touch(s);

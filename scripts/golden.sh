@@ -2,6 +2,7 @@
 # Rewrites vipr's own golden files for every config of compat-tests/haproxy and samples/:
 #   <case>.model.json  `vipr dump --json` (the model after merge and validation)
 #   <case>.lint        `vipr lint` (findings in vipr's modern form)
+# and the same for every compat-tests/keepalived/*.conf and samples/**/keepalived.conf.
 # compat-tests/golden-check.sh compares against them; run `make golden` after an intended
 # change and review the diff. Usage: VIPR=path/to/vipr scripts/golden.sh [--check]
 set -u
@@ -12,15 +13,17 @@ check=0
 pass=0 fail=0
 cases() {
 	(cd "$src/compat-tests/haproxy" && ls *.cfg | sed 's|^|compat-tests/haproxy/|')
-	(cd "$src" && find samples -name '*.cfg' | sort)
+	(cd "$src/compat-tests/keepalived" && ls *.conf | sed 's|^|compat-tests/keepalived/|')
+	(cd "$src" && find samples -name '*.cfg' -o -name 'keepalived.conf' | sort)
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 while IFS= read -r rel; do
-	dir=$(dirname "$src/$rel") base=$(basename "$rel" .cfg)
-	(cd "$dir" && env -i PATH="$PATH" HOME=/nonexistent LC_ALL=C "$VIPR" dump --json "$base.cfg" \
+	dir=$(dirname "$src/$rel") file=$(basename "$rel")
+	base=${file%.*}
+	(cd "$dir" && env -i PATH="$PATH" HOME=/nonexistent LC_ALL=C "$VIPR" dump --json "$file" \
 		>"$tmp/model.json" 2>/dev/null)
-	(cd "$dir" && env -i PATH="$PATH" HOME=/nonexistent LC_ALL=C "$VIPR" lint "$base.cfg" \
+	(cd "$dir" && env -i PATH="$PATH" HOME=/nonexistent LC_ALL=C "$VIPR" lint "$file" \
 		>"$tmp/lint" 2>&1)
 	if [ $check = 0 ]; then
 		cp "$tmp/model.json" "$dir/$base.model.json"

@@ -149,7 +149,32 @@ void vrrp_fsm_timer(struct vrrp_fsm *f, int64_t now);
 void vrrp_fsm_stop(struct vrrp_fsm *f, int64_t now);
 /* vrrp_fsm_fault(): enter (true) or leave (false) FAULT, e.g. from track_script. */
 void vrrp_fsm_fault(struct vrrp_fsm *f, int64_t now, bool fault);
+/* vrrp_fsm_sync(): a sync group moves this instance to `to` (MASTER or BACKUP) because a
+ * member went there (keepalived's "Syncing instances to ... state"); no-op from FAULT/STOP or
+ * when already there. */
+void vrrp_fsm_sync(struct vrrp_fsm *f, int64_t now, enum vrrp_state to);
 const char *vrrp_state_str(enum vrrp_state s);
+
+/* ---------------------------------------------------------------- tracking rules */
+
+/* vrrp_track_weight(): what one weighted tracked object adds to the priority (keepalived
+ * 2.2): a positive weight is added while the object is OK, a negative one while it fails;
+ * `reverse` turns the sign of the change. */
+int vrrp_track_weight(int weight, bool reverse, bool ok);
+/* vrrp_track_prio(): the effective priority of base + delta: an address owner (255) keeps
+ * 255; others are clamped to 1..254. */
+int vrrp_track_prio(int base, int delta);
+
+/* vrrp_notify_args(): the arguments keepalived appends to a `notify` script, shell-quoted:
+ * INSTANCE|GROUP NAME STATE PRIORITY. Returns the length or -1 when it does not fit. */
+int vrrp_notify_args(char *buf, size_t len, bool group, const char *name, enum vrrp_state st,
+		     int prio);
+
+/* vrrp_nft_script(): the `nft -f -` input for keepalived 2.2.7's drop rule (table ip
+ * keepalived, set vips, chains in and out at filter - 1): op 'c' creates the table (after
+ * removing an old one), 'a'/'d' add/delete addr in the set, 'x' deletes the table. Returns
+ * the length or -1. */
+int vrrp_nft_script(char *buf, size_t len, char op, uint32_t addr);
 
 /* ---------------------------------------------------------------- daemon */
 

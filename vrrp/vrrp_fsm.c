@@ -179,3 +179,13 @@ void vrrp_fsm_fault(struct vrrp_fsm *f, int64_t now, bool fault)
 		become_backup(f, now, "");
 	}
 }
+
+void vrrp_fsm_sync(struct vrrp_fsm *f, int64_t now, enum vrrp_state to)
+{
+	if (f->state == to || (f->state != VRRP_MASTER && f->state != VRRP_BACKUP))
+		return;
+	if (to == VRRP_MASTER)
+		become_master(f, now);
+	else if (to == VRRP_BACKUP)
+		become_backup(f, now, "");
+}

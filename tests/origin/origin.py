@@ -2,7 +2,8 @@
 """origin.py - a small HTTP/TCP origin whose behaviour is switched at run time.
 
 Used by the health-check tests: `origin.py PORT CTLFILE [BIND]` serves on BIND:PORT
-(default 127.0.0.1) and re-reads CTLFILE (one word) every 20 ms:
+(default 127.0.0.1) and re-reads CTLFILE (one word) every 20 ms
+(`origin.py PORT CTLFILE BIND BODY`: BODY replaces "OK" in answers, to tell origins apart):
 
   up        200 OK, body "OK\n" (the default when the file is missing or empty)
   refuse    listening socket closed: connects are refused
@@ -25,6 +26,7 @@ import time
 PORT = int(sys.argv[1])
 CTL = sys.argv[2]
 BIND = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+BODY = (sys.argv[4] if len(sys.argv) > 4 else "OK").encode() + b"\n"
 LOG = CTL + ".log"
 mode = "up"
 lock = threading.Lock()
@@ -66,7 +68,7 @@ def handle(conn):
             time.sleep(3600)
         elif m == "slow":
             time.sleep(3)
-            reply(conn, "200 OK", b"OK\n")
+            reply(conn, "200 OK", BODY)
         elif m == "500":
             reply(conn, "500 Internal Server Error", b"boom\n")
         elif m == "404":
@@ -79,7 +81,7 @@ def handle(conn):
             while True:
                 conn.sendall(blob)
         else:
-            reply(conn, "200 OK", b"OK\n")
+            reply(conn, "200 OK", BODY)
     except OSError:
         pass
     finally:

@@ -37,15 +37,14 @@ struct obs {
 	ev_tstamp t_change;
 };
 
-static void on_notify(struct chk_item *it, const struct chk_state *st, bool changed,
-		      void *owner)
+static void on_notify(struct chk_item *it, const struct chk_state *st, bool changed, void *owner)
 {
 	(void)it;
 	struct obs *o = owner;
 	o->results++;
 	o->last = *st;
-	bool ok = st->status == CHK_ST_L4OK || st->status == CHK_ST_L7OK ||
-		  st->status == CHK_ST_PROCOK;
+	bool ok =
+	    st->status == CHK_ST_L4OK || st->status == CHK_ST_L7OK || st->status == CHK_ST_PROCOK;
 	if (ok)
 		o->oks++;
 	else
@@ -124,8 +123,9 @@ static int free_port(void)
 static bool port_open(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	                          .sin_port = htons((uint16_t)port),
+	                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	bool ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
 	close(fd);
 	return ok;
@@ -176,10 +176,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define NEED_ORIGIN()                                                                          \
-	do {                                                                                   \
-		if (origin_pid <= 0)                                                           \
-			skip();                                                                \
+#define NEED_ORIGIN()                                                                              \
+	do {                                                                                       \
+		if (origin_pid <= 0)                                                               \
+			skip();                                                                    \
 	} while (0)
 
 /* HAProxy's default `option httpchk`: one OPTIONS request, 200 -> L7OK. Then the origin
@@ -241,7 +241,7 @@ static void test_start_state_and_intervals(void **state)
 	k.downinter = 400;
 	struct obs o = {0};
 	chk_add(e, &s, &k, NULL, true, on_notify, &o); /* plain TCP connect */
-	assert_true(run_until(&o.results, 1, 1.0)); /* first probe within fastinter */
+	assert_true(run_until(&o.results, 1, 1.0));    /* first probe within fastinter */
 	assert_int_equal(o.changes, 1);
 	assert_false(o.last.up);
 	assert_int_equal(o.last.status, CHK_ST_L4CON);
@@ -340,8 +340,10 @@ static void test_ka_url(void **state)
 	struct chk_engine *e = chk_engine_new(loop);
 	struct m_server s;
 	struct m_check k, eff;
-	struct m_check_step u2 = {.op = STEP_URL, .uri = "/b", .status_codes = "200",
-				  .digest = "D36F8F9425C4A8000AD9C4A97185ACA5"};
+	struct m_check_step u2 = {.op = STEP_URL,
+	                          .uri = "/b",
+	                          .status_codes = "200",
+	                          .digest = "D36F8F9425C4A8000AD9C4A97185ACA5"};
 	struct m_check_step u1 = {.op = STEP_URL, .uri = "/a", .next = &u2};
 	struct m_probe p = {.kind = PROBE_HTTP, .steps = &u1};
 	mk_server(&s, origin_port);
@@ -374,8 +376,12 @@ static void test_vrrp_script(void **state)
 {
 	(void)state;
 	struct chk_engine *e = chk_engine_new(loop);
-	struct m_vrrp_script ok = {.name = "ok", .script = "exit 0", .interval = 100,
-				   .timeout = M_UNSET, .rise = M_UNSET, .fall = M_UNSET};
+	struct m_vrrp_script ok = {.name = "ok",
+	                           .script = "exit 0",
+	                           .interval = 100,
+	                           .timeout = M_UNSET,
+	                           .rise = M_UNSET,
+	                           .fall = M_UNSET};
 	struct m_vrrp_script bad = ok;
 	bad.script = "exit 3";
 	bad.fall = 2;
@@ -402,8 +408,8 @@ static void test_script_timeout_kills_group(void **state)
 	unlink(pidfile);
 	snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! > %s; wait", pidfile);
 	struct chk_engine *e = chk_engine_new(loop);
-	struct m_vrrp_script vs = {.name = "slow", .script = cmd, .interval = 1000,
-				   .timeout = 200, .rise = 1, .fall = 1};
+	struct m_vrrp_script vs = {
+	    .name = "slow", .script = cmd, .interval = 1000, .timeout = 200, .rise = 1, .fall = 1};
 	struct obs o = {0};
 	chk_add_script(e, &vs, on_notify, &o);
 	assert_true(run_until(&o.results, 1, 7.0));
@@ -492,16 +498,16 @@ static void test_spread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_http_rise_fall),
-		cmocka_unit_test(test_start_state_and_intervals),
-		cmocka_unit_test(test_http_500_and_timeout),
-		cmocka_unit_test(test_timeout_check),
-		cmocka_unit_test(test_bounded_read),
-		cmocka_unit_test(test_ka_url),
-		cmocka_unit_test(test_vrrp_script),
-		cmocka_unit_test(test_script_timeout_kills_group),
-		cmocka_unit_test(test_misc_dynamic),
-		cmocka_unit_test(test_spread),
+	    cmocka_unit_test(test_http_rise_fall),
+	    cmocka_unit_test(test_start_state_and_intervals),
+	    cmocka_unit_test(test_http_500_and_timeout),
+	    cmocka_unit_test(test_timeout_check),
+	    cmocka_unit_test(test_bounded_read),
+	    cmocka_unit_test(test_ka_url),
+	    cmocka_unit_test(test_vrrp_script),
+	    cmocka_unit_test(test_script_timeout_kills_group),
+	    cmocka_unit_test(test_misc_dynamic),
+	    cmocka_unit_test(test_spread),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

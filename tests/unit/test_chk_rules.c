@@ -29,19 +29,18 @@ struct rf_row {
 };
 
 static const struct rf_row rf_rows[] = {
-	/* HAProxy 2.6.12, inter 500 rise 2 fall 3: start, success, three refusals, two 200s */
-	{2, 3, true, "+---++", "3/3 UP|2/3 UP|1/3 UP|0/2 DOWN|1/2 DOWN|3/3 UP", "...c.c"},
-	/* never fully up: the first failure takes the server down */
-	{2, 3, true, "-", "0/2 DOWN", "c"},
-	/* rise 1 fall 1 */
-	{1, 1, true, "+-+-", "1/1 UP|0/1 DOWN|1/1 UP|0/1 DOWN", ".ccc"},
-	/* Lab 1: rise 2 fall 5 */
-	{2, 5, true, "+-----", "5/5 UP|4/5 UP|3/5 UP|2/5 UP|1/5 UP|0/2 DOWN", ".....c"},
-	/* starting down (keepalived alpha / vrrp_script init_fail): rise successes to go up */
-	{3, 2, false, "++-+++", "1/3 DOWN|2/3 DOWN|0/3 DOWN|1/3 DOWN|2/3 DOWN|2/2 UP",
-	 ".....c"},
-	/* a success in the middle of a fall resets to fully up */
-	{2, 3, true, "+--+-", "3/3 UP|2/3 UP|1/3 UP|3/3 UP|2/3 UP", "....."},
+    /* HAProxy 2.6.12, inter 500 rise 2 fall 3: start, success, three refusals, two 200s */
+    {2, 3, true, "+---++", "3/3 UP|2/3 UP|1/3 UP|0/2 DOWN|1/2 DOWN|3/3 UP", "...c.c"},
+    /* never fully up: the first failure takes the server down */
+    {2, 3, true, "-", "0/2 DOWN", "c"},
+    /* rise 1 fall 1 */
+    {1, 1, true, "+-+-", "1/1 UP|0/1 DOWN|1/1 UP|0/1 DOWN", ".ccc"},
+    /* Lab 1: rise 2 fall 5 */
+    {2, 5, true, "+-----", "5/5 UP|4/5 UP|3/5 UP|2/5 UP|1/5 UP|0/2 DOWN", ".....c"},
+    /* starting down (keepalived alpha / vrrp_script init_fail): rise successes to go up */
+    {3, 2, false, "++-+++", "1/3 DOWN|2/3 DOWN|0/3 DOWN|1/3 DOWN|2/3 DOWN|2/2 UP", ".....c"},
+    /* a success in the middle of a fall resets to fully up */
+    {2, 3, true, "+--+-", "3/3 UP|2/3 UP|1/3 UP|3/3 UP|2/3 UP", "....."},
 };
 
 static void test_rise_fall(void **state)
@@ -56,12 +55,13 @@ static void test_rise_fall(void **state)
 			bool ch = chk_health_apply(&health, &up, row->rise, row->fall, *p == '+');
 			if (p != row->results)
 				strcat(got, "|");
-			strcat(got, chk_health_text(health, up, row->rise, row->fall, buf, sizeof(buf)));
+			strcat(got,
+			       chk_health_text(health, up, row->rise, row->fall, buf, sizeof(buf)));
 			strcat(changes, ch ? "c" : ".");
 		}
 		if (strcmp(got, row->texts) || strcmp(changes, row->changes))
 			fail_msg("row %zu: got %s %s want %s %s", r, got, changes, row->texts,
-				 row->changes);
+			         row->changes);
 	}
 }
 
@@ -141,19 +141,19 @@ struct parse_row {
 };
 
 static const struct parse_row parse_rows[] = {
-	{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n#OK\n", 1, 200, "OK", 3, false},
-	{"HTTP/1.0 503 Service Unavailable\r\n\r\n#", 1, 503, "Service Unavailable", -1, false},
-	{"HTTP/1.1 204\r\n\r\n#", 1, 204, "", -1, false},
-	{"HTTP/1.1 200 OK\nX: y\n\n#body", 1, 200, "OK", -1, false},
-	{"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n#", 1, 200, "OK", -1, true},
-	{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n", -2, 0, NULL, 0, false},
-	{"HTTP/1.1 20", -2, 0, NULL, 0, false},
-	{"HTT", -2, 0, NULL, 0, false},
-	{"", -2, 0, NULL, 0, false},
-	{"SSH-2.0-OpenSSH\r\n", -1, 0, NULL, 0, false},
-	{"HTTP/1.1 2x0 OK\r\n\r\n", -1, 0, NULL, 0, false},
-	{"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", -1, 0, NULL, 0, false},
-	{"HTTP/2 200\r\n\r\n", -1, 0, NULL, 0, false},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n#OK\n", 1, 200, "OK", 3, false},
+    {"HTTP/1.0 503 Service Unavailable\r\n\r\n#", 1, 503, "Service Unavailable", -1, false},
+    {"HTTP/1.1 204\r\n\r\n#", 1, 204, "", -1, false},
+    {"HTTP/1.1 200 OK\nX: y\n\n#body", 1, 200, "OK", -1, false},
+    {"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n#", 1, 200, "OK", -1, true},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n", -2, 0, NULL, 0, false},
+    {"HTTP/1.1 20", -2, 0, NULL, 0, false},
+    {"HTT", -2, 0, NULL, 0, false},
+    {"", -2, 0, NULL, 0, false},
+    {"SSH-2.0-OpenSSH\r\n", -1, 0, NULL, 0, false},
+    {"HTTP/1.1 2x0 OK\r\n\r\n", -1, 0, NULL, 0, false},
+    {"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", -1, 0, NULL, 0, false},
+    {"HTTP/2 200\r\n\r\n", -1, 0, NULL, 0, false},
 };
 
 static void test_parse(void **state)
@@ -206,36 +206,36 @@ struct eval_row {
 };
 
 static const struct eval_row eval_rows[] = {
-	/* no rule: 2xx and 3xx pass */
-	{"", "HTTP/1.1 200 OK\r\n\r\nOK", true, CHK_ST_L7OK, "OK"},
-	{"", "HTTP/1.1 302 Found\r\n\r\n", true, CHK_ST_L7OK, "Found"},
-	{"", "HTTP/1.1 500 Internal Server Error\r\n\r\n", false, CHK_ST_L7STS,
-	 "Internal Server Error"},
-	{"", "HTTP/1.1 404 Not Found\r\n\r\n", false, CHK_ST_L7STS, "Not Found"},
-	{"", "HTTP/1.1 503\r\n\r\n", false, CHK_ST_L7STS, "HTTP status check returned code <503>"},
-	/* expect status */
-	{"status 200", "HTTP/1.1 200 OK\r\n\r\n", true, CHK_ST_L7OK, "OK"},
-	{"status 200", "HTTP/1.1 500 Internal Server Error\r\n\r\n", false, CHK_ST_L7STS,
-	 "Internal Server Error"},
-	{"status 200-399,404", "HTTP/1.1 404 Not Found\r\n\r\n", true, CHK_ST_L7OK, "Not Found"},
-	{"!status 500", "HTTP/1.1 404 Not Found\r\n\r\n", true, CHK_ST_L7OK, "Not Found"},
-	{"!status 500", "HTTP/1.1 500 Boom\r\n\r\n", false, CHK_ST_L7STS, "Boom"},
-	{"rstatus ^2", "HTTP/1.1 204 No Content\r\n\r\n", true, CHK_ST_L7OK, "No Content"},
-	{"rstatus ^2", "HTTP/1.1 301 Moved\r\n\r\n", false, CHK_ST_L7STS, "Moved"},
-	/* body rules: HAProxy's descs */
-	{"string OK", "HTTP/1.1 200 OK\r\n\r\nall OK here", true, CHK_ST_L7OK, "OK"},
-	{"string OK", "HTTP/1.1 200 OK\r\n\r\nWRONG", false, CHK_ST_L7RSP,
-	 "HTTP content check did not match"},
-	{"!string WRONG", "HTTP/1.1 200 OK\r\n\r\nWRONG", false, CHK_ST_L7RSP,
-	 "HTTP check matched unwanted content"},
-	{"rstring ^O.", "HTTP/1.1 200 OK\r\n\r\nxxxx", false, CHK_ST_L7RSP,
-	 "HTTP content check did not match"},
-	{"rstring ^O.", "HTTP/1.1 200 OK\r\n\r\nOK", true, CHK_ST_L7OK, "OK"},
-	/* rules in order: the first failing one decides */
-	{"status 200;string OK", "HTTP/1.1 500 Err\r\n\r\nnope", false, CHK_ST_L7STS, "Err"},
-	/* with an explicit rule, a 500 with matching body passes (the default applies only
-	 * without rules) */
-	{"string boom", "HTTP/1.1 500 Err\r\n\r\nboom", true, CHK_ST_L7OK, "Err"},
+    /* no rule: 2xx and 3xx pass */
+    {"", "HTTP/1.1 200 OK\r\n\r\nOK", true, CHK_ST_L7OK, "OK"},
+    {"", "HTTP/1.1 302 Found\r\n\r\n", true, CHK_ST_L7OK, "Found"},
+    {"", "HTTP/1.1 500 Internal Server Error\r\n\r\n", false, CHK_ST_L7STS,
+     "Internal Server Error"},
+    {"", "HTTP/1.1 404 Not Found\r\n\r\n", false, CHK_ST_L7STS, "Not Found"},
+    {"", "HTTP/1.1 503\r\n\r\n", false, CHK_ST_L7STS, "HTTP status check returned code <503>"},
+    /* expect status */
+    {"status 200", "HTTP/1.1 200 OK\r\n\r\n", true, CHK_ST_L7OK, "OK"},
+    {"status 200", "HTTP/1.1 500 Internal Server Error\r\n\r\n", false, CHK_ST_L7STS,
+     "Internal Server Error"},
+    {"status 200-399,404", "HTTP/1.1 404 Not Found\r\n\r\n", true, CHK_ST_L7OK, "Not Found"},
+    {"!status 500", "HTTP/1.1 404 Not Found\r\n\r\n", true, CHK_ST_L7OK, "Not Found"},
+    {"!status 500", "HTTP/1.1 500 Boom\r\n\r\n", false, CHK_ST_L7STS, "Boom"},
+    {"rstatus ^2", "HTTP/1.1 204 No Content\r\n\r\n", true, CHK_ST_L7OK, "No Content"},
+    {"rstatus ^2", "HTTP/1.1 301 Moved\r\n\r\n", false, CHK_ST_L7STS, "Moved"},
+    /* body rules: HAProxy's descs */
+    {"string OK", "HTTP/1.1 200 OK\r\n\r\nall OK here", true, CHK_ST_L7OK, "OK"},
+    {"string OK", "HTTP/1.1 200 OK\r\n\r\nWRONG", false, CHK_ST_L7RSP,
+     "HTTP content check did not match"},
+    {"!string WRONG", "HTTP/1.1 200 OK\r\n\r\nWRONG", false, CHK_ST_L7RSP,
+     "HTTP check matched unwanted content"},
+    {"rstring ^O.", "HTTP/1.1 200 OK\r\n\r\nxxxx", false, CHK_ST_L7RSP,
+     "HTTP content check did not match"},
+    {"rstring ^O.", "HTTP/1.1 200 OK\r\n\r\nOK", true, CHK_ST_L7OK, "OK"},
+    /* rules in order: the first failing one decides */
+    {"status 200;string OK", "HTTP/1.1 500 Err\r\n\r\nnope", false, CHK_ST_L7STS, "Err"},
+    /* with an explicit rule, a 500 with matching body passes (the default applies only
+     * without rules) */
+    {"string boom", "HTTP/1.1 500 Err\r\n\r\nboom", true, CHK_ST_L7OK, "Err"},
 };
 
 static void test_eval(void **state)
@@ -259,9 +259,9 @@ static void test_eval(void **state)
 			*sp = 0;
 			s->arg = sp + 1;
 			s->expect = !strcmp(r, "status")    ? EXPECT_STATUS
-				    : !strcmp(r, "rstatus") ? EXPECT_RSTATUS
-				    : !strcmp(r, "string")  ? EXPECT_STRING
-							    : EXPECT_RSTRING;
+			            : !strcmp(r, "rstatus") ? EXPECT_RSTATUS
+			            : !strcmp(r, "string")  ? EXPECT_STRING
+			                                    : EXPECT_RSTRING;
 			if (n)
 				steps[n - 1].next = s;
 		}
@@ -273,10 +273,11 @@ static void test_eval(void **state)
 		int code;
 		char desc[128];
 		bool ok = chk_http_eval(&p, &r, row->reply + h, strlen(row->reply) - (size_t)h, &st,
-					&code, desc, sizeof(desc));
+		                        &code, desc, sizeof(desc));
 		if (ok != row->ok || st != row->st || strcmp(desc, row->desc))
-			fail_msg("row %zu (%s): got %d %s \"%s\" want %d %s \"%s\"", i, row->rules, ok,
-				 chk_status_str(st), desc, row->ok, chk_status_str(row->st), row->desc);
+			fail_msg("row %zu (%s): got %d %s \"%s\" want %d %s \"%s\"", i, row->rules,
+			         ok, chk_status_str(st), desc, row->ok, chk_status_str(row->st),
+			         row->desc);
 		assert_int_equal(code, r.status);
 	}
 }
@@ -310,10 +311,10 @@ static void test_status_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rise_fall),    cmocka_unit_test(test_interval),
-		cmocka_unit_test(test_effective),    cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_dechunk),      cmocka_unit_test(test_eval),
-		cmocka_unit_test(test_status_match), cmocka_unit_test(test_status_text),
+	    cmocka_unit_test(test_rise_fall),    cmocka_unit_test(test_interval),
+	    cmocka_unit_test(test_effective),    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_dechunk),      cmocka_unit_test(test_eval),
+	    cmocka_unit_test(test_status_match), cmocka_unit_test(test_status_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,375 @@
+/* stats_html.c - the HTML statistics page, laid out like HAProxy 2.6's.
+ *
+ * The page has HAProxy's sections: a header with process information, the legend of the
+ * state colours and the display options (links relative to the stats uri: ;up, ;norefresh,
+ * ;csv, ;json), then one table per proxy with a FRONTEND row, a row per server and a
+ * BACKEND row, under the column groups Queue, Session rate, Sessions, Bytes, Denied, Errors,
+ * Warnings and Server. Row classes use HAProxy's CSS class names so that the colours match.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/rt.h"
+
+static const char css[] =
+    "<style type=\"text/css\"><!--\n"
+    "body { font-family: arial, helvetica, sans-serif; font-size: 12px; font-weight: normal; "
+    "color: black; background: white;}\n"
+    "th,td { font-size: 10px;}\n"
+    "h1 { font-size: x-large; margin-bottom: 0.5em;}\n"
+    "h2 { font-family: helvetica, arial; font-size: x-large; font-weight: bold; font-style: "
+    "italic; color: #6020a0; margin-top: 0em; margin-bottom: 0em;}\n"
+    "h3 { font-family: helvetica, arial; font-size: 16px; font-weight: bold; color: #b00040; "
+    "background: #e8e8d0; margin-top: 0em; margin-bottom: 0em;}\n"
+    "li { margin-top: 0.25em; margin-right: 2em;}\n"
+    ".hr {margin-top: 0.25em; border-color: black; border-bottom-style: solid;}\n"
+    ".titre\t{background: #20D0D0;color: #000000; font-weight: bold; text-align: center;}\n"
+    ".total\t{background: #20D0D0;color: #ffff80;}\n"
+    ".frontend\t{background: #e8e8d0;}\n"
+    ".socket\t{background: #d0d0d0;}\n"
+    ".backend\t{background: #e8e8d0;}\n"
+    ".active_down\t\t{background: #ff9090;}\n"
+    ".active_going_up\t\t{background: #ffd020;}\n"
+    ".active_going_down\t{background: #ffffa0;}\n"
+    ".active_up\t\t{background: #c0ffc0;}\n"
+    ".active_nolb\t\t{background: #20a0ff;}\n"
+    ".active_draining\t\t{background: #20a0FF;}\n"
+    ".active_no_check\t\t{background: #e0e0e0;}\n"
+    ".backup_down\t\t{background: #ff9090;}\n"
+    ".backup_going_up\t\t{background: #ff80ff;}\n"
+    ".backup_going_down\t{background: #c060ff;}\n"
+    ".backup_up\t\t{background: #b0d0ff;}\n"
+    ".backup_nolb\t\t{background: #90b0e0;}\n"
+    ".backup_draining\t\t{background: #cc9900;}\n"
+    ".backup_no_check\t\t{background: #e0e0e0;}\n"
+    ".maintain\t{background: #c07820;}\n"
+    ".rls      {letter-spacing: 0.2em; margin-right: 1px;}\n"
+    "a.px:link {color: #ffff40; text-decoration: none;}"
+    "a.px:visited {color: #ffff40; text-decoration: none;}"
+    "a.px:hover {color: #ffffff; text-decoration: none;}"
+    "a.lfsb:link {color: #000000; text-decoration: none;}"
+    "a.lfsb:visited {color: #000000; text-decoration: none;}"
+    "a.lfsb:hover {color: #505050; text-decoration: none;}\n"
+    "table.tbl { border-collapse: collapse; border-style: none;}\n"
+    "table.tbl td { text-align: right; border-width: 1px 1px 1px 1px; border-style: solid "
+    "solid solid solid; padding: 2px 3px; border-color: gray; white-space: nowrap;}\n"
+    "table.tbl td.ac { text-align: center;}\n"
+    "table.tbl th { border-width: 1px; border-style: solid solid solid solid; border-color: "
+    "gray;}\n"
+    "table.tbl th.pxname { background: #b00040; color: #ffff40; font-weight: bold; "
+    "border-style: solid solid none solid; padding: 2px 3px; white-space: nowrap;}\n"
+    "table.tbl th.empty { border-style: none; empty-cells: hide; background: white;}\n"
+    "table.tbl th.desc { background: white; border-style: solid solid none solid; "
+    "text-align: left; padding: 2px 3px;}\n"
+    "table.lgd { border-collapse: collapse; border-width: 1px; border-style: none none none "
+    "solid; border-color: black;}\n"
+    "table.lgd td { border-width: 1px; border-style: solid solid solid solid; border-color: "
+    "gray; padding: 2px;}\n"
+    "table.lgd td.noborder { border-style: none; padding: 2px; white-space: nowrap;}\n"
+    "u {text-decoration:none; border-bottom: 1px dotted black;}\n"
+    "-->\n</style>\n";
+
+static void legend(struct rt_sbuf *o)
+{
+	static const char *const cells[][2] = {
+	    {"active_up", "active UP "},
+	    {"backup_up", "backup UP "},
+	    {"active_going_down", "active UP, going down "},
+	    {"backup_going_down", "backup UP, going down "},
+	    {"active_going_up", "active DOWN, going up "},
+	    {"backup_going_up", "backup DOWN, going up "},
+	    {"active_down", "active or backup DOWN &nbsp;"},
+	    {"active_no_check", "not checked "},
+	};
+	rt_sb_puts(o, "<table class=\"lgd\">");
+	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i += 2)
+		rt_sb_printf(o,
+		             "<tr><td class=\"%s\">&nbsp;</td><td class=\"noborder\">%s</td>"
+		             "<td class=\"%s\">&nbsp;</td><td class=\"noborder\">%s</td></tr>\n",
+		             cells[i][0], cells[i][1], cells[i + 1][0], cells[i + 1][1]);
+	rt_sb_puts(o, "<tr><td class=\"maintain\"></td><td class=\"noborder\" colspan=\"3\">active "
+	              "or backup DOWN for maintenance (MAINT) &nbsp;</td></tr>\n"
+	              "<tr><td class=\"active_draining\"></td><td class=\"noborder\" "
+	              "colspan=\"3\">active or backup SOFT STOPPED for maintenance &nbsp;</td>"
+	              "</tr>\n</table>\n"
+	              "Note: \"NOLB\"/\"DRAIN\" = UP with load-balancing disabled.");
+}
+
+static void header(struct rt *rt, struct rt_sbuf *o, const char *uri, bool refresh)
+{
+	long long up = (long long)time(NULL) - rt->started;
+	int maxconn = rt->cfg->global.maxconn > 0 ? rt->cfg->global.maxconn : 4096;
+	rt_sb_puts(o, "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\"\n"
+	              "\"http://www.w3.org/TR/html4/loose.dtd\">\n<html><head><title>Statistics "
+	              "Report for HAProxy</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+	              "<meta http-equiv=\"content-type\" content=\"text/html; "
+	              "charset=iso-8859-1\">\n");
+	rt_sb_puts(o, css);
+	rt_sb_printf(o,
+	             "</head>\n<body><h1><a href=\"http://www.haproxy.org/\" style=\"text-decoration: "
+	             "none;\">HAProxy version 2.6.12-vipr-%s, released 2026/11/25</a></h1>\n"
+	             "<h2>Statistics Report for pid %d</h2>\n<hr width=\"100%%\" class=\"hr\">\n"
+	             "<h3>&gt; General process information</h3>\n<table border=0><tr><td "
+	             "align=\"left\" nowrap width=\"1%%\"><p>\n<b>pid = </b> %d (process #1, nbproc "
+	             "= 1, nbthread = %d)<br>\n<b>uptime = </b> %lldd %lldh%02lldm%02llds<br>\n"
+	             "<b>system limits:</b> memmax = unlimited; ulimit-n = %d<br>\n<b>maxsock = "
+	             "</b> %d; <b>maxconn = </b> %d; <b>maxpipes = </b> 0<br>\ncurrent conns = %d; "
+	             "current pipes = 0/0; conn rate = 0/sec; bit rate = 0.000 kbps<br>\n"
+	             "Running tasks: 0/0; idle = 100 %%<br>\n</td><td align=\"center\" nowrap>\n",
+	             VIPR_VERSION, (int)getpid(), (int)getpid(), rt->nw, up / 86400, up / 3600 % 24,
+	             up / 60 % 60, up % 60, 2 * maxconn + 31, 2 * maxconn + 31, maxconn,
+	             atomic_load(&rt->actconn));
+	legend(o);
+	rt_sb_printf(o,
+	             "</td><td align=\"left\" valign=\"top\" nowrap width=\"1%%\">\n"
+	             "<b>Display option:</b><ul style=\"margin-top: 0.25em;\">\n"
+	             "<li><a href=\"%s;up\">Hide 'DOWN' servers</a><br>\n",
+	             uri);
+	if (refresh)
+		rt_sb_printf(o, "<li><a href=\"%s;norefresh\">Disable refresh</a><br>\n", uri);
+	rt_sb_printf(o,
+	             "<li><a href=\"%s\">Refresh now</a><br>\n"
+	             "<li><a href=\"%s;csv;norefresh\">CSV export</a><br>\n"
+	             "<li><a href=\"%s;json;norefresh\">JSON export</a><br>\n</ul></td>\n"
+	             "<td align=\"left\" valign=\"top\" nowrap width=\"1%%\">\n"
+	             "<b>External resources:</b><ul style=\"margin-top: 0.25em;\">\n"
+	             "<li><a href=\"http://www.haproxy.org/\">Primary site</a><br>\n"
+	             "<li><a href=\"http://www.haproxy.org/#down\">Updates (v2.6)</a><br>\n"
+	             "<li><a href=\"http://www.haproxy.org/#docs\">Online manual</a><br>\n"
+	             "</ul></td></tr></table>\n<p>\n",
+	             uri, uri, uri);
+}
+
+static const char thead[] =
+    "<table class=\"tbl\" width=\"100%\">\n<tr class=\"titre\"><th rowspan=2></th>"
+    "<th colspan=3>Queue</th><th colspan=3>Session rate</th><th colspan=6>Sessions</th>"
+    "<th colspan=2>Bytes</th><th colspan=2>Denied</th><th colspan=3>Errors</th>"
+    "<th colspan=2>Warnings</th><th colspan=9>Server</th></tr>\n"
+    "<tr class=\"titre\"><th>Cur</th><th>Max</th><th>Limit</th><th>Cur</th><th>Max</th>"
+    "<th>Limit</th><th>Cur</th><th>Max</th><th>Limit</th><th>Total</th><th>LbTot</th>"
+    "<th>Last</th><th>In</th><th>Out</th><th>Req</th><th>Resp</th><th>Req</th><th>Conn</th>"
+    "<th>Resp</th><th>Retr</th><th>Redis</th><th>Status</th><th>LastChk</th><th>Wght</th>"
+    "<th>Act</th><th>Bck</th><th>Chk</th><th>Dwn</th><th>Dwntme</th><th>Thrtle</th></tr>\n";
+
+/* "1h2m" style durations, as HAProxy prints Last and Dwntme. */
+static void human(char *buf, size_t len, long long s)
+{
+	if (s < 0)
+		snprintf(buf, len, "never");
+	else if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm%llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh%lldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, len, "%lldd%lldh", s / 86400, s / 3600 % 24);
+}
+
+static void td_num(struct rt_sbuf *o, long long v)
+{
+	rt_sb_printf(o, "<td>%lld</td>", v);
+}
+
+static void td_txt(struct rt_sbuf *o, const char *v)
+{
+	rt_sb_printf(o, "<td>%s</td>", v);
+}
+
+static void td_common(struct rt_sbuf *o, struct rt_counters *c, long long scur, const char *slim)
+{
+	td_num(o, rt_rate_get(&c->sess_rate));
+	td_num(o, atomic_load(&c->sess_rate.max));
+	td_txt(o, "");
+	td_num(o, scur);
+	td_num(o, atomic_load(&c->smax));
+	td_txt(o, slim);
+	rt_sb_printf(o,
+	             "<td><u>%lld<div class=tips><table class=det><tr><th>Cum. sessions:</th><td>"
+	             "%lld</td></tr><tr><th>Cum. HTTP requests:</th><td>%lld</td></tr>"
+	             "<tr><th>- HTTP 1xx responses:</th><td>%lld</td></tr>"
+	             "<tr><th>- HTTP 2xx responses:</th><td>%lld</td></tr>"
+	             "<tr><th>- HTTP 3xx responses:</th><td>%lld</td></tr>"
+	             "<tr><th>- HTTP 4xx responses:</th><td>%lld</td></tr>"
+	             "<tr><th>- HTTP 5xx responses:</th><td>%lld</td></tr>"
+	             "<tr><th>- other responses:</th><td>%lld</td></tr></table></div></u></td>",
+	             atomic_load(&c->stot), atomic_load(&c->stot), atomic_load(&c->req_tot),
+	             atomic_load(&c->hrsp[0]), atomic_load(&c->hrsp[1]), atomic_load(&c->hrsp[2]),
+	             atomic_load(&c->hrsp[3]), atomic_load(&c->hrsp[4]), atomic_load(&c->hrsp[5]));
+}
+
+static void row_frontend(struct rt *rt, struct rt_sbuf *o, struct rt_service *svc)
+{
+	struct rt_counters *c = &svc->cnt;
+	int lim = svc->fe && svc->fe->maxconn > 0 ? svc->fe->maxconn : rt->cfg->global.maxconn;
+	char slim[16] = "";
+	if (lim > 0)
+		snprintf(slim, sizeof(slim), "%d", lim);
+	rt_sb_printf(o,
+	             "<tr class=\"frontend\"><td class=ac><a name=\"%s/Frontend\"></a><a "
+	             "class=lfsb href=\"#%s/Frontend\">Frontend</a></td><td colspan=3></td>",
+	             svc->conf->name, svc->conf->name);
+	td_common(o, c, atomic_load(&svc->cur), slim);
+	rt_sb_puts(o, "<td></td><td></td>");
+	td_num(o, atomic_load(&c->bin));
+	td_num(o, atomic_load(&c->bout));
+	td_num(o, atomic_load(&c->dreq));
+	td_num(o, atomic_load(&c->dresp));
+	td_num(o, atomic_load(&c->ereq));
+	rt_sb_printf(o, "<td></td><td></td><td></td><td></td><td class=ac>%s</td>"
+	                "<td colspan=8></td></tr>\n",
+	             atomic_load(&rt->stop) ? "STOP" : "OPEN");
+}
+
+static const char *srv_class(const struct rt_server *sv, const char *status)
+{
+	if (!strcmp(status, "MAINT"))
+		return "maintain";
+	if (!strcmp(status, "DRAIN"))
+		return sv->backup ? "backup_draining" : "active_draining";
+	if (!strcmp(status, "DOWN"))
+		return sv->backup ? "backup_down" : "active_down";
+	if (!strcmp(status, "no check"))
+		return sv->backup ? "backup_no_check" : "active_no_check";
+	return sv->backup ? "backup_up" : "active_up";
+}
+
+static void row_server(struct rt_sbuf *o, struct rt_pool *p, struct rt_server *sv)
+{
+	struct rt_counters *c = &sv->cnt;
+	const char *status = rt_stats_srv_status(sv);
+	const struct m_server *ms = sv->conf;
+	char slim[16] = "", last[32] = "", chg[32];
+	long long now = (long long)time(NULL), ls = atomic_load(&c->last_sess);
+	if (ms->maxconn > 0)
+		snprintf(slim, sizeof(slim), "%d", ms->maxconn);
+	human(last, sizeof(last), ls ? now - ls : -1);
+	human(chg, sizeof(chg), now - atomic_load(&sv->lastchg));
+	rt_sb_printf(o,
+	             "<tr class=\"%s\"><td class=ac><a name=\"%s/%s\"></a><a class=lfsb "
+	             "href=\"#%s/%s\">%s</a></td>",
+	             srv_class(sv, status), p->conf->name, ms->name, p->conf->name, ms->name,
+	             ms->name);
+	rt_sb_puts(o, "<td>0</td><td>0</td><td>");
+	if (ms->maxqueue > 0)
+		rt_sb_printf(o, "%d", ms->maxqueue);
+	else
+		rt_sb_puts(o, "-");
+	rt_sb_puts(o, "</td>");
+	td_common(o, c, atomic_load(&sv->cur), slim);
+	td_num(o, atomic_load(&c->stot));
+	td_txt(o, last);
+	td_num(o, atomic_load(&c->bin));
+	td_num(o, atomic_load(&c->bout));
+	rt_sb_puts(o, "<td></td>");
+	td_num(o, atomic_load(&c->dresp));
+	rt_sb_puts(o, "<td></td>");
+	td_num(o, atomic_load(&c->econ));
+	td_num(o, atomic_load(&c->eresp));
+	td_num(o, atomic_load(&c->wretr));
+	td_num(o, atomic_load(&c->wredis));
+	bool chk = ms->check.enabled;
+	rt_sb_printf(o, "<td class=ac>%s %s</td><td class=ac>%s</td>", chg, status,
+	             chk ? "&nbsp;" : "");
+	rt_sb_printf(o, "<td class=ac>%d/%d</td><td class=ac>%s</td><td class=ac>%s</td>",
+	             sv->weight, sv->iweight, sv->backup ? "-" : "Y", sv->backup ? "Y" : "-");
+	if (chk)
+		rt_sb_puts(o, "<td>0</td><td>0</td><td>0s</td>");
+	else
+		rt_sb_puts(o, "<td colspan=3></td>");
+	rt_sb_puts(o, "<td class=ac>-</td></tr>\n");
+}
+
+static void row_backend(struct rt *rt, struct rt_sbuf *o, struct rt_pool *p)
+{
+	struct rt_counters *c = &p->cnt;
+	int act = 0, bck = 0, w = 0;
+	for (int i = 0; i < p->nsrv; i++) {
+		struct rt_server *sv = &p->srv[i];
+		if (!sv->usable || (atomic_load(&sv->admin) & RT_ADM_MAINT))
+			continue;
+		if (sv->backup)
+			bck++;
+		else
+			act++;
+		w += sv->weight;
+	}
+	long long now = (long long)time(NULL), ls = atomic_load(&c->last_sess);
+	char last[32], chg[32];
+	human(last, sizeof(last), ls ? now - ls : -1);
+	human(chg, sizeof(chg), now - rt->started);
+	const struct m_proxy_conf *be = p->conf->conf;
+	int fe_max = be && be->maxconn > 0 ? be->maxconn : rt->cfg->global.maxconn;
+	int lim = be && be->fullconn > 0 ? be->fullconn : (fe_max > 0 ? fe_max / 10 : 1);
+	char slim[16];
+	snprintf(slim, sizeof(slim), "%d", lim > 0 ? lim : 1);
+	rt_sb_printf(o,
+	             "<tr class=\"backend\"><td class=ac><a name=\"%s/Backend\"></a><a class=lfsb "
+	             "href=\"#%s/Backend\">Backend</a></td><td>0</td><td>0</td><td></td>",
+	             p->conf->name, p->conf->name);
+	td_common(o, c, atomic_load(&p->cur), slim);
+	td_num(o, atomic_load(&c->stot));
+	td_txt(o, last);
+	td_num(o, atomic_load(&c->bin));
+	td_num(o, atomic_load(&c->bout));
+	td_num(o, atomic_load(&c->dreq));
+	td_num(o, atomic_load(&c->dresp));
+	rt_sb_puts(o, "<td></td>");
+	td_num(o, atomic_load(&c->econ));
+	td_num(o, atomic_load(&c->eresp));
+	td_num(o, atomic_load(&c->wretr));
+	td_num(o, atomic_load(&c->wredis));
+	bool up = p->nsrv == 0 || act || bck;
+	rt_sb_printf(o,
+	             "<td class=ac>%s %s</td><td class=ac>&nbsp;</td><td class=ac>%d/%d</td>"
+	             "<td class=ac>%d</td><td class=ac>%d</td><td class=ac>&nbsp;</td>"
+	             "<td>0</td><td>0s</td><td></td></tr>\n",
+	             chg, up ? "UP" : "DOWN", w, w, act, bck);
+}
+
+void rt_stats_html(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, const char *uri,
+                   unsigned flags, bool refresh)
+{
+	(void)st;
+	header(rt, o, uri, refresh);
+	int maxid = 0;
+	for (int i = 0; i < rt->nsvc; i++)
+		maxid = rt->svc[i].conf->id > maxid ? rt->svc[i].conf->id : maxid;
+	for (int i = 0; i < rt->npools; i++)
+		maxid = rt->pools[i].conf->id > maxid ? rt->pools[i].conf->id : maxid;
+	for (int id = 1; id <= maxid; id++) {
+		struct rt_service *svc = NULL;
+		struct rt_pool *p = NULL;
+		for (int i = 0; i < rt->nsvc; i++)
+			if (rt->svc[i].conf->id == id && rt->svc[i].conf->kind != SVC_VIRTUAL_SERVER)
+				svc = &rt->svc[i];
+		for (int i = 0; i < rt->npools; i++)
+			if (rt->pools[i].conf->id == id && !rt->pools[i].conf->lvs)
+				p = &rt->pools[i];
+		if (!svc && !p)
+			continue;
+		const char *name = svc ? svc->conf->name : p->conf->name;
+		rt_sb_printf(o,
+		             "<table class=\"tbl\" width=\"100%%\">\n<tr class=\"titre\"><th "
+		             "class=\"pxname\" width=\"10%%\"><a name=\"%s\"></a><a class=px "
+		             "href=\"#%s\">%s</a></th><th class=\"empty\" width=\"90%%\"></th></tr>\n"
+		             "</table>\n",
+		             name, name, name);
+		rt_sb_puts(o, thead);
+		if (svc)
+			row_frontend(rt, o, svc);
+		for (int i = 0; p && i < p->nsrv; i++) {
+			struct rt_server *sv = &p->srv[i];
+			bool down = !sv->usable || (atomic_load(&sv->admin) & RT_ADM_MAINT);
+			if ((flags & RT_SD_UP) && down)
+				continue;
+			row_server(o, p, sv);
+		}
+		if (p)
+			row_backend(rt, o, p);
+		rt_sb_puts(o, "</table><p>\n");
+	}
+	rt_sb_puts(o, "</body></html>\n");
+}
