@@ -256,7 +256,7 @@ static void cmd_enable(struct cli_conn *c, char **args, int nargs)
 {
 	struct rt_server *sv = server_arg(c, nargs > 2 ? args[2] : NULL);
 	if (sv)
-		rt_stats_set_admin(sv, 0, RT_ADM_MAINT);
+		rt_stats_set_admin(sv, 0, RT_ADM_MAINT | RT_ADM_CMAINT);
 }
 
 static void cmd_get_weight(struct cli_conn *c, char **args, int nargs)
@@ -316,9 +316,9 @@ static void cmd_set_server(struct cli_conn *c, char **args, int nargs)
 			out(c, err);
 	} else if (!strcmp(what, "state")) {
 		if (val && !strcmp(val, "ready"))
-			rt_stats_set_admin(sv, 0, RT_ADM_MAINT | RT_ADM_DRAIN);
+			rt_stats_set_admin(sv, 0, RT_ADM_MAINT | RT_ADM_CMAINT | RT_ADM_DRAIN);
 		else if (val && !strcmp(val, "drain"))
-			rt_stats_set_admin(sv, RT_ADM_DRAIN, RT_ADM_MAINT);
+			rt_stats_set_admin(sv, RT_ADM_DRAIN, RT_ADM_MAINT | RT_ADM_CMAINT);
 		else if (val && !strcmp(val, "maint"))
 			rt_stats_set_admin(sv, RT_ADM_MAINT, 0);
 		else
@@ -539,7 +539,7 @@ int rt_cli_open(struct rt *rt)
 			sv->iweight = sv->weight;
 			atomic_store(&sv->lastchg, rt->started);
 			if (sv->conf->disabled == 1)
-				atomic_store(&sv->admin, RT_ADM_MAINT);
+				atomic_store(&sv->admin, RT_ADM_MAINT | RT_ADM_CMAINT);
 		}
 	for (const struct m_stats_socket *s = rt->cfg->global.stats_sockets; s; s = s->next) {
 		if (s->addr.kind != M_ADDR_UNIX || !s->addr.path)

@@ -46,8 +46,10 @@ struct rt_counters {
 	struct rt_rate sess_rate, req_rate;
 };
 
-#define RT_ADM_MAINT 0x01 /* forced maintenance (disable server, state maint) */
-#define RT_ADM_DRAIN 0x08 /* forced drain (state drain) */
+/* rt_server.admin, with HAProxy's values (show servers state's srv_admin_state) */
+#define RT_ADM_MAINT  0x01 /* forced maintenance (disable server, state maint) */
+#define RT_ADM_CMAINT 0x04 /* `disabled` in the configuration, until enabled */
+#define RT_ADM_DRAIN  0x08 /* forced drain (state drain) */
 /* ---- end stats: counters -------------------------------------------------------- */
 
 /* ---------------------------------------------------------------- pools and servers */
@@ -302,6 +304,8 @@ void rt_stats_srv_ev(struct rt_sess *s, enum rt_stat_ev ev);
 void rt_stats_http_error(struct rt_sess *s, int status);
 void rt_stats_txn_end(struct rt_sess *s);
 void rt_stats_picked(struct rt_pool *p, struct rt_server *sv);
+/* A request (response: true, a response) denied by a rule: dreq/dresp (rules.c may call it). */
+void rt_stats_denied(struct rt_sess *s, bool response);
 
 /* The HTTP applet: true when the request was for the stats uri of the session's proxy and
  * an answer (page, CSV, JSON or 401) is now queued; rt_stats_applet_end() gives the

@@ -167,6 +167,22 @@ void rt_stats_srv_ev(struct rt_sess *s, enum rt_stat_ev ev)
 	}
 }
 
+void rt_stats_denied(struct rt_sess *s, bool response)
+{
+	struct rt_pool *p = s->server ? s->server->pool : rt_sess_pool(s);
+	if (!response) {
+		atomic_fetch_add(&s->svc->cnt.dreq, 1);
+		if (p)
+			atomic_fetch_add(&p->cnt.dreq, 1);
+		return;
+	}
+	atomic_fetch_add(&s->svc->cnt.dresp, 1);
+	if (p)
+		atomic_fetch_add(&p->cnt.dresp, 1);
+	if (s->server)
+		atomic_fetch_add(&s->server->cnt.dresp, 1);
+}
+
 void rt_stats_http_error(struct rt_sess *s, int status)
 {
 	if (status == 400 || status == 408)
@@ -421,8 +437,10 @@ static void row_fe(struct rt *rt, struct row *r, struct rt_service *svc)
 	setn(r, F_H1_TOTAL_STREAMS, atomic_load(&svc->cnt.req_tot));
 	setn(r, F_H1_BYTES_IN, atomic_load(&svc->cnt.bin));
 	setn(r, F_H1_BYTES_OUT, atomic_load(&svc->cnt.bout));
-	if (!http)
-		clear(r, F_REQ_RATE), clear(r, F_REQ_RATE_MAX);
+	if (!http) {
+		setn(r, F_REQ_TOT, atomic_load(&svc->cnt.req_tot));
+		clear(r, F_INTERCEPTED), clear(r, F_CACHE_LOOKUPS), clear(r, F_CACHE_HITS);
+	}
 }
 
 static void addr_text(const struct rt_server *sv, char *buf, size_t len)
@@ -543,6 +561,8 @@ static void row_be(struct rt *rt, struct row *r, struct rt_pool *p, enum m_mode 
 	for (int i = 0; i < p->nsrv; i++)
 		checks = checks || checked(&p->srv[i]);
 	(void)checks;
+	if (!http)
+		clear(r, F_CACHE_LOOKUPS), clear(r, F_CACHE_HITS);
 	if (!p->nsrv)
 		clear(r, F_DOWNTIME);
 	else if (!act && !bck)
@@ -738,7 +758,7 @@ void rt_stats_info(struct rt *rt, struct rt_sbuf *o)
 		nlisteners++;
 	int cur = atomic_load(&rt->actconn);
 	rt_sb_printf(o,
-	             "Name: HAProxy\nVersion: 2.6.12-vipr-" VIPR_VERSION "\nRelease_date: 2026/11/25\n"
+	             "Name: HAProxy\nVersion: " VIPR_HAP_VERSION "\nRelease_date: " VIPR_HAP_DATE "\n"
 	             "Nbthread: %d\nNbproc: 1\nProcess_num: 1\nPid: %d\n"
 	             "Uptime: %lldd %lldh%02lldm%02llds\nUptime_sec: %lld\n",
 	             rt->nw, (int)getpid(), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60, up);
@@ -763,7 +783,7 @@ void rt_stats_info(struct rt *rt, struct rt_sbuf *o)
 	             "Unstoppable Jobs: 0\nListeners: %d\nActivePeers: 0\nConnectedPeers: 0\n"
 	             "DroppedLogs: 0\nBusyPolling: 0\nFailedResolutions: 0\nTotalBytesOut: %lld\n"
 	             "TotalSplicdedBytesOut: 0\nBytesOutRate: 0\nDebugCommandsIssued: 0\n"
-	             "CumRecvLogs: 0\nBuild info: 2.6.12-vipr-" VIPR_VERSION "\nMemmax_bytes: 0\n"
+	             "CumRecvLogs: 0\nBuild info: " VIPR_HAP_VERSION "\nMemmax_bytes: 0\n"
 	             "PoolAlloc_bytes: 0\nPoolUsed_bytes: 0\nStart_time_sec: %lld\nTainted: 0\n",
 	             cur + nlisteners, g->node ? g->node : host, atomic_load(&rt->stop) ? 1 : 0,
 	             cur + nlisteners, nlisteners, bout, rt->started);
@@ -794,19 +814,22 @@ bool rt_stats_servers_state(struct rt *rt, struct rt_sbuf *o, const char *backen
 			char *colon = strrchr(host, a[0] == '[' ? ']' : ':');
 			if (colon)
 				*colon = 0;
-			int adm = atomic_load(&sv->admin);
-			int admin = (adm & RT_ADM_MAINT ? 0x01 : 0) | (adm & RT_ADM_DRAIN ? 0x08 : 0);
-			bool chk = checked(sv);
+			int admin = atomic_load(&sv->admin);
+			bool chk = checked(sv), up = srv_up(sv);
 			int rise = ms->check.rise > 0 ? ms->check.rise : 2;
 			int fall = ms->check.fall > 0 ? ms->check.fall : 3;
+			/* check status 1 is "initializing", state 6 configured+enabled, 8 paused;
+			 * an unchecked server that is up keeps a health of `rise` */
+			int cstatus = chk ? 6 : 1, cresult = chk ? (sv->usable ? 3 : 2) : 0;
+			int health = !up ? 0 : chk ? rise + fall - 1 : rise;
+			int cstate = chk ? 6 : (admin & RT_ADM_CMAINT) ? 8 : 0;
 			rt_sb_printf(o,
 			             "%d %s %d %s %s %d %d %d %d %lld %d %d %d %d 0 0 0 - %u - %d %d - - "
 			             "0\n",
 			             proxy_iid(p->conf->id), p->conf->name,
-			             ms->id > 0 ? ms->id : k + 1, ms->name, host, srv_up(sv) ? 2 : 0,
-			             admin, sv->weight, sv->iweight, since(atomic_load(&sv->lastchg)),
-			             chk ? 6 : 0, chk ? (sv->usable ? 3 : 2) : 0,
-			             chk && sv->usable ? rise + fall - 1 : 0, chk ? 6 : 0,
+			             ms->id > 0 ? ms->id : k + 1, ms->name, host, up ? 2 : 0, admin,
+			             sv->weight, sv->iweight, since(atomic_load(&sv->lastchg)), cstatus,
+			             cresult, health, cstate,
 			             ms->addr.port_lo, ms->ssl == 1, chk && ms->check.port > 0
 			                                                  ? ms->check.port
 			                                                  : 0);
@@ -937,7 +960,7 @@ bool rt_stats_applet(struct rt_sess *s, const struct h1_msg *m)
 		             "cache-control: no-cache\r\ncontent-type: text/html\r\n"
 		             "www-authenticate: Basic realm=\"%s\"\r\n%s\r\n%s",
 		             sizeof(page_401) - 1, realm, close ? "connection: close\r\n" : "",
-		             page_401);
+		             s->req_head ? "" : page_401);
 		s->status = 401;
 	} else {
 		unsigned flags = has_opt(rest, rlen, "up") ? RT_SD_UP : 0;
@@ -958,7 +981,9 @@ bool rt_stats_applet(struct rt_sess *s, const struct h1_msg *m)
 		             type);
 		if (refresh)
 			rt_sb_printf(&ans, "refresh: %lld\r\n", (long long)(st->refresh / 1000));
-		if (m->minor == 0) {
+		if (s->req_head) {
+			rt_sb_puts(&ans, close ? "connection: close\r\n\r\n" : "\r\n");
+		} else if (m->minor == 0) {
 			rt_sb_puts(&ans, "connection: close\r\n\r\n");
 			rt_sb_put(&ans, body.d, body.len);
 			close = true;

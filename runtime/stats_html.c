@@ -97,7 +97,8 @@ static void legend(struct rt_sbuf *o)
 	              "Note: \"NOLB\"/\"DRAIN\" = UP with load-balancing disabled.");
 }
 
-static void header(struct rt *rt, struct rt_sbuf *o, const char *uri, bool refresh)
+static void header(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, const char *uri,
+                   bool refresh)
 {
 	long long up = (long long)time(NULL) - rt->started;
 	int maxconn = rt->cfg->global.maxconn > 0 ? rt->cfg->global.maxconn : 4096;
@@ -107,9 +108,15 @@ static void header(struct rt *rt, struct rt_sbuf *o, const char *uri, bool refre
 	              "<meta http-equiv=\"content-type\" content=\"text/html; "
 	              "charset=iso-8859-1\">\n");
 	rt_sb_puts(o, css);
+	if (st->hide_version == 1)
+		rt_sb_puts(o, "</head>\n<body><h1><a href=\"http://www.haproxy.org/\" "
+		              "style=\"text-decoration: none;\">HAProxy</a></h1>\n");
+	else
+		rt_sb_printf(o,
+		             "</head>\n<body><h1><a href=\"http://www.haproxy.org/\" "
+		             "style=\"text-decoration: none;\">HAProxy version %s, released %s</a></h1>\n",
+		             VIPR_HAP_VERSION, VIPR_HAP_DATE);
 	rt_sb_printf(o,
-	             "</head>\n<body><h1><a href=\"http://www.haproxy.org/\" style=\"text-decoration: "
-	             "none;\">HAProxy version 2.6.12-vipr-%s, released 2026/11/25</a></h1>\n"
 	             "<h2>Statistics Report for pid %d</h2>\n<hr width=\"100%%\" class=\"hr\">\n"
 	             "<h3>&gt; General process information</h3>\n<table border=0><tr><td "
 	             "align=\"left\" nowrap width=\"1%%\"><p>\n<b>pid = </b> %d (process #1, nbproc "
@@ -118,7 +125,7 @@ static void header(struct rt *rt, struct rt_sbuf *o, const char *uri, bool refre
 	             "</b> %d; <b>maxconn = </b> %d; <b>maxpipes = </b> 0<br>\ncurrent conns = %d; "
 	             "current pipes = 0/0; conn rate = 0/sec; bit rate = 0.000 kbps<br>\n"
 	             "Running tasks: 0/0; idle = 100 %%<br>\n</td><td align=\"center\" nowrap>\n",
-	             VIPR_VERSION, (int)getpid(), (int)getpid(), rt->nw, up / 86400, up / 3600 % 24,
+	             (int)getpid(), (int)getpid(), rt->nw, up / 86400, up / 3600 % 24,
 	             up / 60 % 60, up % 60, 2 * maxconn + 31, 2 * maxconn + 31, maxconn,
 	             atomic_load(&rt->actconn));
 	legend(o);
@@ -332,8 +339,7 @@ static void row_backend(struct rt *rt, struct rt_sbuf *o, struct rt_pool *p)
 void rt_stats_html(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, const char *uri,
                    unsigned flags, bool refresh)
 {
-	(void)st;
-	header(rt, o, uri, refresh);
+	header(rt, o, st, uri, refresh);
 	int maxid = 0;
 	for (int i = 0; i < rt->nsvc; i++)
 		maxid = rt->svc[i].conf->id > maxid ? rt->svc[i].conf->id : maxid;
