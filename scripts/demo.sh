@@ -23,6 +23,5 @@ cat <<'X'
      curl -i http://127.0.0.1:8404/stats              # 401: asks for a password
      curl -u admin:admin http://127.0.0.1:8404/stats  # the statistics page (HTML)
      curl -u admin:admin 'http://127.0.0.1:8404/stats;csv'
-   Request logs appear below.
 X
 exec "$BUILD/haproxy" -db -f "$CFG"
