@@ -34,6 +34,7 @@ enum chk_status {
 	CHK_ST_PROCERR,
 	CHK_ST_PROCTOUT,
 	CHK_ST_PROCOK,
+	CHK_ST_CHECKED, /* CHECKED: an agent reply without a health word ("No status change") */
 };
 
 /* The health of one checked thing, kept by the scheduler. */
@@ -46,6 +47,9 @@ struct chk_state {
 	char desc[128];      /* "Connection refused", "HTTP status check returned code <503>" */
 	int dyn_weight;      /* MISC_CHECK misc_dynamic / agent weight, -1 when none */
 	unsigned long checks, fails, downs; /* counters for stats */
+	/* agent-check: what the last reply asked for, reset before every probe */
+	int agent_pct;        /* weight in percent ("75%"), -1 when none */
+	char agent_admin[8];  /* "ready", "drain", "maint" or "" */
 };
 
 struct chk_engine;
@@ -71,6 +75,16 @@ struct chk_item *chk_add_script(struct chk_engine *e, const struct m_vrrp_script
 				chk_notify_fn notify, void *owner);
 void chk_remove(struct chk_item *it);
 const struct chk_state *chk_get_state(const struct chk_item *it);
+/* chk_agent_parse(): parses one agent-check reply line (up to the first CR or LF) the way
+ * HAProxy 2.6 does: words separated by spaces, tabs or commas, "N%" a weight, up/down/
+ * stopped/fail a health, ready/drain/maint an admin state, "#" starts a description; the last
+ * word of each kind wins. Fills st->agent_pct and st->agent_admin, *status (L7OK for up,
+ * L7STS for down/stopped/fail, CHECKED without a health word), desc ("via agent : down
+ * (disk full)", "agent reports an error : xyz"). Returns 1 for up, 0 for down, -1 when the
+ * reply names no health, -2 when line[0..len) holds no complete line. */
+int chk_agent_parse(const char *line, size_t len, struct chk_state *st, enum chk_status *status,
+		    char *desc, size_t desc_len);
+
 /* Text of a status for stats and logs: "L4CON", "L7OK"... */
 const char *chk_status_str(enum chk_status s);
 /* HAProxy's long text: "Layer4 connection problem", "Layer7 check passed"... */

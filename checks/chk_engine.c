@@ -95,6 +95,7 @@ static const struct {
     [CHK_ST_PROCERR] = {"PROCERR", "External check error"},
     [CHK_ST_PROCTOUT] = {"PROCTOUT", "External check timeout"},
     [CHK_ST_PROCOK] = {"PROCOK", "External check passed"},
+    [CHK_ST_CHECKED] = {"CHECKED", "No status change"},
 };
 
 const char *chk_status_str(enum chk_status s)
@@ -203,7 +204,7 @@ static void tmo_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	if (it->ops == &chk_script_ops)
 		st = CHK_ST_PROCTOUT;
 	else if (it->conn.connected && it->ops != &chk_tcp_ops)
-		st = CHK_ST_L7TOUT;
+		st = it->tout ? it->tout : CHK_ST_L7TOUT;
 	it->ops->cancel(it);
 	chk_done(it, false, st, -1, NULL);
 }
@@ -217,6 +218,10 @@ static void next_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	it->running = true;
 	it->e->nrunning++;
 	it->st.checks++;
+	it->phase = 0;
+	it->tout = CHK_ST_UNKNOWN;
+	it->st.agent_pct = -1;
+	it->st.agent_admin[0] = 0;
 	ev_now_update(loop);
 	it->t0 = ev_now(loop);
 	m_ms limit = it->conn_timeout > 0 ? it->conn_timeout : it->inter;
@@ -236,6 +241,12 @@ void chk_connected(struct chk_item *it)
 
 void chk_done(struct chk_item *it, bool ok, enum chk_status status, int code, const char *desc)
 {
+	chk_done_ex(it, ok ? CHK_RES_PASS : CHK_RES_FAIL, status, code, desc);
+}
+
+void chk_done_ex(struct chk_item *it, enum chk_res res, enum chk_status status, int code,
+                 const char *desc)
+{
 	struct ev_loop *loop = it->e->loop;
 	if (!it->running)
 		return;
@@ -250,9 +261,26 @@ void chk_done(struct chk_item *it, bool ok, enum chk_status status, int code, co
 	st->status = status;
 	st->code = code;
 	snprintf(st->desc, sizeof(st->desc), "%s", desc ? desc : "");
-	if (!ok)
+	bool changed = false, was = st->up;
+	switch (res) {
+	case CHK_RES_FAIL:
 		st->fails++;
-	bool changed = chk_health_apply(&st->health, &st->up, it->rise, it->fall, ok);
+		/* fall through */
+	case CHK_RES_PASS:
+		changed = chk_health_apply(&st->health, &st->up, it->rise, it->fall,
+		                           res == CHK_RES_PASS);
+		break;
+	case CHK_RES_NEUTRAL:
+		break;
+	case CHK_RES_UP:
+	case CHK_RES_DOWN:
+		if (res == CHK_RES_DOWN)
+			st->fails++;
+		st->up = res == CHK_RES_UP;
+		st->health = st->up ? it->rise + it->fall - 1 : 0;
+		changed = st->up != was;
+		break;
+	}
 	if (changed && !st->up)
 		st->downs++;
 	arm_next(it, spread(it->e, chk_interval(st->health, st->up, it->rise, it->fall, it->inter,
@@ -350,9 +378,25 @@ static const struct chk_ops *ops_for(const struct m_probe *p)
 		return &chk_tcpcheck_ops;
 	case PROBE_SCRIPT:
 		return &chk_script_ops;
-	default:
-		/* ssl-hello, mysql, redis... fall back to a connect check until they exist */
+	case PROBE_SSL_HELLO:
+		return &chk_ssl_hello_ops;
+	case PROBE_MYSQL:
+		return &chk_mysql_ops;
+	case PROBE_REDIS:
+		return &chk_redis_ops;
+	case PROBE_SMTP:
+		return &chk_smtp_ops;
+	case PROBE_PGSQL:
+		return &chk_pgsql_ops;
+	case PROBE_LDAP:
+		return &chk_ldap_ops;
+	case PROBE_AGENT:
+		return &chk_agent_ops;
+	case PROBE_NONE:
+	case PROBE_TCP:
 		return &chk_tcp_ops;
+	default:
+		return NULL; /* DNS, UDP, PING, FILE: chk_add() refuses them */
 	}
 }
 
@@ -387,6 +431,12 @@ struct chk_item *chk_add(struct chk_engine *e, const struct m_server *srv,
 	it->check = check;
 	it->probe = probe;
 	it->ops = ops_for(probe);
+	if (!it->ops) {
+		/* a kind without a probe must never run as something else */
+		free(it);
+		errno = ENOTSUP;
+		return NULL;
+	}
 	if (it->ops != &chk_script_ops && !item_addr(it, srv, check)) {
 		free(it);
 		errno = EAFNOSUPPORT;
@@ -400,6 +450,8 @@ struct chk_item *chk_add(struct chk_engine *e, const struct m_server *srv,
 	it->timeout = check->timeout;
 	it->conn_timeout = check->connect_timeout > 0 ? check->connect_timeout : it->inter;
 	item_link(it, initial_up);
+	if (check->warmup > 0) /* keepalived warmup: the first probe within 0..warmup */
+		arm_next(it, (m_ms)(rnd(e) % (uint32_t)check->warmup));
 	return it;
 }
 

@@ -405,7 +405,8 @@ static void hap_event(struct chk_item *it)
 	int code;
 	char desc[128];
 	bool ok = chk_http_eval(it->probe, &r, body, blen, &st, &code, desc, sizeof(desc));
-	finish(it, ok, st, code, desc);
+	/* HAProxy logs no info for a passing httpchk ("code: 200, check duration") */
+	finish(it, ok, st, code, ok ? NULL : desc);
 }
 
 static void ka_start_url(struct chk_item *it);

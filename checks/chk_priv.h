@@ -24,6 +24,18 @@ struct chk_ops {
 };
 
 extern const struct chk_ops chk_tcp_ops, chk_http_ops, chk_tcpcheck_ops, chk_script_ops;
+/* chk_proto.c: HAProxy's protocol probes and agent-check */
+extern const struct chk_ops chk_ssl_hello_ops, chk_mysql_ops, chk_redis_ops, chk_smtp_ops,
+    chk_pgsql_ops, chk_ldap_ops, chk_agent_ops;
+
+/* How a probe's result moves the health (chk_done_ex). */
+enum chk_res {
+	CHK_RES_FAIL,    /* one failure: health decrements */
+	CHK_RES_PASS,    /* one success: health increments */
+	CHK_RES_NEUTRAL, /* health unchanged (agent: no health word, agent unreachable) */
+	CHK_RES_UP,      /* health to fully up at once (agent "up") */
+	CHK_RES_DOWN,    /* health to 0 at once (agent "down") */
+};
 
 /* One non-blocking TCP exchange: connect, send req, read into a bounded buffer. */
 struct chk_conn {
@@ -68,12 +80,17 @@ struct chk_item {
 	ev_io pidio;
 	ev_timer poll;
 	bool killed;
+	int phase;               /* protocol probes: the step in progress */
+	enum chk_status tout;    /* status of a timeout once connected; 0: L7TOUT */
+	char info[96];           /* protocol probes: text kept between steps (mysql version) */
 	struct chk_item *prev, *nxt;
 };
 
 /* chk_done(): ends the probe in progress with a result; the engine applies rise/fall,
  * notifies and schedules the next probe. desc may be NULL. Never call twice per start. */
 void chk_done(struct chk_item *it, bool ok, enum chk_status status, int code, const char *desc);
+void chk_done_ex(struct chk_item *it, enum chk_res res, enum chk_status status, int code,
+                 const char *desc);
 /* The probe moved from its connect phase to its exchange: the engine switches the probe
  * timeout to `timeout check` when one is set. */
 void chk_connected(struct chk_item *it);

@@ -417,11 +417,3 @@ int ka_main(int argc, char **argv)
 	k.o = o;
 	return run_daemon(&k);
 }
-
-int genhash_main(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fputs("genhash: not implemented by vipr yet\n", stderr);
-	return 1;
-}

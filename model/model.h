@@ -270,6 +270,7 @@ struct m_server {
 	int maxconn, minconn, maxqueue;
 	char *cookie;
 	char *observe, *on_error;
+	char *ssl_crt, *ssl_ca_file; /* TLS to the server: files checked, TLS not done yet */
 	struct m_check check;  /* haproxy `check` and its fields */
 	struct m_check agent;  /* haproxy agent-check */
 	struct m_check *checks; /* keepalived checkers of a real_server */
@@ -411,6 +412,8 @@ struct m_proxy_conf {
 	char *description;
 	int8_t disabled;
 	char *http_reuse;
+	char *cookie_name;        /* `cookie` (persistence not implemented yet) */
+	struct m_origin cookie_at;
 };
 
 enum m_svc_kind { SVC_FRONTEND, SVC_LISTEN, SVC_VIRTUAL_SERVER, SVC_DEFAULTS };

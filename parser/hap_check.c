@@ -8,8 +8,10 @@
  */
 #include "hap_bind.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MERGE(f)                                                                               \
 	do {                                                                                   \
@@ -226,10 +228,64 @@ static void check_routes(struct hap_ctx *c, struct hap_proxy *px)
 	}
 }
 
+/* HAProxy loads the TLS files of `ssl` servers after parsing; vipr does not do TLS yet but
+ * keeps these checks so that `haproxy -c` gives the same verdict. */
+static void check_server_tls(struct hap_ctx *c, struct m_pool *pool, struct m_server *s)
+{
+	char buf[8192], path[4096];
+	if (s->ssl != 1)
+		return;
+	if (s->ssl_crt) {
+		const char *base = c->cfg->global.crt_base;
+		if (base && s->ssl_crt[0] != '/')
+			snprintf(path, sizeof(path), "%s/%s", base, s->ssl_crt);
+		else
+			snprintf(path, sizeof(path), "%s", s->ssl_crt);
+		struct stat st;
+		if (stat(path, &st) < 0) {
+			snprintf(buf, sizeof(buf),
+				 "[%s:%u] : 'server %s/%s' : unable to stat SSL certificate from file "
+				 "'%s' : %s.", s->at.file, s->at.line, pool->name, s->name, path,
+				 strerror(errno));
+			post_alert(c, s->at, buf, buf);
+			return;
+		}
+	}
+	if (s->ssl_ca_file) {
+		const char *base = c->cfg->global.ca_base;
+		if (base && s->ssl_ca_file[0] != '/')
+			snprintf(path, sizeof(path), "%s/%s", base, s->ssl_ca_file);
+		else
+			snprintf(path, sizeof(path), "%s", s->ssl_ca_file);
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			snprintf(buf, sizeof(buf),
+				 "[%s:%u] : 'server %s/%s' : Couldn't open the ca-file '%s' (%s).",
+				 s->at.file, s->at.line, pool->name, s->name, path, strerror(errno));
+			post_alert(c, s->at, buf, buf);
+			snprintf(buf, sizeof(buf), "'ca-file' : unable to load %s.", path);
+			diag_add(c->dl, s->at, DIAG_NONE, DIAG_ERROR, DIAG_FATAL | DIAG_POST, buf, NULL);
+			return;
+		}
+		fclose(f);
+	} else if (s->check.verify_none != 1) {
+		snprintf(buf, sizeof(buf),
+			 "[%s:%u] : 'server %s/%s' : verify is enabled by default but no CA file "
+			 "specified. If you're running on a LAN where you're certain to trust the "
+			 "server's certificate, please set an explicit 'verify none' statement on the "
+			 "'server' line, or use 'ssl-server-verify none' in the global section to "
+			 "disable server-side verifications by default.",
+			 s->at.file, s->at.line, pool->name, s->name);
+		post_alert(c, s->at, buf, buf);
+	}
+}
+
 static void check_servers(struct hap_ctx *c, struct m_pool *pool)
 {
 	char buf[512];
 	struct strmap names = {0};
+	for (struct m_server *s = pool->servers; s; s = s->next)
+		check_server_tls(c, pool, s);
 	for (struct m_server *s = pool->servers; s; s = s->next) {
 		struct m_server *o = strmap_put(&names, s->name, s);
 		if (!o)
@@ -453,6 +509,11 @@ static void check_modes_and_binds(struct hap_ctx *c, struct hap_proxy *px)
 				 px->sec == HS_FRONTEND ? "frontend" : "proxy", px->name);
 			diag_add(c->dl, px->at, DIAG_WARNING, DIAG_WARNING, DIAG_POST, buf, NULL);
 		}
+	}
+	if (px->pool && pc->cookie_name && pc->mode != M_MODE_HTTP) {
+		snprintf(buf, sizeof(buf), "cookie will be ignored for %s '%s' (needs 'mode http').",
+			 px->sec == HS_BACKEND ? "backend" : "proxy", px->name);
+		diag_add(c->dl, pc->cookie_at, DIAG_WARNING, DIAG_WARNING, DIAG_POST, buf, NULL);
 	}
 	if (px->pool)
 		for (struct m_server *s = px->pool->servers; s; s = s->next)

@@ -494,7 +494,7 @@ int hap_check_rule(struct hap_ctx *c, struct cfg_stmt *s, int i, bool http)
 				hap_alert(c, s, "'tcp-check expect' : 'only supports min-recv, "
 						"'[!]binary', '[!]string', '[!]rstring', "
 						"'[!]string-lf''[!]rbinary', '[!]binary-lf' or comment but "
-						"got '%s' as argument.", w);
+						"got '%s' as argument..", w);
 			return -1;
 		}
 		if (k + 1 >= s->nw) {

@@ -221,6 +221,39 @@ static void open_section(struct hap_ctx *c, const struct section_kw *k, struct c
 
 int hap_userlist_keyword(struct hap_ctx *c, struct cfg_stmt *s);
 
+/* Sections vipr does not implement yet still get their keywords checked, so that a typo
+ * there fails `haproxy -c` as it does with HAProxy. */
+static void other_section_keyword(struct hap_ctx *c, struct cfg_stmt *s)
+{
+	static const struct {
+		enum hap_sec sec;
+		const char *const kw[16];
+	} known[] = {
+		{HS_PEERS, {"peer", "server", "bind", "default-bind", "default-server", "disabled",
+			    "enable", "enabled", "log", "shards", "table"}},
+		{HS_RESOLVERS, {"nameserver", "parse-resolv-conf", "accepted_payload_size", "hold",
+				"resolve_retries", "timeout"}},
+		{HS_CACHE, {"total-max-size", "max-object-size", "max-age", "process-vary",
+			    "max-secondary-entries"}},
+		{HS_HTTP_ERRORS, {"errorfile"}},
+		{HS_RING, {"description", "format", "maxlen", "size", "timeout", "server"}},
+		{HS_MAILERS, {"mailer", "timeout"}},
+		{HS_PROGRAM, {"command", "user", "group", "option"}},
+		{HS_FCGI_APP, {"docroot", "index", "log-stderr", "option", "path-info", "pass-header",
+			       "set-param"}},
+		{HS_LOG_FORWARD, {"bind", "dgram-bind", "backlog", "maxconn", "timeout", "log"}},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+		if (known[i].sec != c->sec)
+			continue;
+		for (const char *const *k = known[i].kw; *k; k++)
+			if (!strcmp(*k, s->w[0].s))
+				return;
+		hap_alert(c, s, "unknown keyword '%s' in '%s' section", s->w[0].s, c->sec_name);
+		return;
+	}
+}
+
 static void bind_line(struct hap_ctx *c, struct cfg_stmt *s)
 {
 	const struct section_kw *k = find_section(s->w[0].s);
@@ -260,7 +293,9 @@ static void bind_line(struct hap_ctx *c, struct cfg_stmt *s)
 		if (c->ul)
 			hap_userlist_keyword(c, s);
 		break;
-	default: break; /* the section was reported as unsupported once */
+	default: /* the section was reported as unsupported once; its keywords are checked */
+		other_section_keyword(c, s);
+		break;
 	}
 }
 

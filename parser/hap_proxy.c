@@ -526,6 +526,69 @@ static int set_check_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg
 	return hap_check_rule(c, s, i, kw->name[0] == 'h');
 }
 
+/* Cookie persistence is not in vipr yet: recorded for HAProxy's mode check and reported. */
+static int set_cookie(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	pc->cookie_name = arena_strdup(c->a, s->w[i].s);
+	pc->cookie_at = s->at;
+	hap_unsupported(c, s, "cookie", false);
+	return 0;
+}
+
+/* stick-table type ip|ipv6|integer|string [len N]|binary [len N] size N [expire T]
+ * [nopurge] [peers NAME] [srvkey KEY] [store ...]: checked with HAProxy's wording, not
+ * implemented (reported). */
+static int set_stick_table(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	static const char *const types[] = {"ip", "ipv4", "ipv6", "integer", "string", "binary",
+					    NULL};
+	for (; i < s->nw; i++) {
+		const char *o = s->w[i].s, *v = i + 1 < s->nw ? s->w[i + 1].s : NULL;
+		if (!strcmp(o, "type")) {
+			bool ok = false;
+			for (const char *const *t = types; v && *t; t++)
+				ok |= !strcmp(*t, v);
+			if (!ok) {
+				hap_alert(c, s, "stick-table: unknown type '%s'.", v ? v : "");
+				return -1;
+			}
+			i++;
+			if (i + 2 < s->nw && !strcmp(s->w[i + 1].s, "len"))
+				i += 2;
+		} else if (!strcmp(o, "size")) {
+			int64_t sz;
+			const char *bad = v ? m_parse_size(v, &sz) : "";
+			if (bad) {
+				if (bad == M_TIME_OVER || !*bad)
+					hap_alert(c, s, "stick-table: missing argument after 'size'.");
+				else
+					hap_alert(c, s, "stick-table: unexpected character '%c' in "
+							"argument of 'size'.", *bad);
+				return -1;
+			}
+			i++;
+		} else if (!strcmp(o, "expire")) {
+			m_ms t;
+			const char *bad = v ? m_parse_time(v, &t, 1) : "";
+			if (bad) {
+				hap_alert(c, s, "stick-table: unexpected character '%c' in argument of "
+						"'expire'.", bad == M_TIME_OVER || bad == M_TIME_UNDER
+								     ? '?' : *bad);
+				return -1;
+			}
+			i++;
+		} else if (!strcmp(o, "peers") || !strcmp(o, "srvkey") || !strcmp(o, "store") ||
+			   !strcmp(o, "write-to")) {
+			i++;
+		}
+	}
+	hap_unsupported(c, s, "stick-table", false);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ the table */
 
 #define U(n, sec) {n, sec, 0, -1, NULL, T_NONE, 0, 0, KW_UNSUPPORTED, NULL}
@@ -563,7 +626,8 @@ const struct hap_kw hap_proxy_kw[] = {
 	F("use_backend", HS_FE_ONLY, set_use_backend, 0, NULL),
 	/* Recognized, not implemented by vipr yet. */
 	U("bind-process", HS_PROXY), U("capture", HS_FE_ONLY), U("compression", HS_PROXY),
-	U("cookie", HS_BE), U("declare", HS_FE_ONLY | HS_BE_ONLY), U("dispatch", HS_BE_ONLY),
+	F("cookie", HS_BE, set_cookie, 1, "<cookie_name> as argument"),
+	F("stick-table", HS_FE_ONLY | HS_BE_ONLY, set_stick_table, 0, NULL), U("declare", HS_FE_ONLY | HS_BE_ONLY), U("dispatch", HS_BE_ONLY),
 	U("email-alert", HS_PROXY), U("errorfiles", HS_PROXY), U("errorloc", HS_PROXY),
 	U("errorloc302", HS_PROXY), U("errorloc303", HS_PROXY),
 	U("external-check", HS_BE), U("filter", HS_FE_ONLY | HS_BE_ONLY),
@@ -575,7 +639,7 @@ const struct hap_kw hap_proxy_kw[] = {
 	U("monitor", HS_FE_ONLY), U("monitor-uri", HS_FE), U("persist", HS_BE),
 	U("rate-limit", HS_FE), U("redirect", HS_FE_ONLY | HS_BE_ONLY),
 	U("server-state-file-name", HS_BE), U("server-template", HS_BE_ONLY),
-	U("source", HS_BE), U("stick", HS_BE_ONLY), U("stick-table", HS_FE_ONLY | HS_BE_ONLY),
+	U("source", HS_BE), U("stick", HS_BE_ONLY),
 	U("tcp-request", HS_FE_ONLY | HS_BE_ONLY), U("tcp-response", HS_BE_ONLY),
 	U("unique-id-format", HS_FE), U("unique-id-header", HS_FE), U("use-fcgi-app", HS_BE_ONLY),
 	U("use-server", HS_BE_ONLY), U("log-tag", HS_PROXY), U("log-format-sd", HS_FE),

@@ -171,6 +171,17 @@ static int srv_verify(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stm
 	return 0;
 }
 
+/* TLS to servers is not in vipr yet: `ssl` is recorded so that HAProxy's file checks run
+ * (hap_check.c) and so that running the configuration is refused. */
+static int srv_ssl(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	(void)i;
+	c->srv->ssl = 1;
+	hap_unsupported(c, s, "server keyword 'ssl'", true);
+	return 0;
+}
+
 #define SF(n, fn, nargs, tgt) {n, 0, nargs, nargs, fn, tgt, 0, 0, NULL}
 #define SU(n, nargs) {n, 0, nargs, nargs, NULL, T_NONE, 0, 0, KW_UNSUPPORTED, NULL}
 const struct hap_kw hap_server_kw[] = {
@@ -208,10 +219,12 @@ const struct hap_kw hap_server_kw[] = {
 	{"send-proxy-v2", 0, 0, 0, srv_flag, SRV(send_proxy), 2, 0, NULL},
 	{"verify", 0, 1, 1, srv_verify, T_NONE, 0, 0, 0, NULL},
 	{"weight", 0, 1, 1, srv_weight, T_NONE, 0, 0, 0, NULL},
-	{"ssl", 0, 0, 0, NULL, T_NONE, 0, 0, KW_FATAL_UNSUP, NULL},
-	SU("agent-send", 1), SU("alpn", 1), SU("allow-0rtt", 0), SU("ca-file", 1), SU("ciphers", 1),
+	{"ssl", 0, 0, 0, srv_ssl, T_NONE, 0, 0, 0, NULL},
+	{"crt", 0, 1, 1, srv_str, SRV(ssl_crt), 0, 0, NULL},
+	{"ca-file", 0, 1, 1, srv_str, SRV(ssl_ca_file), 0, 0, NULL},
+	SU("agent-send", 1), SU("alpn", 1), SU("allow-0rtt", 0), SU("ciphers", 1),
 	SU("ciphersuites", 1), SU("check-alpn", 1), SU("check-proto", 1), SU("check-send-proxy", 0),
-	SU("check-via-socks4", 0), SU("crl-file", 1), SU("crt", 1), SU("error-limit", 1),
+	SU("check-via-socks4", 0), SU("crl-file", 1), SU("error-limit", 1),
 	SU("force-sslv3", 0), SU("force-tlsv10", 0), SU("force-tlsv11", 0), SU("force-tlsv12", 0),
 	SU("force-tlsv13", 0), SU("init-addr", 1), SU("log-proto", 1), SU("max-reuse", 1),
 	SU("namespace", 1), SU("no-sslv3", 0), SU("no-tls-tickets", 0), SU("no-tlsv10", 0),
@@ -384,6 +397,19 @@ static int bind_crt(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 	return 0;
 }
 
+/* `process` on bind lines is a no-op in 2.6 (one process) and deprecated. */
+static int bind_process(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	if (c->bind->next)
+		return 0; /* once per line, not per address */
+	hap_warn(c, s, "'bind %s' in section '%s' : 'process %s' on 'bind' lines is deprecated and "
+		       "will be removed in 2.7. Please use 'thread %s' instead.",
+		 s->w[1].s, c->sec_name, s->w[i].s,
+		 strchr(s->w[i].s, '/') ? strchr(s->w[i].s, '/') + 1 : s->w[i].s);
+	return 0;
+}
+
 #define BND(f) T_BIND, offsetof(struct m_bind, f)
 #define BU(n, nargs) {n, 0, nargs, nargs, NULL, T_NONE, 0, 0, KW_UNSUPPORTED, NULL}
 #define BX(n, nargs) {n, 0, nargs, nargs, NULL, T_NONE, 0, 0, KW_FATAL_UNSUP, NULL}
@@ -414,7 +440,7 @@ const struct hap_kw hap_bind_kw[] = {
 	BU("generate-certificates", 0), BU("group", 1), BU("level", 1), BU("mss", 1),
 	BU("namespace", 1), BU("no-ca-names", 0), BU("no-sslv3", 0), BU("no-tls-tickets", 0),
 	BU("no-tlsv10", 0), BU("no-tlsv11", 0), BU("no-tlsv12", 0), BU("no-tlsv13", 0),
-	BU("prefer-client-ciphers", 0), BU("process", 1), BU("proto", 1), BU("severity-output", 1),
+	BU("prefer-client-ciphers", 0), {"process", 0, 1, 1, bind_process, T_NONE, 0, 0, 0, NULL}, BU("proto", 1), BU("severity-output", 1),
 	BU("ssl-max-ver", 1), BU("ssl-min-ver", 1), BU("strict-sni", 0), BU("tcp-ut", 1),
 	BU("thread", 1), BU("tls-ticket-keys", 1), BU("user", 1), BU("sigalgs", 1),
 	BU("client-sigalgs", 1), BU("quic-cc-algo", 1), BU("quic-force-retry", 0), BU("shards", 1),

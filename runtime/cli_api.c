@@ -4,7 +4,8 @@
  * `;`-separated commands and closes, unless a `prompt` command made it interactive: then
  * every line is answered followed by "> ". Every answer ends with an empty line, as with
  * HAProxy. Commands carry the level they need (user < operator < admin); a connection starts
- * at its socket's `level` (admin when not given) and `user`/`operator` lower it.
+ * at its socket's `level` (operator when not given, as in 2.6) and `user`/`operator` lower
+ * it.
  * Texts (help lines, errors) are HAProxy 2.6.12's, checked against its binary with socat.
  */
 #include <errno.h>
@@ -324,43 +325,66 @@ static void cmd_set_server(struct cli_conn *c, char **args, int nargs)
 		else
 			out(c, "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
 	} else {
-		out(c, "usage: set server <backend>/<server> addr | agent | agent-addr | agent-port "
-		       "| agent-send | check-addr | check-port | fqdn | health | ssl | state | "
-		       "weight\n");
+		out(c,
+		    "usage: set server <backend>/<server> addr | agent | agent-addr | agent-port "
+		    "| agent-send | check-addr | check-port | fqdn | health | ssl | state | "
+		    "weight\n");
 	}
 }
 
 /* Sorted like HAProxy's help; NULL help: not listed. */
 static const struct cli_cmd table[] = {
-    {{"disable", "server"}, LVL_ADMIN, cmd_disable,
+    {{"disable", "server"},
+     LVL_ADMIN,
+     cmd_disable,
      "  disable server (DEPRECATED)             : disable a server for maintenance (use 'set "
      "server' instead)\n"},
-    {{"enable", "server"}, LVL_ADMIN, cmd_enable,
+    {{"enable", "server"},
+     LVL_ADMIN,
+     cmd_enable,
      "  enable server  (DEPRECATED)             : enable a disabled server (use 'set server' "
      "instead)\n"},
-    {{"get", "weight"}, LVL_USER, cmd_get_weight,
+    {{"get", "weight"},
+     LVL_USER,
+     cmd_get_weight,
      "  get weight <bk>/<srv>                   : report a server's current weight\n"},
-    {{"operator"}, LVL_USER, cmd_operator,
+    {{"operator"},
+     LVL_USER,
+     cmd_operator,
      "  operator                                : lower the level of the current CLI session "
      "to operator\n"},
-    {{"set", "server"}, LVL_ADMIN, cmd_set_server,
+    {{"set", "server"},
+     LVL_ADMIN,
+     cmd_set_server,
      "  set server <bk>/<srv> [opts]            : change a server's state, weight, address or "
      "ssl\n"},
-    {{"set", "weight"}, LVL_ADMIN, cmd_set_weight,
+    {{"set", "weight"},
+     LVL_ADMIN,
+     cmd_set_weight,
      "  set weight <bk>/<srv>  (DEPRECATED)     : change a server's weight (use 'set server' "
      "instead)\n"},
-    {{"show", "cli", "level"}, LVL_USER, cmd_level,
+    {{"show", "cli", "level"},
+     LVL_USER,
+     cmd_level,
      "  show cli level                          : display the level of the current CLI "
      "session\n"},
-    {{"show", "info"}, LVL_USER, cmd_info,
+    {{"show", "info"},
+     LVL_USER,
+     cmd_info,
      "  show info [desc|json|typed|float]*      : report information about the running "
      "process\n"},
-    {{"show", "servers", "state"}, LVL_USER, cmd_servers_state,
+    {{"show", "servers", "state"},
+     LVL_USER,
+     cmd_servers_state,
      "  show servers state [<backend>]          : dump volatile server information (all or "
      "for a single backend)\n"},
-    {{"show", "stat"}, LVL_USER, cmd_stat,
+    {{"show", "stat"},
+     LVL_USER,
+     cmd_stat,
      "  show stat [desc|json|no-maint|typed|up]*: report counters for each proxy and server\n"},
-    {{"user"}, LVL_USER, cmd_user,
+    {{"user"},
+     LVL_USER,
+     cmd_user,
      "  user                                    : lower the level of the current CLI session "
      "to user\n"},
     {{"help"}, LVL_USER, cmd_help, NULL},
@@ -525,9 +549,9 @@ static int level_of(const char *s)
 {
 	if (s && !strcmp(s, "user"))
 		return LVL_USER;
-	if (s && !strcmp(s, "operator"))
-		return LVL_OPER;
-	return LVL_ADMIN;
+	if (s && !strcmp(s, "admin"))
+		return LVL_ADMIN;
+	return LVL_OPER; /* HAProxy 2.6's default level */
 }
 
 int rt_cli_open(struct rt *rt)
@@ -553,10 +577,11 @@ int rt_cli_open(struct rt *rt)
 			return -1;
 		unlink(s->addr.path); /* a stale socket of a previous run */
 		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
-			fprintf(stderr,
-			        "[ALERT]    (%d) : Starting proxy GLOBAL: cannot bind UNIX socket (%s) "
-			        "[%s]\n",
-			        (int)getpid(), strerror(errno), s->addr.path);
+			fprintf(
+			    stderr,
+			    "[ALERT]    (%d) : Starting proxy GLOBAL: cannot bind UNIX socket (%s) "
+			    "[%s]\n",
+			    (int)getpid(), strerror(errno), s->addr.path);
 			close(fd);
 			return -1;
 		}

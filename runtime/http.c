@@ -387,12 +387,19 @@ static int approve(struct rt_chan *c, struct rt_body *b)
 
 /* ---------------------------------------------------------------- request side */
 
-static void pick_server(struct rt_sess *s)
+static void pick_server(struct rt_sess *s, const struct h1_msg *m)
 {
 	struct rt_pool *p = rt_sess_pool(s);
-	struct rt_server *sv = p ? rt_balance_pick(p, &s->cli_addr, NULL, &s->w->seed) : NULL;
-	if (!sv) {
+	struct rt_lb_req lq = {.cli = &s->cli_addr, .msg = m};
+	struct rt_server *sv = NULL;
+	enum rt_assign a = p ? rt_balance_assign(p, &lq, s, &s->w->seed, &sv) : RT_NOSRV;
+	if (a == RT_NOSRV) {
 		rt_http_no_server(s);
+		return;
+	}
+	if (a == RT_QUEUED) { /* every slot taken: rt_sess_queue_cb() connects later */
+		rt_sess_release_srv(s, true);
+		rt_sess_set_tmo(s, TMO_QUEUE);
 		return;
 	}
 	/* keep-alive on the server side: reuse the idle connection if it goes to the same
@@ -453,7 +460,7 @@ static void on_request(struct rt_sess *s, struct h1_msg *m)
 	s->rq = s->rqb.kind == H1_BODY_NONE ? RQ_DONE : RQ_BODY;
 	s->rs = RS_HEAD;
 	s->rsp.bytes = 0;
-	pick_server(s);
+	pick_server(s, m);
 }
 
 static void analyze_req(struct rt_sess *s)

@@ -60,7 +60,8 @@ void rt_log_http(struct rt_sess *s)
 	fmt_client(&s->cli_addr, cli, sizeof(cli));
 	fmt_date(&s->t_req, date, sizeof(date));
 	long ta = rt_ms_since(&s->t_req);
-	long tc = diff(s->t_conn, s->t_hdr);
+	/* %Tc starts when the queue is left (%Tw: the time spent in it) */
+	long tc = diff(s->t_conn, s->t_hdr + (s->t_queue > 0 ? s->t_queue : 0));
 	long tr = diff(s->t_rsp, s->t_conn);
 	bool badreq = !strcmp(s->reqline, "<BADREQ>");
 	fprintf(stderr,

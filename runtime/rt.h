@@ -26,8 +26,10 @@
 
 struct rt;
 struct rt_worker;
+struct chk_item;
 struct rt_rules;
 struct rt_rules_all;
+struct rt_ring_pt;
 
 /* ---- stats: counters (stats.c) -------------------------------------------------- */
 /* Events per second: the count of the current second and of the previous one. */
@@ -64,11 +66,15 @@ struct rt_server {
 	atomic_int cur;      /* connections in progress, for leastconn and first */
 	atomic_long total;   /* connections ever assigned */
 	int cw;              /* smooth weighted round-robin state, under pool lock */
+	struct rt_sess *qhead, *qtail; /* requests waiting for this server (maxconn), pool lock */
+	atomic_int nq;
 	/* stats (stats.c, cli_api.c) */
 	struct rt_counters cnt;
 	atomic_int admin;   /* RT_ADM_* flags set from the stats socket; nonzero: no new traffic */
 	int iweight;        /* weight at startup, for `get weight` */
 	atomic_llong lastchg; /* time() of the last state change */
+	struct chk_item *chk; /* rt_checks.c: the server's check, whose chk_get_state() the
+	                       * stats show (check_status, LastChk...); NULL: not checked yet */
 };
 
 struct rt_pool {
@@ -80,6 +86,17 @@ struct rt_pool {
 	atomic_int cur;       /* beconn */
 	struct rt_counters cnt; /* stats (stats.c) */
 	const struct rt_rules *rules; /* rules.c: a backend's http rules, NULL: none */
+	/* balance.c, under lock: the hash map (map-based) over the current candidates and the
+	 * consistent-hash ring over every server, rebuilt when their signature changes */
+	uint16_t *map;
+	unsigned nmap;
+	uint64_t map_sig;
+	struct rt_ring_pt *ring;
+	unsigned nring;
+	uint64_t ring_sig;
+	struct rt_sess *qhead, *qtail; /* requests waiting for any server (all at maxconn) */
+	atomic_int nq;
+	unsigned long qseq; /* queueing order across the pool's and its servers' queues */
 };
 
 /* balance.c: rt_balance_pick() returns a server for a new connection (its counters already
@@ -87,6 +104,30 @@ struct rt_pool {
  * available (redispatch). rt_balance_release() gives the connection back. */
 struct rt_server *rt_balance_pick(struct rt_pool *p, const struct sockaddr_storage *cli,
                                   const struct rt_server *avoid, uint32_t *seed);
+/* What the hashing algorithms may hash: the client address, the request head (mode http,
+ * NULL otherwise) and the bytes the client sent so far (rdp-cookie in mode tcp). A key that
+ * is absent makes the pick fall back to roundrobin, as in HAProxy. */
+struct rt_lb_req {
+	const struct sockaddr_storage *cli;
+	const struct h1_msg *msg;
+	const char *raw;
+	size_t rawlen;
+};
+struct rt_server *rt_balance_pick_req(struct rt_pool *p, const struct rt_lb_req *rq,
+                                      const struct rt_server *avoid, uint32_t *seed);
+void rt_pool_free(struct rt_pool *p); /* the map and ring; not the servers */
+
+/* maxconn queueing. rt_balance_assign() is rt_balance_pick_req() for a session that may
+ * wait: servers at their maxconn are skipped, and when the chosen server (a hash) or every
+ * server is full the session is queued (RT_QUEUED) on that server or on the pool. A slot
+ * freed by rt_balance_release() goes to the oldest waiting session, FIFO across the queues:
+ * it is counted on the server, s->qgrant is set, and the session is handed to its worker
+ * (rt_sess_dequeued() on that worker's loop). rt_balance_unqueue() takes a session out of
+ * its queue: true when it was still waiting, false when a slot was already granted. */
+enum rt_assign { RT_ASSIGNED, RT_NOSRV, RT_QUEUED };
+enum rt_assign rt_balance_assign(struct rt_pool *p, const struct rt_lb_req *rq,
+                                 struct rt_sess *s, uint32_t *seed, struct rt_server **out);
+bool rt_balance_unqueue(struct rt_sess *s);
 void rt_balance_release(struct rt_server *s);
 void rt_pool_init(struct rt_pool *p, const struct m_pool *conf);
 
@@ -158,7 +199,8 @@ enum rt_tmo {
 	TMO_TURNAROUND,
 	TMO_SERVER,
 	TMO_DATA,
-	TMO_LINGER
+	TMO_LINGER,
+	TMO_QUEUE
 };
 
 /* Body framing progress of one HTTP message. */
@@ -199,6 +241,14 @@ struct rt_sess {
 	bool redispatched; /* logged as "+N" retries */
 	struct rt_pool *pool; /* rules.c: use_backend's choice for this request, NULL: default */
 	struct rt_sess *prev, *next;
+	/* maxconn queue (balance.c): links and state under the pool's lock; rnext under the
+	 * worker's qlock once a slot is granted */
+	enum { RT_Q_NONE, RT_Q_WAITING, RT_Q_GRANTED } qstate;
+	struct rt_sess *qnext, *qprev, *rnext;
+	struct rt_pool *qpool;
+	struct rt_server *qsrv;   /* the server queue it waits in, NULL: the pool's */
+	struct rt_server *qgrant; /* the server whose slot it was granted */
+	unsigned long qseq;
 	/* stats applet (stats.c): the page replaces rsp.out until it is sent */
 	struct rt_buf stats_saved;
 	char *stats_page;
@@ -220,6 +270,10 @@ struct rt_worker {
 	unsigned nidle;
 	uint32_t seed;
 	bool soft;
+	/* sessions granted a server slot by another thread (or this one), run by qwake */
+	pthread_mutex_t qlock;
+	struct rt_sess *ready;
+	ev_async qwake;
 };
 
 struct rt {
@@ -250,6 +304,8 @@ void rt_idle_flush(struct rt_worker *w);
 /* sess.c */
 void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
 void rt_sess_close_idle(struct rt_worker *w);
+void rt_sess_queue_cb(struct ev_loop *loop, ev_async *a, int revents);
+void rt_sess_grant(struct rt_sess *s); /* balance.c, pool lock held: hand to its worker */
 void rt_sess_kill_all(struct rt_worker *w);
 
 /* sess.c, used by http.c: buffers and session plumbing */

@@ -321,6 +321,9 @@ static void worker_start(struct rt_worker *w)
 	}
 	ev_async_init(&w->wake, wake_cb);
 	ev_async_start(w->loop, &w->wake);
+	pthread_mutex_init(&w->qlock, NULL);
+	ev_async_init(&w->qwake, rt_sess_queue_cb);
+	ev_async_start(w->loop, &w->qwake);
 }
 
 static void *worker_main(void *arg)
@@ -377,6 +380,7 @@ static void teardown(struct rt *rt)
 	}
 	for (int i = 0; i < rt->npools; i++) {
 		pthread_mutex_destroy(&rt->pools[i].lock);
+		rt_pool_free(&rt->pools[i]);
 		free(rt->pools[i].srv);
 	}
 	free(rt->pools);

@@ -160,9 +160,28 @@ bool rt_sess_attach_srv(struct rt_sess *s, int fd)
 	return true;
 }
 
+/* A session leaving while queued: out of its queue, or, when a slot was granted meanwhile,
+ * off its worker's ready list and the slot given back. */
+static void sess_unqueue(struct rt_sess *s)
+{
+	if (s->qstate == RT_Q_NONE || rt_balance_unqueue(s) || s->qstate != RT_Q_GRANTED)
+		return;
+	struct rt_worker *w = s->w;
+	pthread_mutex_lock(&w->qlock);
+	for (struct rt_sess **pp = &w->ready; *pp; pp = &(*pp)->rnext)
+		if (*pp == s) {
+			*pp = s->rnext;
+			break;
+		}
+	pthread_mutex_unlock(&w->qlock);
+	s->qstate = RT_Q_NONE;
+	rt_balance_release(s->qgrant);
+}
+
 static void sess_free(struct rt_sess *s)
 {
 	struct rt_worker *w = s->w;
+	sess_unqueue(s);
 	if (s->svc->mode == M_MODE_TCP && s->svc->log)
 		rt_log_tcp(s);
 	ev_timer_stop(w->loop, &s->timer);
@@ -253,6 +272,8 @@ static m_ms tmo_value(struct rt_sess *s, enum rt_tmo t)
 		return pick(cli, srv);
 	case TMO_LINGER:
 		return pick(cli, 1000);
+	case TMO_QUEUE: /* HAProxy: timeout connect when timeout queue is not set */
+		return be && be->timeout_queue > 0 ? be->timeout_queue : tmo_value(s, TMO_CONNECT);
 	case TMO_NONE:
 		break;
 	}
@@ -304,9 +325,18 @@ bool rt_sess_connect(struct rt_sess *s)
 	if (!s->server) {
 		if (!p)
 			return false;
-		s->server = rt_balance_pick(p, &s->cli_addr, NULL, &s->w->seed);
-		if (!s->server)
+		struct rt_lb_req lq = {.cli = &s->cli_addr,
+		                       .raw = s->req.in.d + s->req.in.r,
+		                       .rawlen = rt_buf_len(&s->req.in)};
+		switch (rt_balance_assign(p, &lq, s, &s->w->seed, &s->server)) {
+		case RT_NOSRV:
 			return false;
+		case RT_QUEUED: /* rt_sess_queue_cb() connects once a slot is granted */
+			rt_sess_set_tmo(s, TMO_QUEUE);
+			return true;
+		case RT_ASSIGNED:
+			break;
+		}
 		s->srv_counted = true;
 	}
 	s->log_srv = s->server;
@@ -584,6 +614,16 @@ static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	case TMO_CONNECT:
 		connect_failed(s);
 		break;
+	case TMO_QUEUE:
+		if (rt_balance_unqueue(s)) {
+			memcpy(s->term, "sQ", 2);
+			s->t_queue = rt_ms_since(&s->t_req) - (s->t_hdr > 0 ? s->t_hdr : 0);
+			if (s->svc->mode == M_MODE_HTTP)
+				rt_http_error(s, 503);
+			else
+				s->dead = true;
+		}
+		break; /* else a slot was just granted: rt_sess_queue_cb() is coming */
 	case TMO_TURNAROUND:
 		if (!rt_sess_connect(s)) {
 			if (s->svc->mode == M_MODE_HTTP)
@@ -604,6 +644,55 @@ static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		sess_free(s);
 	else
 		pump(s);
+}
+
+/* ---------------------------------------------------------------- maxconn queue */
+
+/* balance.c grants a slot (pool lock held, any thread): the session's own worker goes on. */
+void rt_sess_grant(struct rt_sess *s)
+{
+	struct rt_worker *w = s->w;
+	pthread_mutex_lock(&w->qlock);
+	struct rt_sess **pp = &w->ready;
+	while (*pp)
+		pp = &(*pp)->rnext;
+	s->rnext = NULL;
+	*pp = s;
+	pthread_mutex_unlock(&w->qlock);
+	ev_async_send(w->loop, &w->qwake);
+}
+
+/* Sessions granted a slot connect to their server, in the order they were granted. */
+void rt_sess_queue_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct rt_worker *w = container_of(a, struct rt_worker, qwake);
+	for (;;) {
+		pthread_mutex_lock(&w->qlock);
+		struct rt_sess *s = w->ready;
+		if (s)
+			w->ready = s->rnext;
+		pthread_mutex_unlock(&w->qlock);
+		if (!s)
+			return;
+		s->qstate = RT_Q_NONE;
+		s->server = s->qgrant;
+		s->srv_counted = true;
+		s->log_srv = s->server;
+		s->t_queue = rt_ms_since(&s->t_req) - (s->t_hdr > 0 ? s->t_hdr : 0); /* %Tw */
+		if (!rt_sess_connect(s)) {
+			memcpy(s->term, "SC", 2);
+			if (s->svc->mode == M_MODE_HTTP)
+				rt_http_no_server(s);
+			else
+				s->dead = true;
+		}
+		if (s->dead)
+			sess_free(s);
+		else
+			pump(s);
+	}
 }
 
 /* ---------------------------------------------------------------- accept */

@@ -4,7 +4,7 @@
  * (rt_server) they touch; the dumps read them without locks. A CSV row is built as an array
  * of HAProxy 2.6's 128 fields, of which each object type fills the ones HAProxy fills for it
  * (the others stay empty, as in `show stat`), then joined. The HTTP applet that serves the
- * stats uri (401, page, ;csv, ;json) is at the end; the HTML itself is in stats_html.c.
+ * stats uri is in stats_http.c, the HTML page in stats_html.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "checks/checks.h"
 #include "runtime/rt.h"
 
 /* ---------------------------------------------------------------- string buffer */
@@ -275,23 +276,116 @@ static bool srv_up(const struct rt_server *sv)
 /* ---------------------------------------------------------------- CSV rows */
 
 enum {
-	F_PXNAME, F_SVNAME, F_QCUR, F_QMAX, F_SCUR, F_SMAX, F_SLIM, F_STOT, F_BIN, F_BOUT,
-	F_DREQ, F_DRESP, F_EREQ, F_ECON, F_ERESP, F_WRETR, F_WREDIS, F_STATUS, F_WEIGHT, F_ACT,
-	F_BCK, F_CHKFAIL, F_CHKDOWN, F_LASTCHG, F_DOWNTIME, F_QLIMIT, F_PID, F_IID, F_SID,
-	F_THROTTLE, F_LBTOT, F_TRACKED, F_TYPE, F_RATE, F_RATE_LIM, F_RATE_MAX, F_CHECK_STATUS,
-	F_CHECK_CODE, F_CHECK_DURATION, F_HRSP_1XX, F_HRSP_OTHER = F_HRSP_1XX + 5, F_HANAFAIL,
-	F_REQ_RATE, F_REQ_RATE_MAX, F_REQ_TOT, F_CLI_ABRT, F_SRV_ABRT, F_COMP_IN, F_COMP_OUT,
-	F_COMP_BYP, F_COMP_RSP, F_LASTSESS, F_LAST_CHK, F_LAST_AGT, F_QTIME, F_CTIME, F_RTIME,
-	F_TTIME, F_AGENT_STATUS, F_AGENT_CODE, F_AGENT_DURATION, F_CHECK_DESC, F_AGENT_DESC,
-	F_CHECK_RISE, F_CHECK_FALL, F_CHECK_HEALTH, F_AGENT_RISE, F_AGENT_FALL, F_AGENT_HEALTH,
-	F_ADDR, F_COOKIE, F_MODE, F_ALGO, F_CONN_RATE, F_CONN_RATE_MAX, F_CONN_TOT,
-	F_INTERCEPTED, F_DCON, F_DSES, F_WREW, F_CONNECT, F_REUSE, F_CACHE_LOOKUPS,
-	F_CACHE_HITS, F_SRV_ICUR, F_SRC_ILIM, F_QTIME_MAX, F_CTIME_MAX, F_RTIME_MAX,
-	F_TTIME_MAX, F_EINT, F_IDLE_CONN_CUR, F_SAFE_CONN_CUR, F_USED_CONN_CUR, F_NEED_CONN_EST,
-	F_UWEIGHT, F_AGG_SERVER_STATUS, F_AGG_SERVER_CHECK_STATUS, F_AGG_CHECK_STATUS, F_DASH,
-	F_SSL_SESS, F_H2_FIRST = F_SSL_SESS + 3, F_H1_FIRST = F_H2_FIRST + 13,
-	F_H1_OPEN_CONN = F_H1_FIRST, F_H1_OPEN_STREAMS, F_H1_TOTAL_CONN, F_H1_TOTAL_STREAMS,
-	F_H1_BYTES_IN, F_H1_BYTES_OUT, F_NF = F_H1_FIRST + 8
+	F_PXNAME,
+	F_SVNAME,
+	F_QCUR,
+	F_QMAX,
+	F_SCUR,
+	F_SMAX,
+	F_SLIM,
+	F_STOT,
+	F_BIN,
+	F_BOUT,
+	F_DREQ,
+	F_DRESP,
+	F_EREQ,
+	F_ECON,
+	F_ERESP,
+	F_WRETR,
+	F_WREDIS,
+	F_STATUS,
+	F_WEIGHT,
+	F_ACT,
+	F_BCK,
+	F_CHKFAIL,
+	F_CHKDOWN,
+	F_LASTCHG,
+	F_DOWNTIME,
+	F_QLIMIT,
+	F_PID,
+	F_IID,
+	F_SID,
+	F_THROTTLE,
+	F_LBTOT,
+	F_TRACKED,
+	F_TYPE,
+	F_RATE,
+	F_RATE_LIM,
+	F_RATE_MAX,
+	F_CHECK_STATUS,
+	F_CHECK_CODE,
+	F_CHECK_DURATION,
+	F_HRSP_1XX,
+	F_HRSP_OTHER = F_HRSP_1XX + 5,
+	F_HANAFAIL,
+	F_REQ_RATE,
+	F_REQ_RATE_MAX,
+	F_REQ_TOT,
+	F_CLI_ABRT,
+	F_SRV_ABRT,
+	F_COMP_IN,
+	F_COMP_OUT,
+	F_COMP_BYP,
+	F_COMP_RSP,
+	F_LASTSESS,
+	F_LAST_CHK,
+	F_LAST_AGT,
+	F_QTIME,
+	F_CTIME,
+	F_RTIME,
+	F_TTIME,
+	F_AGENT_STATUS,
+	F_AGENT_CODE,
+	F_AGENT_DURATION,
+	F_CHECK_DESC,
+	F_AGENT_DESC,
+	F_CHECK_RISE,
+	F_CHECK_FALL,
+	F_CHECK_HEALTH,
+	F_AGENT_RISE,
+	F_AGENT_FALL,
+	F_AGENT_HEALTH,
+	F_ADDR,
+	F_COOKIE,
+	F_MODE,
+	F_ALGO,
+	F_CONN_RATE,
+	F_CONN_RATE_MAX,
+	F_CONN_TOT,
+	F_INTERCEPTED,
+	F_DCON,
+	F_DSES,
+	F_WREW,
+	F_CONNECT,
+	F_REUSE,
+	F_CACHE_LOOKUPS,
+	F_CACHE_HITS,
+	F_SRV_ICUR,
+	F_SRC_ILIM,
+	F_QTIME_MAX,
+	F_CTIME_MAX,
+	F_RTIME_MAX,
+	F_TTIME_MAX,
+	F_EINT,
+	F_IDLE_CONN_CUR,
+	F_SAFE_CONN_CUR,
+	F_USED_CONN_CUR,
+	F_NEED_CONN_EST,
+	F_UWEIGHT,
+	F_AGG_SERVER_STATUS,
+	F_AGG_SERVER_CHECK_STATUS,
+	F_AGG_CHECK_STATUS,
+	F_DASH,
+	F_SSL_SESS,
+	F_H2_FIRST = F_SSL_SESS + 3,
+	F_H1_FIRST = F_H2_FIRST + 13,
+	F_H1_OPEN_CONN = F_H1_FIRST,
+	F_H1_OPEN_STREAMS,
+	F_H1_TOTAL_CONN,
+	F_H1_TOTAL_STREAMS,
+	F_H1_BYTES_IN,
+	F_H1_BYTES_OUT,
+	F_NF = F_H1_FIRST + 8
 };
 
 static const char csv_names[] =
@@ -457,6 +551,44 @@ static void addr_text(const struct rt_server *sv, char *buf, size_t len)
 	}
 }
 
+/* A check's state as HAProxy shows it; its status codes in `show servers state` follow
+ * HAProxy's numbering (L4CON is 8, L7OK 15), recorded from 2.6.12's output. */
+static int hap_check_code(enum chk_status s)
+{
+	static const int map[] = {
+	    [CHK_ST_UNKNOWN] = 0,   [CHK_ST_INI] = 1,     [CHK_ST_SOCKERR] = 5,
+	    [CHK_ST_L4OK] = 6,      [CHK_ST_L4TOUT] = 7,  [CHK_ST_L4CON] = 8,
+	    [CHK_ST_L6OK] = 9,      [CHK_ST_L6TOUT] = 10, [CHK_ST_L6RSP] = 11,
+	    [CHK_ST_L7OK] = 15,     [CHK_ST_L7OKC] = 16,  [CHK_ST_L7TOUT] = 12,
+	    [CHK_ST_L7RSP] = 13,    [CHK_ST_L7STS] = 17,  [CHK_ST_PROCERR] = 18,
+	    [CHK_ST_PROCTOUT] = 19, [CHK_ST_PROCOK] = 20,
+	};
+	return (unsigned)s < sizeof(map) / sizeof(map[0]) ? map[s] : 0;
+}
+
+static bool check_ok(enum chk_status s)
+{
+	return s == CHK_ST_L4OK || s == CHK_ST_L6OK || s == CHK_ST_L7OK || s == CHK_ST_L7OKC ||
+	       s == CHK_ST_PROCOK;
+}
+
+static void check_fields(struct row *r, const struct chk_state *st)
+{
+	if (st->status == CHK_ST_UNKNOWN)
+		return;
+	setf(r, F_CHECK_STATUS, "%s", chk_status_str(st->status));
+	if (st->code > 0 && st->status >= CHK_ST_L7OK && st->status <= CHK_ST_L7STS)
+		setn(r, F_CHECK_CODE, st->code);
+	if (st->status != CHK_ST_INI)
+		setn(r, F_CHECK_DURATION, st->duration_ms);
+	setf(r, F_CHECK_DESC, "%s", chk_status_desc(st->status));
+	setn(r, F_CHECK_HEALTH, st->health);
+	setn(r, F_CHKFAIL, (long long)st->fails);
+	setn(r, F_CHKDOWN, (long long)st->downs);
+	if (!check_ok(st->status) && st->desc[0])
+		setf(r, F_LAST_CHK, "%s", st->desc);
+}
+
 static void row_srv(struct row *r, struct rt_pool *p, struct rt_server *sv, enum m_mode mode,
                     unsigned flags)
 {
@@ -486,7 +618,7 @@ static void row_srv(struct row *r, struct rt_pool *p, struct rt_server *sv, enum
 	setn(r, F_LASTSESS, last ? since(last) : -1);
 	r->f[F_MODE] = (char *)mode_name(mode);
 	r->f[F_DASH] = "-";
-	setn(r, F_NEED_CONN_EST, 1);
+	setn(r, F_NEED_CONN_EST, atomic_load(&sv->cur));
 	setn(r, F_UWEIGHT, sv->weight);
 	setn(r, F_SRV_ICUR, 0);
 	if (flags & RT_SD_LEGENDS) {
@@ -497,8 +629,6 @@ static void row_srv(struct row *r, struct rt_pool *p, struct rt_server *sv, enum
 	if (ms->cookie)
 		r->f[F_COOKIE] = ms->cookie;
 	if (checked(sv)) {
-		/* Until runtime/rt_checks.c reports results, a checked server shows the health
-		 * its state implies and no check result. */
 		int rise = ms->check.rise > 0 ? ms->check.rise : 2;
 		int fall = ms->check.fall > 0 ? ms->check.fall : 3;
 		clear(r, F_CHECK_STATUS), clear(r, F_CHECK_CODE), clear(r, F_CHECK_DURATION);
@@ -506,6 +636,9 @@ static void row_srv(struct row *r, struct rt_pool *p, struct rt_server *sv, enum
 		setn(r, F_CHECK_RISE, rise);
 		setn(r, F_CHECK_FALL, fall);
 		setn(r, F_CHECK_HEALTH, up ? rise + fall - 1 : 0);
+		const struct chk_state *st = sv->chk ? chk_get_state(sv->chk) : NULL;
+		if (st) /* the last result; read without the engine's loop: a snapshot */
+			check_fields(r, st);
 	} else {
 		clear(r, F_CHKFAIL), clear(r, F_CHKDOWN), clear(r, F_DOWNTIME);
 		clear(r, F_CHECK_STATUS), clear(r, F_CHECK_CODE), clear(r, F_CHECK_DURATION);
@@ -644,8 +777,12 @@ static void emit_json(struct walk_ctx *w, const struct row *r, const char *type,
 		             "\"name\":\"%s\"},\"processNum\":1,\"tags\":{\"origin\":\"%s\","
 		             "\"nature\":\"%s\",\"scope\":\"%s\"},\"value\":{\"type\":",
 		             first ? "" : ",", type, iid, sid, i, field_name(i, name, sizeof(name)),
-		             i <= F_SVNAME ? "Key" : num ? "Metric" : "Product",
-		             i <= F_SVNAME ? "Name" : num ? "Counter" : "Output",
+		             i <= F_SVNAME ? "Key"
+		             : num         ? "Metric"
+		                           : "Product",
+		             i <= F_SVNAME ? "Name"
+		             : num         ? "Counter"
+		                           : "Output",
 		             i <= F_SVNAME ? "Service" : "Process");
 		if (num)
 			rt_sb_printf(w->out, "\"%s\",\"value\":%lld}}", n < 0 ? "s32" : "u64", n);
@@ -683,7 +820,8 @@ static void walk(struct rt *rt, struct walk_ctx *w)
 		struct rt_service *svc = NULL;
 		struct rt_pool *p = NULL;
 		for (int i = 0; i < rt->nsvc; i++)
-			if (rt->svc[i].conf->id == id && rt->svc[i].conf->kind != SVC_VIRTUAL_SERVER)
+			if (rt->svc[i].conf->id == id &&
+			    rt->svc[i].conf->kind != SVC_VIRTUAL_SERVER)
 				svc = &rt->svc[i];
 		for (int i = 0; i < rt->npools; i++)
 			if (rt->pools[i].conf->id == id && !rt->pools[i].conf->lvs)
@@ -758,7 +896,8 @@ void rt_stats_info(struct rt *rt, struct rt_sbuf *o)
 		nlisteners++;
 	int cur = atomic_load(&rt->actconn);
 	rt_sb_printf(o,
-	             "Name: HAProxy\nVersion: " VIPR_HAP_VERSION "\nRelease_date: " VIPR_HAP_DATE "\n"
+	             "Name: HAProxy\nVersion: " VIPR_HAP_VERSION "\nRelease_date: " VIPR_HAP_DATE
+	             "\n"
 	             "Nbthread: %d\nNbproc: 1\nProcess_num: 1\nPid: %d\n"
 	             "Uptime: %lldd %lldh%02lldm%02llds\nUptime_sec: %lld\n",
 	             rt->nw, (int)getpid(), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60, up);
@@ -822,209 +961,25 @@ bool rt_stats_servers_state(struct rt *rt, struct rt_sbuf *o, const char *backen
 			 * an unchecked server that is up keeps a health of `rise` */
 			int cstatus = chk ? 6 : 1, cresult = chk ? (sv->usable ? 3 : 2) : 0;
 			int health = !up ? 0 : chk ? rise + fall - 1 : rise;
+			const struct chk_state *st = sv->chk ? chk_get_state(sv->chk) : NULL;
+			if (chk && st) {
+				cstatus = hap_check_code(st->status);
+				cresult = st->status == CHK_ST_INI ? 0
+				          : check_ok(st->status)   ? 3
+				                                   : 2;
+				health = st->health;
+			}
 			int cstate = chk ? 6 : (admin & RT_ADM_CMAINT) ? 8 : 0;
-			rt_sb_printf(o,
-			             "%d %s %d %s %s %d %d %d %d %lld %d %d %d %d 0 0 0 - %u - %d %d - - "
-			             "0\n",
-			             proxy_iid(p->conf->id), p->conf->name,
-			             ms->id > 0 ? ms->id : k + 1, ms->name, host, up ? 2 : 0, admin,
-			             sv->weight, sv->iweight, since(atomic_load(&sv->lastchg)), cstatus,
-			             cresult, health, cstate,
-			             ms->addr.port_lo, ms->ssl == 1, chk && ms->check.port > 0
-			                                                  ? ms->check.port
-			                                                  : 0);
+			rt_sb_printf(
+			    o,
+			    "%d %s %d %s %s %d %d %d %d %lld %d %d %d %d 0 0 0 - %u - %d %d - - "
+			    "0\n",
+			    proxy_iid(p->conf->id), p->conf->name, ms->id > 0 ? ms->id : k + 1,
+			    ms->name, host, up ? 2 : 0, admin, sv->weight, sv->iweight,
+			    since(atomic_load(&sv->lastchg)), cstatus, cresult, health, cstate,
+			    ms->addr.port_lo, ms->ssl == 1,
+			    chk && ms->check.port > 0 ? ms->check.port : 0);
 		}
 	}
 	return true;
-}
-
-/* ---------------------------------------------------------------- the HTTP applet */
-
-static const char page_401[] =
-    "<html><body><h1>401 Unauthorized</h1>\n"
-    "You need a valid user and password to access this content.\n</body></html>\n";
-
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Decodes base64 into out (NUL-terminated); false on bad input. */
-static bool b64dec(const char *in, size_t n, char *out, size_t cap)
-{
-	size_t o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (in[i] == '=')
-			break;
-		int v = b64val((unsigned char)in[i]);
-		if (v < 0)
-			return false;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= cap)
-				return false;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = 0;
-	return true;
-}
-
-static bool authorized(const struct m_stats *st, const struct h1_msg *m)
-{
-	if (!st->auth)
-		return true;
-	for (size_t i = 0; i < m->nheaders; i++) {
-		const struct h1_header *h = &m->headers[i];
-		if (!h1_hdr_is(h, "authorization") || h->value_len < 6 ||
-		    strncasecmp(h->value, "Basic ", 6))
-			continue;
-		const char *v = h->value + 6;
-		size_t n = h->value_len - 6;
-		while (n && *v == ' ')
-			v++, n--;
-		char cred[512];
-		if (!b64dec(v, n, cred, sizeof(cred)))
-			return false;
-		char *colon = strchr(cred, ':');
-		if (!colon)
-			return false;
-		*colon = 0;
-		for (const struct m_header *a = st->auth; a; a = a->next)
-			if (a->name && a->value && !strcmp(a->name, cred) && !strcmp(a->value, colon + 1))
-				return true;
-		return false;
-	}
-	return false;
-}
-
-static const struct m_stats *stats_conf(const struct rt_service *svc)
-{
-	const struct m_proxy_conf *c[2] = {svc->be, svc->fe};
-	for (int i = 0; i < 2; i++) {
-		const struct m_stats *st = c[i] ? &c[i]->stats : NULL;
-		if (st && (st->enabled == 1 || st->uri || st->auth))
-			return st;
-	}
-	return NULL;
-}
-
-static bool has_opt(const char *rest, size_t n, const char *opt)
-{
-	size_t k = strlen(opt);
-	for (size_t i = 0; i + k <= n; i++)
-		if (rest[i] == ';' && !strncmp(rest + i + 1, opt, k) &&
-		    (i + 1 + k == n || rest[i + 1 + k] == ';' || rest[i + 1 + k] == '?'))
-			return true;
-	return false;
-}
-
-/* Puts the whole answer in place of the session's response buffer. */
-static void queue_answer(struct rt_sess *s, struct rt_sbuf *ans)
-{
-	s->stats_saved = s->rsp.out;
-	s->stats_page = ans->d;
-	s->rsp.out = (struct rt_buf){.d = ans->d, .r = 0, .w = ans->len, .cap = ans->cap};
-}
-
-bool rt_stats_applet(struct rt_sess *s, const struct h1_msg *m)
-{
-	const struct m_stats *st = stats_conf(s->svc);
-	if (!st || s->stats_page)
-		return false;
-	const char *uri = st->uri ? st->uri : "/haproxy?stats";
-	size_t ulen = strlen(uri);
-	if (m->uri_len < ulen || memcmp(m->uri, uri, ulen))
-		return false;
-	const char *rest = m->uri + ulen;
-	size_t rlen = m->uri_len - ulen;
-	struct rt *rt = s->w->rt;
-	bool close = !s->cli_ka || m->minor == 0;
-	struct rt_sbuf ans = {0}, body = {0};
-	const char *realm = st->realm ? st->realm : "HAProxy Statistics";
-
-	atomic_fetch_add(&s->svc->cnt.intercepted, 1);
-	if (!authorized(st, m)) {
-		rt_sb_printf(&ans,
-		             "HTTP/1.1 401 Unauthorized\r\ncontent-length: %zu\r\n"
-		             "cache-control: no-cache\r\ncontent-type: text/html\r\n"
-		             "www-authenticate: Basic realm=\"%s\"\r\n%s\r\n%s",
-		             sizeof(page_401) - 1, realm, close ? "connection: close\r\n" : "",
-		             s->req_head ? "" : page_401);
-		s->status = 401;
-	} else {
-		unsigned flags = has_opt(rest, rlen, "up") ? RT_SD_UP : 0;
-		if (st->show_legends == 1)
-			flags |= RT_SD_LEGENDS;
-		bool refresh = st->refresh > 0 && !has_opt(rest, rlen, "norefresh");
-		const char *type = "text/html";
-		if (has_opt(rest, rlen, "csv")) {
-			rt_stats_csv(rt, &body, flags);
-			type = "text/plain";
-		} else if (has_opt(rest, rlen, "json")) {
-			rt_stats_json(rt, &body, flags);
-			type = "application/json";
-		} else {
-			rt_stats_html(rt, &body, st, uri, flags, refresh);
-		}
-		rt_sb_printf(&ans, "HTTP/1.1 200 OK\r\ncache-control: no-cache\r\ncontent-type: %s\r\n",
-		             type);
-		if (refresh)
-			rt_sb_printf(&ans, "refresh: %lld\r\n", (long long)(st->refresh / 1000));
-		if (s->req_head) {
-			rt_sb_puts(&ans, close ? "connection: close\r\n\r\n" : "\r\n");
-		} else if (m->minor == 0) {
-			rt_sb_puts(&ans, "connection: close\r\n\r\n");
-			rt_sb_put(&ans, body.d, body.len);
-			close = true;
-		} else {
-			rt_sb_printf(&ans, "transfer-encoding: chunked\r\n%s\r\n%zx\r\n",
-			             close ? "connection: close\r\n" : "", body.len);
-			rt_sb_put(&ans, body.d, body.len);
-			rt_sb_puts(&ans, "\r\n0\r\n\r\n");
-		}
-		free(body.d);
-		s->status = 200;
-	}
-	if (!ans.d)
-		return false;
-	struct rt_pool *p = rt_sess_pool(s);
-	atomic_fetch_add(&s->svc->cnt.bout, (long long)ans.len);
-	if (p)
-		atomic_fetch_add(&p->cnt.bout, (long long)ans.len);
-	queue_answer(s, &ans);
-	s->req.in.r += m->head_len;
-	s->req_last = s->rsp_last = 0;
-	s->rs = RS_DONE;
-	s->log_srv = NULL;
-	s->t_queue = s->t_conn = s->t_rsp = rt_ms_since(&s->t_req);
-	if (s->rqb.kind != H1_BODY_NONE || close) {
-		/* a body is not read: the connection ends after the answer */
-		s->cli_ka = false;
-		s->rq = s->rqb.kind != H1_BODY_NONE ? RQ_CLOSING : RQ_DONE;
-	} else {
-		s->rq = RQ_DONE;
-	}
-	rt_sess_set_tmo(s, TMO_DATA);
-	return true;
-}
-
-void rt_stats_applet_end(struct rt_sess *s)
-{
-	if (!s->stats_page)
-		return;
-	free(s->stats_page);
-	s->stats_page = NULL;
-	s->rsp.out = s->stats_saved;
-	s->rsp.out.r = s->rsp.out.w = 0;
 }

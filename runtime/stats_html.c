@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/checks.h"
 #include "runtime/rt.h"
 
 static const char css[] =
@@ -112,22 +113,23 @@ static void header(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, c
 		rt_sb_puts(o, "</head>\n<body><h1><a href=\"http://www.haproxy.org/\" "
 		              "style=\"text-decoration: none;\">HAProxy</a></h1>\n");
 	else
-		rt_sb_printf(o,
-		             "</head>\n<body><h1><a href=\"http://www.haproxy.org/\" "
-		             "style=\"text-decoration: none;\">HAProxy version %s, released %s</a></h1>\n",
-		             VIPR_HAP_VERSION, VIPR_HAP_DATE);
-	rt_sb_printf(o,
-	             "<h2>Statistics Report for pid %d</h2>\n<hr width=\"100%%\" class=\"hr\">\n"
-	             "<h3>&gt; General process information</h3>\n<table border=0><tr><td "
-	             "align=\"left\" nowrap width=\"1%%\"><p>\n<b>pid = </b> %d (process #1, nbproc "
-	             "= 1, nbthread = %d)<br>\n<b>uptime = </b> %lldd %lldh%02lldm%02llds<br>\n"
-	             "<b>system limits:</b> memmax = unlimited; ulimit-n = %d<br>\n<b>maxsock = "
-	             "</b> %d; <b>maxconn = </b> %d; <b>maxpipes = </b> 0<br>\ncurrent conns = %d; "
-	             "current pipes = 0/0; conn rate = 0/sec; bit rate = 0.000 kbps<br>\n"
-	             "Running tasks: 0/0; idle = 100 %%<br>\n</td><td align=\"center\" nowrap>\n",
-	             (int)getpid(), (int)getpid(), rt->nw, up / 86400, up / 3600 % 24,
-	             up / 60 % 60, up % 60, 2 * maxconn + 31, 2 * maxconn + 31, maxconn,
-	             atomic_load(&rt->actconn));
+		rt_sb_printf(
+		    o,
+		    "</head>\n<body><h1><a href=\"http://www.haproxy.org/\" "
+		    "style=\"text-decoration: none;\">HAProxy version %s, released %s</a></h1>\n",
+		    VIPR_HAP_VERSION, VIPR_HAP_DATE);
+	rt_sb_printf(
+	    o,
+	    "<h2>Statistics Report for pid %d</h2>\n<hr width=\"100%%\" class=\"hr\">\n"
+	    "<h3>&gt; General process information</h3>\n<table border=0><tr><td "
+	    "align=\"left\" nowrap width=\"1%%\"><p>\n<b>pid = </b> %d (process #1, nbproc "
+	    "= 1, nbthread = %d)<br>\n<b>uptime = </b> %lldd %lldh%02lldm%02llds<br>\n"
+	    "<b>system limits:</b> memmax = unlimited; ulimit-n = %d<br>\n<b>maxsock = "
+	    "</b> %d; <b>maxconn = </b> %d; <b>maxpipes = </b> 0<br>\ncurrent conns = %d; "
+	    "current pipes = 0/0; conn rate = 0/sec; bit rate = 0.000 kbps<br>\n"
+	    "Running tasks: 0/0; idle = 100 %%<br>\n</td><td align=\"center\" nowrap>\n",
+	    (int)getpid(), (int)getpid(), rt->nw, up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
+	    2 * maxconn + 31, 2 * maxconn + 31, maxconn, atomic_load(&rt->actconn));
 	legend(o);
 	rt_sb_printf(o,
 	             "</td><td align=\"left\" valign=\"top\" nowrap width=\"1%%\">\n"
@@ -225,8 +227,9 @@ static void row_frontend(struct rt *rt, struct rt_sbuf *o, struct rt_service *sv
 	td_num(o, atomic_load(&c->dreq));
 	td_num(o, atomic_load(&c->dresp));
 	td_num(o, atomic_load(&c->ereq));
-	rt_sb_printf(o, "<td></td><td></td><td></td><td></td><td class=ac>%s</td>"
-	                "<td colspan=8></td></tr>\n",
+	rt_sb_printf(o,
+	             "<td></td><td></td><td></td><td></td><td class=ac>%s</td>"
+	             "<td colspan=8></td></tr>\n",
 	             atomic_load(&rt->stop) ? "STOP" : "OPEN");
 }
 
@@ -278,12 +281,25 @@ static void row_server(struct rt_sbuf *o, struct rt_pool *p, struct rt_server *s
 	td_num(o, atomic_load(&c->wretr));
 	td_num(o, atomic_load(&c->wredis));
 	bool chk = ms->check.enabled;
+	const struct chk_state *st = chk && sv->chk ? chk_get_state(sv->chk) : NULL;
+	char lastchk[64] = "";
+	if (st && st->status != CHK_ST_UNKNOWN) {
+		if (st->code > 0 && st->status >= CHK_ST_L7OK && st->status <= CHK_ST_L7STS)
+			snprintf(lastchk, sizeof(lastchk), "%s/%d in %ldms",
+			         chk_status_str(st->status), st->code, st->duration_ms);
+		else
+			snprintf(lastchk, sizeof(lastchk), "%s in %ldms",
+			         chk_status_str(st->status), st->duration_ms);
+	}
 	rt_sb_printf(o, "<td class=ac>%s %s</td><td class=ac>%s</td>", chg, status,
-	             chk ? "&nbsp;" : "");
+	             lastchk[0] ? lastchk
+	             : chk      ? "&nbsp;"
+	                        : "");
 	rt_sb_printf(o, "<td class=ac>%d/%d</td><td class=ac>%s</td><td class=ac>%s</td>",
 	             sv->weight, sv->iweight, sv->backup ? "-" : "Y", sv->backup ? "Y" : "-");
 	if (chk)
-		rt_sb_puts(o, "<td>0</td><td>0</td><td>0s</td>");
+		rt_sb_printf(o, "<td>%lu</td><td>%lu</td><td>0s</td>", st ? st->fails : 0UL,
+		             st ? st->downs : 0UL);
 	else
 		rt_sb_puts(o, "<td colspan=3></td>");
 	rt_sb_puts(o, "<td class=ac>-</td></tr>\n");
@@ -349,7 +365,8 @@ void rt_stats_html(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, c
 		struct rt_service *svc = NULL;
 		struct rt_pool *p = NULL;
 		for (int i = 0; i < rt->nsvc; i++)
-			if (rt->svc[i].conf->id == id && rt->svc[i].conf->kind != SVC_VIRTUAL_SERVER)
+			if (rt->svc[i].conf->id == id &&
+			    rt->svc[i].conf->kind != SVC_VIRTUAL_SERVER)
 				svc = &rt->svc[i];
 		for (int i = 0; i < rt->npools; i++)
 			if (rt->pools[i].conf->id == id && !rt->pools[i].conf->lvs)
@@ -357,12 +374,13 @@ void rt_stats_html(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, c
 		if (!svc && !p)
 			continue;
 		const char *name = svc ? svc->conf->name : p->conf->name;
-		rt_sb_printf(o,
-		             "<table class=\"tbl\" width=\"100%%\">\n<tr class=\"titre\"><th "
-		             "class=\"pxname\" width=\"10%%\"><a name=\"%s\"></a><a class=px "
-		             "href=\"#%s\">%s</a></th><th class=\"empty\" width=\"90%%\"></th></tr>\n"
-		             "</table>\n",
-		             name, name, name);
+		rt_sb_printf(
+		    o,
+		    "<table class=\"tbl\" width=\"100%%\">\n<tr class=\"titre\"><th "
+		    "class=\"pxname\" width=\"10%%\"><a name=\"%s\"></a><a class=px "
+		    "href=\"#%s\">%s</a></th><th class=\"empty\" width=\"90%%\"></th></tr>\n"
+		    "</table>\n",
+		    name, name, name);
 		rt_sb_puts(o, thead);
 		if (svc)
 			row_frontend(rt, o, svc);

@@ -19,31 +19,6 @@
 #include <net/if.h>
 #include <sys/wait.h>
 
-struct vrrp_inst {
-	struct vrrp_fsm fsm;
-	const struct m_vrrp_instance *conf;
-	struct vrrp_daemon *d;
-	struct vrrp_if vi;
-	int fd;
-	ev_io io;
-	ev_timer tm, garp_tm;
-	uint32_t vip[VRRP_MAX_ADDRS];   /* VRRP-advertised VIPs, network order */
-	int nvip;
-	struct vrrp_expect expect;
-	struct vrrp_stats stats;
-	bool vips_set, started;
-	struct vrrp_inst *next;
-};
-
-struct vrrp_daemon {
-	struct ev_loop *loop;
-	struct m_config *cfg;
-	struct vrrp_daemon_opts o;
-	struct mnl_socket *nl;
-	int garp_fd;
-	struct vrrp_inst *insts;
-};
-
 /* ---------------------------------------------------------------- logging */
 
 static struct vrrp_daemon_opts log_opts;
@@ -81,59 +56,24 @@ static const char *ip4(uint32_t a, char *buf)
 
 /* ---------------------------------------------------------------- clock and timers */
 
-static int64_t now_ms(void)
+int64_t vrrp_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void arm(struct vrrp_inst *in)
+void vrrp_arm(struct vrrp_inst *in)
 {
 	ev_timer_stop(in->d->loop, &in->tm);
 	if (in->fsm.deadline == INT64_MAX)
 		return;
-	int64_t dt = in->fsm.deadline - now_ms();
+	int64_t dt = in->fsm.deadline - vrrp_now_ms();
 	ev_timer_set(&in->tm, dt > 0 ? (double)dt / 1000.0 : 0.0, 0.0);
 	ev_timer_start(in->d->loop, &in->tm);
 }
 
 /* ---------------------------------------------------------------- side effects */
-
-static void run_script(const char *cmd, const char *extra)
-{
-	if (!cmd)
-		return;
-	char line[1024];
-	snprintf(line, sizeof(line), "%s%s%s", cmd, extra ? " " : "", extra ? extra : "");
-	/* Double fork: the script is reaped by init, the loop needs no SIGCHLD handling. */
-	pid_t p = fork();
-	if (p == 0) {
-		if (fork() == 0) {
-			setsid();
-			execl("/bin/sh", "sh", "-c", line, (char *)NULL);
-			_exit(127);
-		}
-		_exit(0);
-	}
-	if (p > 0)
-		waitpid(p, NULL, 0);
-}
-
-static void notify(struct vrrp_inst *in, enum vrrp_state to)
-{
-	const struct m_vrrp_instance *c = in->conf;
-	const char *st = to == VRRP_MASTER ? "MASTER" : to == VRRP_BACKUP ? "BACKUP"
-			 : to == VRRP_FAULT ? "FAULT" : "STOP";
-	run_script(to == VRRP_MASTER ? c->notify_master : to == VRRP_BACKUP ? c->notify_backup
-		   : to == VRRP_FAULT ? c->notify_fault : c->notify_stop, NULL);
-	if (c->notify) {
-		char args[300];
-		snprintf(args, sizeof(args), "INSTANCE \"%s\" %s %u", c->name, st,
-			 in->fsm.priority);
-		run_script(c->notify, args);
-	}
-}
 
 static int vip_ifindex(struct vrrp_inst *in, const struct m_vip *v)
 {
@@ -194,9 +134,14 @@ static void set_vips(struct vrrp_inst *in, bool on)
 {
 	if (on == in->vips_set && on)
 		return;
+	/* keepalived's order: the drop rule goes in before the VIPs and out after them */
+	if (on)
+		vrrp_fw_set(in, true);
 	vrrp_log("(%s) %s VIPs.", in->conf->name, on ? "setting" : "removing");
 	vips_apply(in, in->conf->vips, on);
 	in->vips_set = on;
+	if (!on)
+		vrrp_fw_set(in, false);
 }
 
 /* ---------------------------------------------------------------- state machine glue */
@@ -236,6 +181,7 @@ static void fsm_state(struct vrrp_fsm *f, enum vrrp_state from, enum vrrp_state 
 {
 	struct vrrp_inst *in = f->owner;
 	const struct m_ka_global *g = &in->d->cfg->ka;
+	in->init_fault = false;
 	if (to == VRRP_MASTER) {
 		in->stats.became_master++;
 		set_vips(in, true);
@@ -254,8 +200,9 @@ static void fsm_state(struct vrrp_fsm *f, enum vrrp_state from, enum vrrp_state 
 		if (to != VRRP_STOP || !in->d->o.dont_release)
 			set_vips(in, false);
 	}
-	if (to != VRRP_STOP && to != VRRP_INIT)
-		notify(in, to);
+	if (to != VRRP_INIT)
+		vrrp_notify(in, to);
+	vrrp_sync_state(in, from, to);
 }
 
 static void fsm_log(struct vrrp_fsm *f, const char *fmt, ...)
@@ -275,8 +222,8 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct vrrp_inst *in = container_of(w, struct vrrp_inst, tm);
-	vrrp_fsm_timer(&in->fsm, now_ms());
-	arm(in);
+	vrrp_fsm_timer(&in->fsm, vrrp_now_ms());
+	vrrp_arm(in);
 }
 
 /* keepalived's log line for a refused advert. */
@@ -342,8 +289,8 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		in->stats.adverts_rcvd++;
 		if (!a.priority)
 			in->stats.pri_zero_rcvd++;
-		vrrp_fsm_rx(&in->fsm, now_ms(), &a);
-		arm(in);
+		vrrp_fsm_rx(&in->fsm, vrrp_now_ms(), &a);
+		vrrp_arm(in);
 	}
 }
 
@@ -390,6 +337,9 @@ static void inst_configure(struct vrrp_inst *in, const struct m_vrrp_instance *c
 			memcpy(x->auth, c->auth_pass, n < VRRP_AUTH_LEN ? n : VRRP_AUTH_LEN);
 		}
 	}
+	/* keepalived: a master that does not accept packets to its VIPs drops them with a
+	 * firewall rule; strict mode refuses `accept` with VRRPv2 */
+	in->drop_rule = (strict && !(ver == 3 && c->accept == 1)) || c->accept == 0;
 	x->interval_cs = (uint16_t)(f->adver_ms / 10);
 	x->check_ttl = c->nunicast_peers == 0;
 	x->skip_addr_check = c->skip_check_adv_addr == 1 ||
@@ -432,20 +382,49 @@ static void inst_start(struct vrrp_inst *in)
 	in->started = true;
 	set_vips(in, false);
 	ev_io_start(in->d->loop, &in->io);
-	vrrp_fsm_start(&in->fsm, now_ms());
-	arm(in);
+	if (vrrp_sync_fault(in)) {
+		/* keepalived: a faulty instance starts in FAULT; when only scripts that have not
+		 * reported yet hold it there, it says nothing until the first result. */
+		in->fsm.state = VRRP_FAULT;
+		in->fsm.deadline = INT64_MAX;
+		in->fsm.preempt_at = 0;
+		in->init_fault = true;
+		bool pending = true;
+		if (in->group)
+			for (int i = 0; i < in->group->nmembers; i++)
+				pending &= !in->group->members[i]->own_fault ||
+					   in->group->members[i]->pending;
+		else
+			pending = in->pending;
+		if (!pending)
+			vrrp_track_update(in);
+	} else {
+		vrrp_fsm_start(&in->fsm, vrrp_now_ms());
+	}
+	vrrp_arm(in);
 }
 
 static void inst_free(struct vrrp_inst *in)
 {
 	struct ev_loop *loop = in->d->loop;
-	vrrp_fsm_stop(&in->fsm, now_ms());
+	if (in->fsm.state != VRRP_STOP)
+		vrrp_fsm_stop(&in->fsm, vrrp_now_ms());
 	ev_io_stop(loop, &in->io);
 	ev_timer_stop(loop, &in->tm);
 	ev_timer_stop(loop, &in->garp_tm);
 	if (in->fd >= 0)
 		close(in->fd);
 	free(in);
+}
+
+/* Scripts, sync groups, tracked objects and the firewall table for d->insts and d->cfg. */
+static void tracking_start(struct vrrp_daemon *d)
+{
+	vrrp_script_setup(d);
+	vrrp_sync_setup(d);
+	if (vrrp_track_setup(d) < 0)
+		vrrp_log("Unable to start the script checker: %s", strerror(errno));
+	vrrp_fw_init(d);
 }
 
 struct vrrp_daemon *vrrp_daemon_new(struct ev_loop *loop, struct m_config *cfg,
@@ -473,6 +452,7 @@ struct vrrp_daemon *vrrp_daemon_new(struct ev_loop *loop, struct m_config *cfg,
 		*tail = in;
 		tail = &in->next;
 	}
+	tracking_start(d);
 	for (struct vrrp_inst *in = d->insts; in; in = in->next)
 		inst_start(in);
 	return d;
@@ -510,6 +490,8 @@ struct m_config *vrrp_daemon_reload(struct vrrp_daemon *d, struct m_config *cfg)
 {
 	struct m_config *old = d->cfg;
 	struct vrrp_inst *list = NULL, **tail = &list;
+	vrrp_track_free(d);
+	vrrp_sync_free(d);
 	d->cfg = cfg;
 	for (const struct m_vrrp_instance *c = cfg->vrrp; c; c = c->next) {
 		struct vrrp_inst *in = take_kept(d, c);
@@ -534,9 +516,12 @@ struct m_config *vrrp_daemon_reload(struct vrrp_daemon *d, struct m_config *cfg)
 		inst_free(in);
 	}
 	d->insts = list;
+	tracking_start(d);
 	for (struct vrrp_inst *in = list; in; in = in->next)
 		if (!in->started)
 			inst_start(in);
+		else if (!in->pending)
+			vrrp_track_update(in); /* scripts that restart keep the state until they report */
 	return old;
 }
 
@@ -544,6 +529,15 @@ void vrrp_daemon_free(struct vrrp_daemon *d)
 {
 	if (!d)
 		return;
+	/* Stop every instance first (priority 0, VIPs, notify_stop), then the groups. */
+	for (struct vrrp_inst *in = d->insts; in; in = in->next)
+		if (in->started && in->fsm.state != VRRP_STOP)
+			vrrp_fsm_stop(&in->fsm, vrrp_now_ms());
+	for (struct vrrp_group *g = d->groups; g; g = g->next)
+		vrrp_notify_group(g, VRRP_STOP);
+	vrrp_track_free(d);
+	vrrp_sync_free(d);
+	vrrp_fw_fini(d);
 	while (d->insts) {
 		struct vrrp_inst *in = d->insts;
 		d->insts = in->next;

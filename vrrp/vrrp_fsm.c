@@ -166,9 +166,12 @@ void vrrp_fsm_stop(struct vrrp_fsm *f, int64_t now)
 void vrrp_fsm_fault(struct vrrp_fsm *f, int64_t now, bool fault)
 {
 	if (fault && f->state != VRRP_FAULT) {
-		if (f->state == VRRP_MASTER)
-			f->ops->send(f, 0);
 		f->ops->log(f, "Entering FAULT STATE");
+		if (f->state == VRRP_MASTER) {
+			/* keepalived: the master steps down at once with a priority-0 advert */
+			f->ops->send(f, 0);
+			f->ops->log(f, "sent 0 priority");
+		}
 		f->deadline = INT64_MAX;
 		set_state(f, VRRP_FAULT);
 	} else if (!fault && f->state == VRRP_FAULT) {

@@ -78,6 +78,8 @@ struct vrrp_inst {
 	int base_prio;                  /* configured priority */
 	bool if_up, if_addr;            /* own interface: link up, primary address present */
 	bool own_fault;                 /* from its own tracking, before sync groups */
+	bool pending;                   /* own_fault only from scripts not reported yet */
+	bool init_fault;                /* started in FAULT silently (pending scripts) */
 	bool drop_rule;                 /* strict/no_accept: firewall drop while MASTER */
 	bool fw_set;
 	struct vrrp_group *group;

@@ -93,7 +93,7 @@ void vrrp_sync_state(struct vrrp_inst *in, enum vrrp_state from, enum vrrp_state
 {
 	struct vrrp_group *g = in->group;
 	struct vrrp_daemon *d = in->d;
-	if (!g || d->syncing || (to != VRRP_MASTER && to != VRRP_BACKUP && to != VRRP_FAULT))
+	if (!g || d->syncing || from == VRRP_INIT || (to != VRRP_MASTER && to != VRRP_BACKUP && to != VRRP_FAULT))
 		return;
 	bool others = false;
 	for (int i = 0; i < g->nmembers; i++)

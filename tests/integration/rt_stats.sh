@@ -68,6 +68,7 @@ write_cfg() { # write_cfg FILE PORT0 SOCKET
 global
     maxconn 3000
     stats socket $3 mode 600 level admin
+    stats socket $3.op
     stats timeout 30s
 
 defaults
@@ -184,6 +185,8 @@ if [ -n "$HAP" ]; then
 		"get weight webservers/web2" "show cli level" "prompt"; do
 		check "socket: '$c' answers like haproxy" "$(cli "$VS" "$c" | od -c)" "$(cli "$HS" "$c" | od -c)"
 	done
+	check "socket without level: same default level as haproxy" "$(cli "$VS.op" "show cli level")" "$(cli "$HS.op" "show cli level")"
+	check "operator level refused like haproxy" "$(cli "$VS.op" "disable server webservers/web1")" "$(cli "$HS.op" "disable server webservers/web1")"
 	# the suggestions depend on the commands each has; the framing must match
 	for c in "foo" "showw stat" "show foo"; do
 		cli "$VS" "$c" >"$T/v.unk"; cli "$HS" "$c" >"$T/h.unk"
@@ -214,7 +217,9 @@ check "set server weight" "$(cli "$VS" "get weight webservers/web1" | head -1)" 
 check "user level refused" "$(cli "$VS" "user; disable server webservers/web1" | sed -n 2p)" "Permission denied"
 
 # --- clean stop: exit 0, the socket file removed, no sanitizer report
-kill -TERM $VPID
+# signal vipr itself (timeout's child), so that timeout reports vipr's own exit code
+VCHILD=$(pgrep -P $VPID | head -1)
+kill -TERM "${VCHILD:-$VPID}"
 wait $VPID
 check "exit code after SIGTERM" $? 0
 [ -e "$VS" ] && ko "stats socket file left behind" || ok "stats socket file removed"

@@ -308,6 +308,42 @@ static void test_status_text(void **state)
 	assert_string_equal(chk_status_desc(CHK_ST_SOCKERR), "Socket error");
 }
 
+/* agent-check replies as HAProxy 2.6 reads them */
+static void test_agent(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		int health, pct;
+		const char *admin, *desc;
+		enum chk_status st;
+	} rows[] = {
+	    {"75%\n", -1, 75, "", "", CHK_ST_CHECKED},
+	    {"up\n", 1, -1, "", "via agent : up", CHK_ST_L7OK},
+	    {"down # disk full\r\n", 0, -1, "", "via agent : down (disk full)", CHK_ST_L7STS},
+	    {"stopped,50%\n", 0, 50, "", "via agent : stopped", CHK_ST_L7STS},
+	    {"DRAIN\n", -1, -1, "drain", "", CHK_ST_CHECKED},
+	    {"maint 10%\n", -1, 10, "maint", "", CHK_ST_CHECKED},
+	    {"ready up\n", 1, -1, "ready", "via agent : up", CHK_ST_L7OK},
+	    {"bogus\n", -1, -1, "", "agent reports an error : bogus", CHK_ST_CHECKED},
+	    {"up bogus\n", 1, -1, "", "via agent : up (bogus)", CHK_ST_L7OK},
+	    {"up", -2, -1, "", "", CHK_ST_CHECKED},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct chk_state st = {0};
+		enum chk_status s = CHK_ST_UNKNOWN;
+		char desc[128] = "";
+		int h = chk_agent_parse(rows[i].in, strlen(rows[i].in), &st, &s, desc, sizeof(desc));
+		assert_int_equal(h, rows[i].health);
+		if (h == -2)
+			continue;
+		assert_int_equal(st.agent_pct, rows[i].pct);
+		assert_string_equal(st.agent_admin, rows[i].admin);
+		assert_string_equal(desc, rows[i].desc);
+		assert_int_equal(s, rows[i].st);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +351,7 @@ int main(void)
 	    cmocka_unit_test(test_effective),    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_dechunk),      cmocka_unit_test(test_eval),
 	    cmocka_unit_test(test_status_match), cmocka_unit_test(test_status_text),
+	    cmocka_unit_test(test_agent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

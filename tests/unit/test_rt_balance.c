@@ -163,6 +163,7 @@ static void test_source(void **state)
 	}
 	for (int i = 0; i < 4; i++)
 		assert_true(seen[i] > 0); /* and spread */
+	rt_pool_free(&f.p);
 }
 
 static void test_random(void **state)

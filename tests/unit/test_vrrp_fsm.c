@@ -19,7 +19,7 @@
 
 #include "vrrp/vrrp.h"
 
-enum ev { START, RX, TIMER, STOP, FAULT, UNFAULT, END };
+enum ev { START, RX, TIMER, STOP, FAULT, UNFAULT, SYNC_MASTER, SYNC_BACKUP, END };
 
 struct step {
 	enum ev ev;
@@ -107,6 +107,24 @@ static const struct scen scens[] = {
 		{ RX, 4500, 50, HI, VRRP_FAULT, "", INT64_MAX, NULL },
 		{ UNFAULT, 5000, 0, 0, VRRP_BACKUP, "", 8609, "Entering BACKUP STATE" },
 		{ .ev = END } } },
+	{ "fault of a master: priority 0 then keepalived's line", 2, 100, 1, 0, {
+		{ START, 0, 0, 0, VRRP_BACKUP, "", 3609, NULL },
+		{ TIMER, 3609, 0, 0, VRRP_MASTER, "100", 4609, NULL },
+		{ FAULT, 4000, 0, 0, VRRP_FAULT, "0", INT64_MAX, "Entering FAULT STATE\nsent 0 priority" },
+		{ FAULT, 4100, 0, 0, VRRP_FAULT, "", INT64_MAX, NULL },
+		{ .ev = END } } },
+	{ "sync group moves a backup to master and back", 2, 100, 1, 0, {
+		{ START, 0, 0, 0, VRRP_BACKUP, "", 3609, NULL },
+		{ SYNC_MASTER, 1000, 0, 0, VRRP_MASTER, "100", 2000, "Entering MASTER STATE" },
+		{ SYNC_MASTER, 1100, 0, 0, VRRP_MASTER, "", 2000, NULL },
+		{ SYNC_BACKUP, 1500, 0, 0, VRRP_BACKUP, "", 5109, "Entering BACKUP STATE" },
+		{ .ev = END } } },
+	{ "sync does not move an instance out of FAULT", 2, 100, 1, 0, {
+		{ START, 0, 0, 0, VRRP_BACKUP, "", 3609, NULL },
+		{ FAULT, 100, 0, 0, VRRP_FAULT, "", INT64_MAX, "Entering FAULT STATE" },
+		{ SYNC_MASTER, 1000, 0, 0, VRRP_FAULT, "", INT64_MAX, NULL },
+		{ SYNC_BACKUP, 1000, 0, 0, VRRP_FAULT, "", INT64_MAX, NULL },
+		{ .ev = END } } },
 };
 
 struct rec {
@@ -159,6 +177,8 @@ static void run(const struct scen *s)
 		case STOP: vrrp_fsm_stop(&f, st->t); break;
 		case FAULT: vrrp_fsm_fault(&f, st->t, true); break;
 		case UNFAULT: vrrp_fsm_fault(&f, st->t, false); break;
+		case SYNC_MASTER: vrrp_fsm_sync(&f, st->t, VRRP_MASTER); break;
+		case SYNC_BACKUP: vrrp_fsm_sync(&f, st->t, VRRP_BACKUP); break;
 		case RX:
 			inet_pton(AF_INET, st->from, &a.saddr);
 			vrrp_fsm_rx(&f, st->t, &a);
