@@ -276,7 +276,10 @@ struct rt_worker {
 	ev_async qwake;
 };
 
+struct rt_checks;
+
 struct rt {
+	struct rt_checks *checks; /* health checks (rt_checks.c), NULL when there are none */
 	struct m_config *cfg;
 	const struct rt_opts *o;
 	struct rt_service *svc;

@@ -55,8 +55,6 @@ struct rt_checks {
 	int n;
 };
 
-/* struct rt has no slot for the checks yet: one runtime per process, so one static. */
-static struct rt_checks *g_checks;
 
 static bool pool_logs(const struct rt *rt, const struct m_pool *p)
 {
@@ -627,7 +625,7 @@ static int check_supported(const struct rt *rt)
 
 int rt_checks_start(struct rt *rt)
 {
-	if (g_checks)
+	if (rt->checks)
 		return 0;
 	if (check_supported(rt) < 0)
 		return -1;
@@ -656,7 +654,7 @@ int rt_checks_start(struct rt *rt)
 	}
 	if (rt->cfg->global.spread_checks > 0)
 		chk_engine_set_spread(g->e, rt->cfg->global.spread_checks);
-	g_checks = g;
+	rt->checks = g;
 	int k = 0;
 	for (int i = 0; i < rt->npools; i++)
 		for (int j = 0; j < rt->pools[i].nsrv; j++)
@@ -670,8 +668,8 @@ int rt_checks_start(struct rt *rt)
 
 void rt_checks_stop(struct rt *rt)
 {
-	struct rt_checks *g = g_checks;
-	if (!g || g->rt != rt)
+	struct rt_checks *g = rt->checks;
+	if (!g)
 		return;
 	/* keepalived: every real_server leaves its VS; omega runs notify_down for live ones */
 	for (int i = 0; i < g->n; i++) {
@@ -693,5 +691,5 @@ void rt_checks_stop(struct rt *rt)
 	chk_engine_free(g->e);
 	free(g->v);
 	free(g);
-	g_checks = NULL;
+	rt->checks = NULL;
 }

@@ -440,9 +440,9 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 		rt.w[i].loop = ev_loop_new(EVFLAG_AUTO);
 	for (int i = 0; i < rt.nw; i++)
 		worker_start(&rt.w[i]);
-	/* Health checks run on worker 0's loop and flip servers' `usable` under pool locks. */
+	/* Health checks run on worker 0's loop and flip servers' `usable` under pool locks.
+	 * A refusal (a probe vipr does not have) was reported by rt_checks_start(). */
 	if (rt_checks_start(&rt) < 0) {
-		alert("%s%s%s", "health checks: cannot start (out of memory)", "", "");
 		teardown(&rt);
 		return 1;
 	}

@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev libev-dev libssl-dev re2c bison
       libpcre2-dev libmnl-dev libcmocka-dev
-      haproxy keepalived nginx-light nftables curl socat iproute2 wrk hyperfine python3 valgrind)
+      haproxy keepalived nginx-light libnginx-mod-http-echo nftables ipvsadm tcpdump curl socat
+      iproute2 wrk hyperfine python3 valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
