@@ -355,7 +355,7 @@ const struct hap_kw hap_global_kw[] = {
 	GU("numa-cpu-mapping"), GU("grace"), GU("httpclient.resolvers.disabled"),
 	GU("httpclient.ssl.verify"), GU("httpclient.ssl.ca-file"), GU("fd-hard-limit"),
 	GU("cluster-secret"), GU("profiling.tasks"), GU("profiling.memory"), GU("pp2-never-send-local"),
-	GU("log-send-hostname-"), GU("wurfl-data-file"), GU("51degrees-data-file"),
+	GU("wurfl-data-file"), GU("51degrees-data-file"),
 	GU("deviceatlas-json-file"), GU("ssl-propquery"), GU("ssl-provider"),
 	{NULL, 0, 0, 0, NULL, 0, 0, 0, 0, NULL},
 };

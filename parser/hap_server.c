@@ -237,7 +237,7 @@ const struct hap_kw hap_server_kw[] = {
 	SU("ssl-min-ver", 1), SU("ssl-reuse", 0), SU("stick", 0), SU("tcp-ut", 1), SU("tfo", 0),
 	SU("tls-tickets", 0), SU("track", 1), SU("usesrc", 1), SU("verifyhost", 1), SU("ws", 1),
 	SU("curves", 1), SU("sigalgs", 1), SU("client-sigalgs", 1), SU("no-ssl-reuse", 0),
-	SU("shard", 1), SU("agent-inter-", 1),
+	SU("shard", 1),
 	{NULL, 0, 0, 0, NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -428,7 +428,7 @@ const struct hap_kw hap_bind_kw[] = {
 	{"uid", 0, 1, 1, bind_int, BND(uid), 0, 0, NULL},
 	{"gid", 0, 1, 1, bind_int, BND(gid), 0, 0, NULL},
 	{"nice", 0, 1, 1, bind_int, BND(nice), 0, 0, NULL},
-	{"id", 0, 1, 1, bind_int, BND(nice), 0, KW_IGNORED, NULL},
+	BU("id", 1),
 	{"ssl", 0, 0, 0, bind_ssl, T_NONE, 0, 0, 0, NULL},
 	{"crt", 0, 1, 1, bind_crt, T_NONE, 0, 0, 0, NULL},
 	BX("crt-list", 1), BX("ca-file", 1), BX("verify", 1),
