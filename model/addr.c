@@ -90,11 +90,46 @@ int m_addr_resolve(struct m_addr *a)
 	return 0;
 }
 
+/* HAProxy expands environment variables inside addresses, Bourne-shell style ($NAME and
+ * ${NAME}), even outside quotes. Returns text itself when there is nothing to expand. */
+static const char *expand_env(struct arena *ar, const char *text)
+{
+	if (!strchr(text, '$'))
+		return text;
+	char out[1024];
+	size_t o = 0;
+	for (const char *p = text; *p && o + 1 < sizeof(out);) {
+		if (*p != '$') {
+			out[o++] = *p++;
+			continue;
+		}
+		const char *name = p + 1, *end;
+		bool brace = *name == '{';
+		if (brace)
+			name++;
+		for (end = name; isalnum((unsigned char)*end) || *end == '_'; end++)
+			;
+		if (end == name || (brace && *end != '}')) {
+			out[o++] = *p++;
+			continue;
+		}
+		char var[256];
+		snprintf(var, sizeof(var), "%.*s", (int)(end - name), name);
+		const char *v = getenv(var);
+		for (; v && *v && o + 1 < sizeof(out); v++)
+			out[o++] = *v;
+		p = end + brace;
+	}
+	out[o] = 0;
+	return arena_strdup(ar, out);
+}
+
 int m_parse_addr(struct arena *ar, const char *text, unsigned flags, struct m_addr *out,
 		 char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	out->text = arena_strdup(ar, text);
+	text = expand_env(ar, text);
 	const char *s = text;
 	int family = AF_UNSPEC;
 

@@ -40,6 +40,10 @@ struct hapcfg_ctx {
 	bool eof_check;                         /* after stopping, still say "non-terminated" */
 	int last_tok;
 	struct cfg_stmt *last_st;
+	/* Environment changes (setenv...) must take effect for the lines after them, as
+	 * HAProxy reads line by line; so which branches are active is also tracked here. */
+	bool active[HAP_MAX_NESTED_IF + 1], taken[HAP_MAX_NESTED_IF + 1];
+	bool in_global;
 };
 }
 
@@ -48,6 +52,7 @@ int hapcfg_parse(struct hapcfg_ctx *ctx);
 }
 
 %code {
+#include <stdlib.h>
 #include <string.h>
 
 static int hapcfg_lex(HAPCFG_STYPE *lval, struct hapcfg_ctx *ctx);
@@ -177,6 +182,69 @@ static void hapcfg_error(struct hapcfg_ctx *ctx, const char *msg)
 /* Pulls the next non-blank line and classifies it. The nesting limit and the arguments of
  * `.else`/`.endif` are checked here, before the grammar sees the line: HAProxy checks them
  * even in branches it skips. */
+/* A condition evaluated quietly: the tree walk evaluates it again and reports errors. */
+static bool quiet_cond(struct cfg_stmt *st)
+{
+	struct diag_list dl = {0};
+	int v = hap_cond_eval_words(st->w + 1, st->nw - 1, st->at, &dl);
+	diag_list_free(&dl);
+	return v > 0;
+}
+
+/* global's setenv, presetenv, unsetenv and resetenv change the environment that the lexer
+ * expands "$VAR" from, starting with the next line. Arity errors are the binder's. */
+static void apply_env(struct cfg_stmt *st)
+{
+	const char *k = st->w[0].s;
+	if (!strcmp(k, "setenv") && st->nw == 3)
+		setenv(st->w[1].s, st->w[2].s, 1);
+	else if (!strcmp(k, "presetenv") && st->nw == 3)
+		setenv(st->w[1].s, st->w[2].s, 0);
+	else if (!strcmp(k, "unsetenv"))
+		for (int i = 1; i < st->nw; i++)
+			unsetenv(st->w[i].s);
+	else if (!strcmp(k, "resetenv")) {
+		extern char **environ;
+		/* keep the listed names: collect the others first, then remove them */
+		size_t n = 0;
+		while (environ[n])
+			n++;
+		char **drop = calloc(n + 1, sizeof(char *));
+		size_t nd = 0;
+		for (size_t i = 0; i < n && drop; i++) {
+			const char *eq = strchr(environ[i], '=');
+			size_t len = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+			bool keep = false;
+			for (int j = 1; j < st->nw && !keep; j++)
+				keep = strlen(st->w[j].s) == len && !strncmp(st->w[j].s, environ[i], len);
+			if (!keep)
+				drop[nd++] = strndup(environ[i], len);
+		}
+		for (size_t i = 0; i < nd; i++) {
+			unsetenv(drop[i]);
+			free(drop[i]);
+		}
+		free(drop);
+	}
+}
+
+static void track_line(struct hapcfg_ctx *ctx, struct cfg_stmt *st)
+{
+	if (!ctx->active[ctx->lex_depth])
+		return;
+	static const char *const sections[] = {"global", "defaults", "frontend", "backend",
+					       "listen", "userlist", "peers", "resolvers",
+					       "http-errors", "ring", "mailers", "program", "cache",
+					       "fcgi-app", "log-forward", NULL};
+	for (const char *const *s = sections; *s; s++)
+		if (!strcmp(*s, st->w[0].s)) {
+			ctx->in_global = !strcmp(*s, "global");
+			return;
+		}
+	if (ctx->in_global)
+		apply_env(st);
+}
+
 static int next_token(HAPCFG_STYPE *lval, struct hapcfg_ctx *ctx)
 {
 	struct cfg_stmt *st;
@@ -191,8 +259,12 @@ static int next_token(HAPCFG_STYPE *lval, struct hapcfg_ctx *ctx)
 	ctx->last_st = st;
 	lval->st = st;
 	const char *w0 = st->w[0].s;
-	if (w0[0] != '.')
+	if (ctx->lex_depth == 0 && !ctx->taken[0])
+		ctx->active[0] = ctx->taken[0] = true; /* the file's top level */
+	if (w0[0] != '.') {
+		track_line(ctx, st);
 		return LINE;
+	}
 	if (!strcmp(w0, ".if")) {
 		if (ctx->lex_depth + 1 >= HAP_MAX_NESTED_IF) {
 			char num[16];
@@ -202,11 +274,22 @@ static int next_token(HAPCFG_STYPE *lval, struct hapcfg_ctx *ctx)
 			ctx->aborted = true;
 			return HAPCFG_UNDEF;
 		}
+		bool parent = ctx->active[ctx->lex_depth];
 		ctx->lex_depth++;
+		bool v = parent && quiet_cond(st);
+		ctx->active[ctx->lex_depth] = v;
+		ctx->taken[ctx->lex_depth] = v;
 		return IF;
 	}
-	if (!strcmp(w0, ".elif"))
+	if (!strcmp(w0, ".elif")) {
+		int d = ctx->lex_depth;
+		if (d > 0) {
+			bool v = !ctx->taken[d] && ctx->active[d - 1] && quiet_cond(st);
+			ctx->active[d] = v;
+			ctx->taken[d] |= v;
+		}
 		return ELIF;
+	}
 	bool is_else = !strcmp(w0, ".else");
 	if (is_else || !strcmp(w0, ".endif")) {
 		if (st->nw > 1) {
@@ -217,6 +300,11 @@ static int next_token(HAPCFG_STYPE *lval, struct hapcfg_ctx *ctx)
 			ctx->aborted = true;
 			ctx->eof_check = ctx->depth > 0;
 			return ctx->eof_check ? HAPCFG_EOF : HAPCFG_UNDEF;
+		}
+		if (is_else && ctx->lex_depth > 0) {
+			int d = ctx->lex_depth;
+			ctx->active[d] = ctx->active[d - 1] && !ctx->taken[d];
+			ctx->taken[d] = true;
 		}
 		if (!is_else && ctx->lex_depth > 0)
 			ctx->lex_depth--;

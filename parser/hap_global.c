@@ -298,6 +298,22 @@ static int g_dhparam(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt
 	return 0;
 }
 
+/* The environment itself is changed while the file is read (hap_cfg.y), so that the next
+ * lines see it; here only the arguments are checked, with HAProxy's wording. */
+static int g_env(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	int n = s->nw - i;
+	if ((!strcmp(kw->name, "setenv") || !strcmp(kw->name, "presetenv")) && n != 2) {
+		hap_alert(c, s, ":'%s' expects a name and a value.", kw->name);
+		return -1;
+	}
+	if (!strcmp(kw->name, "unsetenv") && n < 1) {
+		hap_alert(c, s, ":'%s' expects at least one variable name.", kw->name);
+		return -1;
+	}
+	return 0;
+}
+
 #define G(n, fn, min, max, tgt, flags) {n, HS_GLOBAL, min, max, fn, tgt, 0, 0, flags, NULL}
 #define GU(n) {n, HS_GLOBAL, 0, -1, NULL, T_NONE, 0, 0, KW_UNSUPPORTED, NULL}
 #define GI(n) {n, HS_GLOBAL, 0, -1, hap_set_ignored, T_NONE, 0, 0, KW_IGNORED, NULL}
@@ -345,7 +361,8 @@ const struct hap_kw hap_global_kw[] = {
 	GU("tune.http.logurilen"), GU("tune.vars.txn-max-size"), GU("tune.zlib.memlevel"),
 	GU("tune.zlib.windowsize"), GU("lua-load"), GU("lua-load-per-thread"),
 	GU("lua-prepend-path"), GU("server-state-file"), GU("server-state-base"),
-	GU("cpu-map"), GU("setenv"), GU("presetenv"), GU("unsetenv"), GU("resetenv"),
+	GU("cpu-map"), G("setenv", g_env, 0, -1, T_NONE, 0), G("presetenv", g_env, 0, -1, T_NONE, 0),
+	G("unsetenv", g_env, 0, -1, T_NONE, 0), G("resetenv", g_env, 0, -1, T_NONE, 0),
 	GU("localpeer"), GU("maxsslconn"), GU("maxsslrate"), GU("maxconnrate"),
 	GU("maxsessrate"), GU("maxcomprate"), GU("maxcompcpuusage"), GU("maxpipes"),
 	GU("maxzlibmem"), GU("mworker-max-reloads"), GU("h1-case-adjust"),
