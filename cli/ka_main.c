@@ -5,22 +5,31 @@
  * findings as keepalived does ("(FILE: Line N) text" from its children, "(Line N) text" from
  * its parent) with its exit codes: 0 ok, 4 cannot run, 5 configuration errors, 6 script
  * security or a missing mandatory include. Without -t the VRRP daemon runs (vrrp/): pidfiles
- * with keepalived's "already running" rule, SIGTERM/SIGINT stop, SIGHUP reload.
+ * with keepalived's "already running" rule, SIGTERM/SIGINT stop, SIGHUP reload, SIGUSR1/
+ * SIGUSR2/36 dump files, 63 clears the statistics, and systemd's sd_notify protocol
+ * (READY=1, RELOADING=1, STOPPING=1) for Type=notify units.
  */
 #include "cli.h"
 #include "parser/parser.h"
 #include "vrrp/vrrp.h"
+#include "runtime/runtime.h" /* lvs: rt_lvs_spawn() */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 enum { OPT_ALL = 256, OPT_SIGNUM };
+/* keepalived 2.2.7's numbers (--signum JSON and STATS_CLEAR), real-time signals on Linux */
+enum { KA_SIG_JSON = 36, KA_SIG_STATS_CLEAR = 63 };
 
 static const struct option ka_longopts[] = {
 	{ "use-file", required_argument, NULL, 'f' },
@@ -129,7 +138,7 @@ static int ka_signum(const char *name)
 {
 	static const struct { const char *n; int v; } t[] = {
 		{ "STOP", 15 }, { "RELOAD", 1 }, { "DATA", 10 }, { "STATS", 12 },
-		{ "STATS_CLEAR", 63 }, { "JSON", 36 },
+		{ "STATS_CLEAR", KA_SIG_STATS_CLEAR }, { "JSON", KA_SIG_JSON },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
 		if (!strcmp(name, t[i].n))
@@ -259,10 +268,48 @@ static struct m_config *load(struct ka_daemon *k)
 	return cfg;
 }
 
+/* ---------------------------------------------------------------- systemd */
+
+/* NOTIFY_SOCKET, read once at start and removed from the environment so that notify and
+ * track scripts do not talk to systemd in our name. */
+static char notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static void notify_init(void)
+{
+	const char *e = getenv("NOTIFY_SOCKET");
+	if (e && (e[0] == '/' || e[0] == '@') && strlen(e) < sizeof(notify_path))
+		strcpy(notify_path, e);
+	unsetenv("NOTIFY_SOCKET");
+}
+
+/* sd_notify(3)'s protocol: one datagram to the unix socket NOTIFY_SOCKET names; a leading
+ * '@' names an abstract socket. Failures are ignored: systemd may be gone. */
+static void notify(const char *msg)
+{
+	if (!notify_path[0])
+		return;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(notify_path);
+	memcpy(sa.sun_path, notify_path, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+				    (sa.sun_path[0] ? 1 : 0));
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		vrrp_log("sd_notify %s: %s", msg, strerror(errno));
+	close(fd);
+}
+
+/* ---------------------------------------------------------------- signals */
+
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)revents;
 	(void)w;
+	notify("STOPPING=1");
 	vrrp_log("Stopping");
 	ev_break(loop, EVBREAK_ALL);
 }
@@ -272,10 +319,13 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct ka_daemon *k = w->data;
+	notify("RELOADING=1");
 	vrrp_log("Reloading ...");
 	struct m_config *cfg = load(k);
-	if (!cfg)
+	if (!cfg) {
+		notify("READY=1");
 		return;
+	}
 	vrrp_log("Reloading");
 	if (k->vd)
 		m_config_free(vrrp_daemon_reload(k->vd, cfg));
@@ -283,6 +333,47 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 		m_config_free(k->cfg);
 	k->cfg = cfg;
 	vrrp_log("Reload complete");
+	notify("READY=1");
+}
+
+/* keepalived's signal files: $TMPDIR (default /tmp)/keepalived.{data,stats,json}, mode
+ * 0600 even when the file existed, never through a symlink. */
+static void write_dump(struct ka_daemon *k, enum vrrp_dump kind)
+{
+	static const char *const name[] = { "keepalived.data", "keepalived.stats",
+					    "keepalived.json" };
+	static const char *const what[] = { "data", "stats", "as json" };
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/tmp", name[kind]);
+	vrrp_log("Printing VRRP %s for process(%d) on signal", what[kind], (int)getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 && fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		vrrp_log("Can't open %s (%d: %s)", path, errno, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	vrrp_daemon_dump(k->vd, kind, f);
+	fclose(f);
+}
+
+static void on_dump(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct ka_daemon *k = w->data;
+	switch (w->signum) {
+	case SIGUSR1: write_dump(k, VRRP_DUMP_DATA); break;
+	case SIGUSR2: write_dump(k, VRRP_DUMP_STATS); break;
+	case KA_SIG_JSON: write_dump(k, VRRP_DUMP_JSON); break;
+	case KA_SIG_STATS_CLEAR:
+		write_dump(k, VRRP_DUMP_STATS);
+		vrrp_daemon_stats_clear(k->vd);
+		break;
+	default: break;
+	}
 }
 
 static int daemonize(void)
@@ -311,6 +402,7 @@ static int run_daemon(struct ka_daemon *k)
 		vrrp_log("daemon is already running");
 		return 0;
 	}
+	notify_init();
 	if (!k->dont_fork && daemonize() < 0)
 		return 1;
 	if (!k->dont_fork)
@@ -327,9 +419,11 @@ static int run_daemon(struct ka_daemon *k)
 		return 1;
 	if (write_pid(k->pidfile) < 0 || write_pid(k->vrrp_pidfile) < 0)
 		return 1;
+	if (!k->vrrp_only) /* lvs: virtual_servers + real_server checks in a child (runtime/lvs.c) */
+		rt_lvs_spawn(cfg);
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
 	signal(SIGPIPE, SIG_IGN);
-	ev_signal sterm, sint, shup;
+	ev_signal sterm, sint, shup, sdump[4];
 	ev_signal_init(&sterm, on_stop, SIGTERM);
 	ev_signal_init(&sint, on_stop, SIGINT);
 	ev_signal_init(&shup, on_reload, SIGHUP);
@@ -337,9 +431,16 @@ static int run_daemon(struct ka_daemon *k)
 	ev_signal_start(loop, &sterm);
 	ev_signal_start(loop, &sint);
 	ev_signal_start(loop, &shup);
+	static const int dump_sigs[] = { SIGUSR1, SIGUSR2, KA_SIG_JSON, KA_SIG_STATS_CLEAR };
+	for (size_t i = 0; i < ARRAY_SIZE(dump_sigs); i++) {
+		ev_signal_init(&sdump[i], on_dump, dump_sigs[i]);
+		sdump[i].data = k;
+		ev_signal_start(loop, &sdump[i]);
+	}
 	if (!k->check_only)
 		k->vd = vrrp_daemon_new(loop, cfg, &k->vo);
 	vrrp_log("Startup complete");
+	notify("READY=1");
 	ev_run(loop, 0);
 	vrrp_daemon_free(k->vd);
 	k->vd = NULL;

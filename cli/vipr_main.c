@@ -4,12 +4,15 @@
  *                                                        files (one model each, lint_cross.c)
  *   vipr dump [--json|--haproxy] FILE...                 the model, as JSON or canonical cfg
  *   vipr run FILE...                                     serve haproxy.cfg files
+ *   vipr ipvs [FILE]                                     virtual servers, ipvsadm -Ln layout:
+ *                                                        live in this netns, or FILE's
  *   vipr version | --version | --help
  * A file is read as keepalived.conf when its name or content says so, else as haproxy.cfg.
  */
 #include "cli.h"
 #include "lint_cross.h"
 #include "parser/parser.h"
+#include "runtime/runtime.h" /* lvs: vipr ipvs */
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,8 @@ static void help(FILE *f)
 		"  dump FILE...        print the configuration model: --json (default) or\n"
 		"                      --haproxy (canonical haproxy.cfg)\n"
 		"  run FILE...         serve haproxy.cfg files (same as `haproxy -db -f FILE`)\n"
+		"  ipvs [FILE]         keepalived virtual servers in `ipvsadm -Ln` layout: live\n"
+		"                      from this network namespace's keepalived, or FILE's\n"
 		"  keywords            print the keyword reference (Markdown)\n"
 		"  version             print the version\n"
 		"  help                this text\n"
@@ -183,6 +188,31 @@ int vipr_dump(int argc, char **argv)
 	return rc;
 }
 
+/* lvs: `vipr ipvs [FILE]`: keepalived virtual servers in `ipvsadm -Ln` layout (runtime/lvs.c).
+ * Without FILE, the live table of this network namespace's keepalived (weights after the
+ * checks, active connections); with FILE, what that keepalived.conf declares. */
+static int vipr_ipvs(int argc, char **argv)
+{
+	if (argc < 2) {
+		if (rt_lvs_ipvs_live(stdout) == 0)
+			return 0;
+		fputs("vipr ipvs: no keepalived virtual servers are served in this network "
+		      "namespace (give a keepalived.conf to see its table)\n", stderr);
+		return 1;
+	}
+	struct diag_list dl = {0};
+	struct m_config *cfg = load_all(argv + 1, 1, &dl);
+	/* keepalived runs despite most findings (see `vipr lint`); only an unreadable file stops */
+	int rc = (dl.flags_seen & DIAG_ABORT) ? 1 : 0;
+	if (rc)
+		lint_print(&dl, stderr, false);
+	else
+		rt_lvs_ipvs_table(cfg, stdout);
+	diag_list_free(&dl);
+	m_config_free(cfg);
+	return rc;
+}
+
 int vipr_main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -213,6 +243,8 @@ int vipr_main(int argc, char **argv)
 		return vipr_lint(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dump"))
 		return vipr_dump(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ipvs")) /* lvs: virtual servers in ipvsadm -Ln layout */
+		return vipr_ipvs(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run")) {
 		char **args = calloc((size_t)argc * 2 + 2, sizeof(char *));
 		int n = 0;

@@ -51,6 +51,16 @@ static void word(FILE *f, const char *w)
 	fputc('\'', f);
 }
 
+/* An address as written, unless it used environment variables: then its value, so that the
+ * printed configuration does not depend on the environment. */
+static const char *addr_text(const struct m_addr *a)
+{
+	static char buf[300];
+	if (!strchr(a->text, '$'))
+		return a->text;
+	return m_addr_str(a, buf, sizeof(buf));
+}
+
 static void ms(FILE *f, const char *kw, m_ms v)
 {
 	if (v != M_UNSET)
@@ -195,7 +205,7 @@ static void print_check_params(FILE *f, const struct m_check *k)
 
 static void print_server(FILE *f, const struct m_server *s)
 {
-	fprintf(f, "    server %s %s", s->name, s->addr.text);
+	fprintf(f, "    server %s %s", s->name, addr_text(&s->addr));
 	if (s->weight != M_UNSET)
 		fprintf(f, " weight %d", s->weight);
 	if (s->backup == 1)
@@ -360,7 +370,7 @@ static void print_service(FILE *f, const struct m_service *s)
 	bool listen = s->kind == SVC_LISTEN;
 	fprintf(f, "\n%s %s\n", listen ? "listen" : "frontend", s->name);
 	for (const struct m_bind *b = s->binds; b; b = b->next)
-		fprintf(f, "    bind %s\n", b->addr.text);
+		fprintf(f, "    bind %s\n", addr_text(&b->addr));
 	print_conf(f, s->conf, listen ? M_CAP_FE | M_CAP_BE : M_CAP_FE);
 	print_acls(f, s->acls);
 	print_rules(f, "http-request", s->http_request);

@@ -241,7 +241,7 @@ static bool hap_known_action(const char *a)
 /* http-request actions the runtime performs; the others are recognized and reported. */
 static const char *const http_actions[] = {
 	"allow", "deny", "return", "set-header", "add-header", "del-header", "replace-header",
-	"set-path", "set-uri", "set-query", "set-method", "redirect", "auth", NULL,
+	"set-path", "set-uri", "set-query", "set-method", "redirect", "auth", "use-service", NULL,
 };
 
 /* "error detected in frontend 'fe' while parsing 'http-request return' rule : TEXT" -

@@ -10,8 +10,8 @@
  * that goes down only loses its own keys (`hash-type consistent`). A missing key falls back
  * to roundrobin. Servers with `maxconn` are skipped while full; when none can take the
  * request (or a hashed key's server is full) the session waits in a FIFO queue (the pool's
- * or that server's) until a release grants it the freed slot. LVS schedulers map to their
- * closest HAProxy counterpart for the userspace L4 path.
+ * or that server's) until a release grants it the freed slot. A keepalived virtual_server's
+ * pool is balanced by the IPVS schedulers instead (lvs.c, lvs_sched.c).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -34,6 +34,7 @@ void rt_pool_free(struct rt_pool *p)
 	p->map = NULL;
 	p->ring = NULL;
 	p->nmap = p->nring = 0;
+	rt_lvs_free(p); /* lvs */
 }
 
 static uint32_t xorshift(uint32_t *s)
@@ -529,6 +530,14 @@ struct rt_server *rt_balance_pick_req(struct rt_pool *p, const struct rt_lb_req 
 	struct rt_server *cand[p->nsrv > 0 ? p->nsrv : 1];
 	struct rt_server *s = NULL;
 	uint32_t h = 0;
+	if (p->conf->lvs) { /* lvs: keepalived virtual_server, IPVS schedulers (lvs.c) */
+		pthread_mutex_lock(&p->lock);
+		s = rt_lvs_pick_locked(p, rq ? rq->cli : NULL, avoid);
+		if (s)
+			count_pick(p, s);
+		pthread_mutex_unlock(&p->lock);
+		return s;
+	}
 	/* the key is read outside the lock: it only depends on the request */
 	bool hashed = is_hash_algo(p->conf->balance.algo) && request_hash(p, rq, &h);
 
@@ -590,6 +599,18 @@ enum rt_assign rt_balance_assign(struct rt_pool *p, const struct rt_lb_req *rq,
 	bool hashed = is_hash_algo(p->conf->balance.algo) && request_hash(p, rq, &h);
 	enum rt_assign r = RT_NOSRV;
 
+	if (p->conf->lvs) { /* lvs: keepalived virtual_server, IPVS schedulers (lvs.c) */
+		(void)sess;
+		pthread_mutex_lock(&p->lock);
+		s = rt_lvs_pick_locked(p, rq ? rq->cli : NULL, NULL);
+		if (s) {
+			count_pick(p, s);
+			*out = s;
+			r = RT_ASSIGNED;
+		}
+		pthread_mutex_unlock(&p->lock);
+		return r;
+	}
 	pthread_mutex_lock(&p->lock);
 	int n = eligible(p, cand, NULL);
 	if (n > 0 && hashed) {

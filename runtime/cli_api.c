@@ -196,17 +196,25 @@ static void cmd_level(struct cli_conn *c, char **args, int nargs)
 
 static void cmd_info(struct cli_conn *c, char **args, int nargs)
 {
-	(void)args;
-	(void)nargs;
-	rt_stats_info(c->rt, &c->out);
+	bool json = false, typed = false;
+	for (int i = 2; i < nargs; i++) {
+		json |= !strcmp(args[i], "json");
+		typed |= !strcmp(args[i], "typed");
+	}
+	if (json || typed)
+		rt_stats_info_fmt(c->rt, &c->out, json);
+	else
+		rt_stats_info(c->rt, &c->out);
 }
 
 static void cmd_stat(struct cli_conn *c, char **args, int nargs)
 {
 	unsigned flags = RT_SD_LEGENDS;
-	bool json = false;
+	bool json = false, typed = false;
 	for (int i = 2; i < nargs; i++) {
-		if (!strcmp(args[i], "up"))
+		if (!strcmp(args[i], "typed"))
+			typed = true;
+		else if (!strcmp(args[i], "up"))
 			flags |= RT_SD_UP;
 		else if (!strcmp(args[i], "no-maint"))
 			flags |= RT_SD_NOMAINT;
@@ -215,8 +223,62 @@ static void cmd_stat(struct cli_conn *c, char **args, int nargs)
 	}
 	if (json)
 		rt_stats_json(c->rt, &c->out, flags);
+	else if (typed)
+		rt_stats_typed(c->rt, &c->out, flags);
 	else
 		rt_stats_csv(c->rt, &c->out, flags);
+}
+
+static void cmd_version(struct cli_conn *c, char **args, int nargs)
+{
+	(void)args, (void)nargs;
+	out(c, VIPR_HAP_VERSION "\n");
+}
+
+extern char **environ;
+
+static void cmd_env(struct cli_conn *c, char **args, int nargs)
+{
+	size_t n = nargs > 2 ? strlen(args[2]) : 0;
+	for (char **e = environ; e && *e; e++) {
+		if (nargs > 2 && (strncmp(*e, args[2], n) || (*e)[n] != '='))
+			continue;
+		out(c, *e);
+		out(c, "\n");
+		if (nargs > 2)
+			return;
+	}
+	if (nargs > 2)
+		out(c, "Variable not found\n");
+}
+
+/* Backends (and listen sections) in declaration order. */
+static void cmd_backend(struct cli_conn *c, char **args, int nargs)
+{
+	(void)args, (void)nargs;
+	out(c, "# name\n");
+	int maxid = 0;
+	for (int i = 0; i < c->rt->npools; i++)
+		if (c->rt->pools[i].conf->id > maxid)
+			maxid = c->rt->pools[i].conf->id;
+	for (int id = 0; id <= maxid; id++)
+		for (int i = 0; i < c->rt->npools; i++) {
+			const struct m_pool *p = c->rt->pools[i].conf;
+			if (p->id == id && !p->lvs) {
+				out(c, p->name);
+				out(c, "\n");
+			}
+		}
+}
+
+static void cmd_clear_counters(struct cli_conn *c, char **args, int nargs)
+{
+	bool all = nargs > 2 && !strcmp(args[2], "all");
+	if (all && c->level < LVL_ADMIN) {
+		out(c, "Permission denied\n");
+		return;
+	}
+	rt_stats_clear(c->rt, all);
 }
 
 static void cmd_servers_state(struct cli_conn *c, char **args, int nargs)
@@ -334,6 +396,11 @@ static void cmd_set_server(struct cli_conn *c, char **args, int nargs)
 
 /* Sorted like HAProxy's help; NULL help: not listed. */
 static const struct cli_cmd table[] = {
+    {{"clear", "counters"},
+     LVL_OPER,
+     cmd_clear_counters,
+     "  clear counters [all]                    : clear max statistics counters (or all "
+     "counters)\n"},
     {{"disable", "server"},
      LVL_ADMIN,
      cmd_disable,
@@ -363,11 +430,21 @@ static const struct cli_cmd table[] = {
      cmd_set_weight,
      "  set weight <bk>/<srv>  (DEPRECATED)     : change a server's weight (use 'set server' "
      "instead)\n"},
+    {{"show", "backend"},
+     LVL_USER,
+     cmd_backend,
+     "  show backend                            : list backends in the current running "
+     "config\n"},
     {{"show", "cli", "level"},
      LVL_USER,
      cmd_level,
      "  show cli level                          : display the level of the current CLI "
      "session\n"},
+    {{"show", "env"},
+     LVL_USER,
+     cmd_env,
+     "  show env [var]                          : dump environment variables known to the "
+     "process\n"},
     {{"show", "info"},
      LVL_USER,
      cmd_info,
@@ -382,6 +459,10 @@ static const struct cli_cmd table[] = {
      LVL_USER,
      cmd_stat,
      "  show stat [desc|json|no-maint|typed|up]*: report counters for each proxy and server\n"},
+    {{"show", "version"},
+     LVL_USER,
+     cmd_version,
+     "  show version                            : show version of the current process\n"},
     {{"user"},
      LVL_USER,
      cmd_user,

@@ -248,7 +248,8 @@ static bool emit_request(struct rt_sess *s, const struct h1_msg *m)
 		put(b, "\r\n", 2, &ok);
 	}
 	const struct m_proxy_conf *be = rt_sess_be(s);
-	if (be && (be->http_conn == HTTP_CONN_SCL || be->http_conn == HTTP_CONN_CLO) && m->minor)
+	if (be && (be->http_conn == HTTP_CONN_SCL || be->http_conn == HTTP_CONN_CLO) && m->minor &&
+	    !s->upgrade)
 		put(b, "connection: close\r\n", 19, &ok);
 	put(b, "\r\n", 2, &ok);
 	return ok;
@@ -269,7 +270,9 @@ static bool emit_response(struct rt_sess *s, const struct h1_msg *m, bool final)
 		/* HAProxy announces a close in an HTTP/1.1 response (a 1.0 one implies it), and
 		 * keep-alive to HTTP/1.0 clients */
 		bool cli11 = s->reqline[0] && strstr(s->reqline, "HTTP/1.1");
-		if (!s->cli_ka && m->minor == 1)
+		if (m->status == 101)
+			; /* the Connection: upgrade of the server goes through as it is */
+		else if (!s->cli_ka && m->minor == 1)
 			put(b, "connection: close\r\n", 19, &ok);
 		else if (!cli11)
 			put(b, "connection: keep-alive\r\n", 24, &ok);
@@ -433,6 +436,8 @@ static void on_request(struct rt_sess *s, struct h1_msg *m)
 	snprintf(s->reqline, sizeof(s->reqline), "%.*s %.*s HTTP/1.%d", (int)m->method_len,
 	         m->method, (int)(m->uri_len > 200 ? 200 : m->uri_len), m->uri, m->minor);
 	s->req_head = m->method_len == 4 && !memcmp(m->method, "HEAD", 4);
+	s->upgrade = (m->flags & H1_F_UPGRADE) && rt_smp_hdr(m, "upgrade", 0, &(const char *){0},
+	                                                     &(size_t){0});
 	s->cli_ka = m->minor ? !(m->flags & H1_F_CONN_CLOSE) : !!(m->flags & H1_F_CONN_KA);
 	const struct m_proxy_conf *fe = s->svc->fe;
 	if (s->closing || (fe && fe->http_conn == HTTP_CONN_CLO))
@@ -545,6 +550,8 @@ static void on_response(struct rt_sess *s, struct h1_msg *m)
 		/* a close-delimited body can only end by closing the client too */
 		if (s->rsb.kind == H1_BODY_CLOSE || m->status == 101)
 			s->cli_ka = false;
+		if (m->status == 101)
+			s->srv_reusable = false;
 	}
 	/* ---- rules.c hook: http-response rules; rewrites live in sc */
 	struct rt_scratch sc;
@@ -561,6 +568,11 @@ static void on_response(struct rt_sess *s, struct h1_msg *m)
 	s->rsp_last = 0;
 	if (interim)
 		return;
+	if (m->status == 101 && s->upgrade) { /* RFC 7230 6.7: the connection changes protocol */
+		s->rs = RS_DONE;
+		rt_sess_tunnel(s);
+		return;
+	}
 	s->rs = s->rsb.kind == H1_BODY_NONE ? RS_DONE : RS_BODY;
 	rt_sess_set_tmo(s, TMO_DATA);
 }
@@ -639,6 +651,7 @@ static void next_transaction(struct rt_sess *s)
 	s->redispatched = false;
 	s->retries_left = be && be->retries >= 0 ? be->retries : 3;
 	s->reqline[0] = 0;
+	s->logged = false;
 	s->log_srv = NULL;
 	s->rsp.bytes = 0;
 	rt_sess_set_tmo(s, TMO_KEEPALIVE);

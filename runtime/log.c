@@ -1,9 +1,9 @@
-/* log.c - traffic log lines in HAProxy's httplog and tcplog formats, on stderr for now.
+/* log.c - traffic log lines in HAProxy's httplog and tcplog formats.
  *
  * The fields and their order follow configuration.txt section 8.2.3 (HTTP log format) and
  * 8.2.2 (TCP log format); timers are in milliseconds relative to the start of the request,
- * -1 when a phase was never reached. Sending to syslog targets (`log` lines) comes later;
- * until then every line goes to stderr, like `log stderr format raw`.
+ * -1 when a phase was never reached. logsrv.c frames each line for the frontend's `log`
+ * targets (syslog over UDP or unix sockets, stdout/stderr).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -41,10 +41,25 @@ static const char *srv_name(const struct rt_sess *s)
 	return sv && sv->conf->name ? sv->conf->name : "<NOSRV>";
 }
 
-static const char *be_name(const struct rt_sess *s)
+static const char *be_name(const struct rt_sess *s, bool badreq)
 {
+	if (badreq) /* no backend was chosen yet: HAProxy names the frontend */
+		return s->svc->conf->name;
 	return rt_sess_pool(s) && rt_sess_pool(s)->conf->name ? rt_sess_pool(s)->conf->name
 	                                                : s->svc->conf->name;
+}
+
+/* %bc and %sc: HAProxy logs once the stream has given its server connection back, so the
+ * session's own slot is not counted. */
+static int be_conns(const struct rt_sess *s)
+{
+	struct rt_pool *p = rt_sess_pool(s);
+	return p ? atomic_load(&p->cur) - (s->srv_counted ? 1 : 0) : 0;
+}
+
+static int srv_conns(const struct rt_sess *s)
+{
+	return s->server ? atomic_load(&s->server->cur) - (s->srv_counted ? 1 : 0) : 0;
 }
 
 static long diff(long a, long b)
@@ -64,15 +79,19 @@ void rt_log_http(struct rt_sess *s)
 	long tc = diff(s->t_conn, s->t_hdr + (s->t_queue > 0 ? s->t_queue : 0));
 	long tr = diff(s->t_rsp, s->t_conn);
 	bool badreq = !strcmp(s->reqline, "<BADREQ>");
-	fprintf(stderr,
+	s->logged = true;
+	char line[1024];
+	int n = snprintf(line, sizeof(line),
 	        "%s [%s] %s %s/%s %ld/%ld/%ld/%ld/%ld %d %llu - - %c%c-- %d/%d/%d/%d/%s%d 0/0 "
-	        "\"%s\"\n",
-	        cli, date, s->svc->conf->name, be_name(s), srv_name(s), badreq ? -1L : s->t_hdr,
-	        s->t_queue, tc, tr, ta, s->status, badreq ? 0ULL : (unsigned long long)s->rsp.bytes,
+	        "\"%s\"",
+	        cli, date, s->svc->conf->name, be_name(s, badreq), srv_name(s), badreq ? -1L : s->t_hdr,
+	        s->t_queue, tc, tr, ta, s->status ? s->status : -1, badreq ? 0ULL : (unsigned long long)s->rsp.bytes,
 	        s->term[0], s->term[1], atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
-	        rt_sess_pool(s) ? atomic_load(&rt_sess_pool(s)->cur) : 0,
-	        s->server ? atomic_load(&s->server->cur) : 0, s->redispatched ? "+" : "",
+	        be_conns(s), srv_conns(s), s->redispatched ? "+" : "",
 	        s->nretries, s->reqline);
+	if (n > 0)
+		rt_logsrv_send(s->w->rt, s->svc->fe, RT_LOG_INFO, line,
+		               (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 /* %ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq */
@@ -81,11 +100,32 @@ void rt_log_tcp(struct rt_sess *s)
 	char cli[64], date[40];
 	fmt_client(&s->cli_addr, cli, sizeof(cli));
 	fmt_date(&s->t_accept, date, sizeof(date));
-	fprintf(stderr, "%s [%s] %s %s/%s %ld/%ld/%ld %llu %c%c %d/%d/%d/%d/%s%d 0/0\n", cli, date,
-	        s->svc->conf->name, be_name(s), srv_name(s), s->t_queue, s->t_conn,
+	char line[512];
+	int n = snprintf(line, sizeof(line), "%s [%s] %s %s/%s %ld/%ld/%ld %llu %c%c %d/%d/%d/%d/%s%d 0/0",
+	        cli, date, s->svc->conf->name, be_name(s, false), srv_name(s), s->t_queue, s->t_conn,
 	        rt_ms_since(&s->t_accept), (unsigned long long)s->rsp.bytes, s->term[0], s->term[1],
 	        atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
-	        rt_sess_pool(s) ? atomic_load(&rt_sess_pool(s)->cur) : 0,
-	        s->server ? atomic_load(&s->server->cur) : 0, s->redispatched ? "+" : "",
+	        be_conns(s), srv_conns(s), s->redispatched ? "+" : "",
 	        s->nretries);
+	if (n > 0)
+		rt_logsrv_send(s->w->rt, s->svc->fe, RT_LOG_INFO, line,
+		               (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* A connection that closed without sending anything: logged as HAProxy does ("<BADREQ>"
+ * 400 CR in mode http), unless `option dontlognull`. */
+void rt_log_null(struct rt_sess *s)
+{
+	const struct m_proxy_conf *fe = s->svc->fe;
+	if (fe && fe->opt[OPT_DONTLOGNULL] == 1)
+		return;
+	if (s->svc->mode == M_MODE_TCP) {
+		rt_log_tcp(s);
+		return;
+	}
+	snprintf(s->reqline, sizeof(s->reqline), "<BADREQ>");
+	s->status = 400;
+	if (s->term[0] == '-')
+		memcpy(s->term, "CR", 2);
+	rt_log_http(s);
 }

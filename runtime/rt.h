@@ -97,6 +97,7 @@ struct rt_pool {
 	struct rt_sess *qhead, *qtail; /* requests waiting for any server (all at maxconn) */
 	atomic_int nq;
 	unsigned long qseq; /* queueing order across the pool's and its servers' queues */
+	struct rt_lvs *lvs; /* lvs: keepalived virtual_server state (lvs.c), under lock; NULL */
 };
 
 /* balance.c: rt_balance_pick() returns a server for a new connection (its counters already
@@ -200,7 +201,8 @@ enum rt_tmo {
 	TMO_SERVER,
 	TMO_DATA,
 	TMO_LINGER,
-	TMO_QUEUE
+	TMO_QUEUE,
+	TMO_TUNNEL /* both channels are tunnels: timeout tunnel, then client-fin/server-fin */
 };
 
 /* Body framing progress of one HTTP message. */
@@ -229,6 +231,8 @@ struct rt_sess {
 	enum rt_rsp_state rs;
 	struct rt_body rqb, rsb;
 	bool req_head, cli_ka, srv_reusable, req_started, first_req;
+	bool upgrade; /* the request asks for a protocol upgrade (Connection: upgrade + Upgrade) */
+	bool logged;  /* the current request's log line went out */
 	int status;
 	char reqline[256];
 	size_t req_last, rsp_last; /* resumption lengths for the head parsers */
@@ -323,6 +327,7 @@ bool rt_sess_attach_srv(struct rt_sess *s, int fd);
 long rt_ms_since(const struct timeval *t);
 bool rt_chan_flushed(const struct rt_chan *c);
 void rt_sess_close_cli(struct rt_sess *s);
+void rt_sess_tunnel(struct rt_sess *s); /* both channels become tunnels (after a 101) */
 
 /* http.c */
 void rt_http_analyze(struct rt_sess *s);
@@ -339,6 +344,13 @@ void rt_checks_stop(struct rt *rt);
 /* log.c */
 void rt_log_http(struct rt_sess *s);
 void rt_log_tcp(struct rt_sess *s);
+void rt_log_null(struct rt_sess *s); /* nothing was received: subject to dontlognull */
+
+/* logsrv.c: sends one log line (without newline) at syslog severity sev to the `log`
+ * targets of frontend fe and, with `log global`, of the global section. */
+#define RT_LOG_INFO 6
+void rt_logsrv_send(const struct rt *rt, const struct m_proxy_conf *fe, int sev, const char *msg,
+                    size_t mlen);
 
 /* ---- stats: statistics, stats page and stats socket -------------------------------
  * stats.c: counters, CSV/JSON rows, `show info`, `show servers state`, the HTTP applet;
@@ -389,6 +401,21 @@ struct rt_server *rt_stats_find_server(struct rt *rt, const char *be, const char
 struct rt_pool *rt_stats_find_pool(struct rt *rt, const char *name);
 const char *rt_stats_srv_status(const struct rt_server *sv);
 void rt_stats_set_admin(struct rt_server *sv, int set, int clear);
+/* rt_stats_rows() calls fn with each row `show stat` prints, in its order: kind 'F'rontend,
+ * 'S'erver, 'B'ackend; f[nf] are the CSV fields, NULL when empty. rt_stats_field() is the
+ * index of a CSV column by name, -1: none. */
+typedef void rt_stats_row_fn(void *arg, char kind, const char *const *f, int nf);
+void rt_stats_rows(struct rt *rt, unsigned flags, rt_stats_row_fn *fn, void *arg);
+int rt_stats_field(const char *name);
+/* `show stat typed`, `show info typed` (json false) and `show info json`. */
+void rt_stats_typed(struct rt *rt, struct rt_sbuf *out, unsigned flags);
+void rt_stats_info_fmt(struct rt *rt, struct rt_sbuf *out, bool json);
+/* `clear counters [all]`: the maxima, or every counter. */
+void rt_stats_clear(struct rt *rt, bool all);
+/* stats_http.c: queues a whole HTTP answer (head and body) in place of the response, the
+ * request head consumed; takes ans->d. promex.c: `use-service prometheus-exporter`. */
+void rt_stats_answer(struct rt_sess *s, const struct h1_msg *m, struct rt_sbuf *ans, bool close);
+bool rt_promex_applet(struct rt_sess *s, const struct h1_msg *m);
 
 /* cli_api.c: binds every global `stats socket` (before daemonizing; -1 after an [ALERT]),
  * serves them on worker 0's loop, closes and unlinks them. */
@@ -462,5 +489,50 @@ bool rt_rules_request(struct rt_sess *s, struct h1_msg *m, struct rt_scratch *sc
 void rt_rules_response(struct rt_sess *s, struct h1_msg *m, struct rt_scratch *sc);
 
 /* ================================================================ end of ACLs and rules */
+
+/* ================================================================ lvs: virtual_servers
+ * (lvs_sched.c, lvs.c). The host kernel has no IPVS: a keepalived virtual_server with
+ * protocol TCP is served by the userspace L4 path of mode tcp, its real servers picked by
+ * the IPVS schedulers reimplemented here from their published descriptions. */
+
+/* One destination as an IPVS scheduler sees it, in IPVS list order (the kernel inserts each
+ * new destination at the head of the list, so keepalived's config order comes out reversed). */
+struct rt_lvs_dest {
+	int weight;           /* 0: quiescent (or removed): no new connections */
+	int active, inactive; /* ActiveConn, InActConn */
+	bool overloaded;      /* skipped like IPVS's OVERLOAD flag */
+	bool removed;         /* not in the IPVS list (failed, no inhibit_on_failure): takes
+	                       * nothing and owns no sh/dh bucket; kept in the array so that
+	                       * the rr/wrr position stays put */
+};
+/* A scheduler's state across picks (rr/wrr position and wrr's current weight). */
+struct rt_lvs_sched {
+	enum m_algo algo;
+	int last;       /* index of the last choice, -1: the list head */
+	int cw, mw, di; /* wrr: current weight, max weight (gcd-adjusted), gcd of weights */
+	uint64_t sig;   /* the weights the wrr state was computed for (reset on change) */
+};
+void rt_lvs_sched_init(struct rt_lvs_sched *st, enum m_algo algo);
+/* The index in d[0..n) of the destination for a new connection from src to dst (IPv4 in
+ * host order, IPv6 folded), or -1 when IPVS would find none. */
+int rt_lvs_schedule(struct rt_lvs_sched *st, const struct rt_lvs_dest *d, int n, uint32_t src,
+                    uint32_t dst);
+
+/* lvs.c. rt_lvs_start(): the once-per-virtual_server startup line (no kernel IPVS, DR/TUN
+ * emulated by proxying) and the live `ipvsadm -Ln` table served to `vipr ipvs` on the
+ * abstract unix socket @vipr-ipvs of the network namespace. rt_lvs_bind_ok(): whether the service gets a userspace listener
+ * (TCP virtual servers with an address; UDP/SCTP/fwmark are not served). rt_lvs_listen_opts():
+ * IP_FREEBIND + IP_TRANSPARENT on a virtual_server's listener, so that it binds before VRRP
+ * assigns the VIP. rt_lvs_pick_locked(): balance.c, pool lock held: persistence, the
+ * scheduler, the sorry_server; NULL when nothing can take the connection. */
+void rt_lvs_start(struct rt *rt);
+bool rt_lvs_bind_ok(const struct rt_service *rs);
+void rt_lvs_listen_opts(int fd, const struct rt_service *rs, int family);
+struct rt_server *rt_lvs_pick_locked(struct rt_pool *p, const struct sockaddr_storage *cli,
+                                     const struct rt_server *avoid);
+void rt_lvs_free(struct rt_pool *p);
+/* rt_lvs_stop(): before teardown, ends what rt_lvs_start() started (the live-table thread). */
+void rt_lvs_stop(struct rt *rt);
+/* ================================================================ end of lvs */
 
 #endif

@@ -174,7 +174,8 @@ static int build(struct rt *rt)
 
 /* ---------------------------------------------------------------- listeners */
 
-static int open_listener(const struct m_bind *b, uint16_t port, int backlog, const char **err)
+static int open_listener(const struct rt_service *rs, const struct m_bind *b, uint16_t port,
+                         int backlog, const char **err)
 {
 	struct sockaddr_storage ss = b->addr.ss;
 	socklen_t len =
@@ -195,6 +196,7 @@ static int open_listener(const struct m_bind *b, uint16_t port, int backlog, con
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (b->defer_accept == 1)
 		setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
+	rt_lvs_listen_opts(fd, rs, ss.ss_family); /* lvs: VIPs bind before VRRP assigns them */
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0) {
 		*err = errno == EADDRINUSE ? "Address already in use" : strerror(errno);
 		close(fd);
@@ -207,6 +209,8 @@ static int bind_worker(struct rt *rt, struct rt_worker *w)
 {
 	for (int i = 0; i < rt->nsvc; i++) {
 		struct rt_service *rs = &rt->svc[i];
+		if (!rt_lvs_bind_ok(rs)) /* lvs: UDP/SCTP/fwmark virtual servers are not served */
+			continue;
 		for (const struct m_bind *b = rs->conf->binds; b; b = b->next) {
 			if (b->addr.kind != M_ADDR_INET)
 				continue; /* unix, abns and fd@ binds come later */
@@ -217,7 +221,7 @@ static int bind_worker(struct rt *rt, struct rt_worker *w)
 			uint16_t hi = b->addr.port_hi ? b->addr.port_hi : b->addr.port_lo;
 			for (unsigned port = b->addr.port_lo; port <= hi; port++) {
 				const char *err = NULL;
-				int fd = open_listener(b, (uint16_t)port, backlog, &err);
+				int fd = open_listener(rs, b, (uint16_t)port, backlog, &err);
 				if (fd < 0) {
 					char abuf[128];
 					m_addr_str(&b->addr, abuf, sizeof(abuf));
@@ -401,6 +405,7 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 		teardown(&rt);
 		return 1;
 	}
+	rt_lvs_start(&rt); /* lvs: a line per virtual_server, the live ipvs table */
 	for (int i = 0; i < rt.nw; i++) {
 		rt.w[i].rt = &rt;
 		rt.w[i].id = i;
@@ -478,6 +483,7 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 	}
 	ev_async_stop(rt.w[0].loop, &rt.w[0].wake);
 	rt_checks_stop(&rt); /* before teardown frees the pools the checks point at */
+	rt_lvs_stop(&rt); /* lvs: the live-table thread reads the pools too */
 	teardown(&rt);
 	return rc;
 }

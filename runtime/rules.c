@@ -34,7 +34,7 @@ struct lf {
 };
 
 enum act { A_ALLOW, A_DENY, A_RETURN, A_AUTH, A_REDIRECT, A_SET_HDR, A_ADD_HDR, A_DEL_HDR,
-	   A_REPL_HDR, A_SET_PATH, A_SET_QUERY, A_SET_URI, A_SET_METHOD };
+	   A_REPL_HDR, A_SET_PATH, A_SET_QUERY, A_SET_URI, A_SET_METHOD, A_SERVICE };
 
 struct xhdr { /* `hdr NAME FMT` of return/deny */
 	const char *name;
@@ -573,7 +573,7 @@ static bool compile_rule(struct bctx *b, struct rule *ru, const struct m_rule *m
 	    {"add-header", A_ADD_HDR, 2, true}, {"del-header", A_DEL_HDR, 1, true},
 	    {"replace-header", A_REPL_HDR, 3, true}, {"set-path", A_SET_PATH, 1, false},
 	    {"set-query", A_SET_QUERY, 1, false}, {"set-uri", A_SET_URI, 1, false},
-	    {"set-method", A_SET_METHOD, 1, false},
+	    {"set-method", A_SET_METHOD, 1, false}, {"use-service", A_SERVICE, 1, false},
 	};
 	char what[128];
 	snprintf(what, sizeof(what), "parsing [%s:%u] : 'http-%s %s'", mr->at.file ? mr->at.file : "?",
@@ -597,6 +597,12 @@ static bool compile_rule(struct bctx *b, struct rule *ru, const struct m_rule *m
 		return false;
 	switch (ru->a) {
 	case A_ALLOW:
+		return true;
+	case A_SERVICE: /* promex.c */
+		if (strcmp(mr->args[0], "prometheus-exporter")) {
+			rt_acl_alert("proxy '%s': %s: unknown service '%s'.", b->px, what, mr->args[0]);
+			return false;
+		}
 		return true;
 	case A_DENY:
 	case A_RETURN:
@@ -1091,6 +1097,8 @@ static bool run_req(struct rt_sess *s, const struct rt_rules *set, struct h1_msg
 		case A_REDIRECT:
 			send_redirect(s, m, ru, sc);
 			return true;
+		case A_SERVICE:
+			return rt_promex_applet(s, m);
 		default:
 			if (!rewrite(ru, s, m, m, sc)) {
 				send_500(s, m, sc);

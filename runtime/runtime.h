@@ -28,4 +28,19 @@ struct rt_opts {
  * the child goes on serving and returns its own exit code when stopped. */
 int rt_run(struct m_config *cfg, const struct rt_opts *o);
 
+/* ---- lvs: keepalived virtual_servers (runtime/lvs.c) ----
+ * rt_lvs_spawn(): the keepalived daemon's checker process. When cfg has virtual_servers,
+ * forks a child that serves them with rt_run() (health checks of the real servers and the
+ * userspace L4 path; the kernel has no IPVS) and dies with its parent. Returns the child's
+ * pid, 0 when there is nothing to serve, -1 when fork fails. The parent keeps cfg.
+ * rt_lvs_ipvs_table(): the virtual servers of cfg in `ipvsadm -Ln` layout.
+ * rt_lvs_ipvs_live(): the same table, live (weights after checks, ActiveConn), from the
+ * virtual-server process of this network namespace; -1 when there is none. */
+#include <stdio.h>
+#include <sys/types.h>
+pid_t rt_lvs_spawn(struct m_config *cfg);
+void rt_lvs_ipvs_table(const struct m_config *cfg, FILE *out);
+int rt_lvs_ipvs_live(FILE *out);
+/* ---- end lvs ---- */
+
 #endif

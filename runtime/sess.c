@@ -182,8 +182,15 @@ static void sess_free(struct rt_sess *s)
 {
 	struct rt_worker *w = s->w;
 	sess_unqueue(s);
-	if (s->svc->mode == M_MODE_TCP && s->svc->log)
+	bool null = s->req.bytes == 0 && s->rsp.bytes == 0 && rt_buf_len(&s->req.in) == 0;
+	if (s->svc->mode == M_MODE_TCP && s->svc->log && null)
+		rt_log_null(s);
+	else if (s->svc->mode == M_MODE_TCP && s->svc->log)
 		rt_log_tcp(s);
+	else if (s->svc->log && s->reqline[0] && !s->logged) /* an upgrade, or an abort */
+		rt_log_http(s);
+	else if (s->svc->log && s->first_req && !s->req_started && !s->status && null)
+		rt_log_null(s); /* connected and closed without a request */
 	ev_timer_stop(w->loop, &s->timer);
 	end_close(s, &s->cli);
 	if (s->svc->mode == M_MODE_HTTP)
@@ -247,6 +254,19 @@ static m_ms pick(m_ms a, m_ms b)
 	return a < b ? a : b;
 }
 
+/* A tunnel (mode tcp once connected, HTTP after 101) waits `timeout tunnel`, or the
+ * smaller of the client and server timeouts without it. Once one direction is shut, the
+ * side expected to close too gets `timeout client-fin` / `timeout server-fin` instead. */
+static m_ms tunnel_tmo(const struct rt_sess *s, const struct m_proxy_conf *fe,
+                       const struct m_proxy_conf *be, m_ms dflt)
+{
+	if (s->rsp.dst_shut && !s->req.src_eof && fe && fe->timeout_client_fin > 0)
+		return fe->timeout_client_fin;
+	if (s->req.dst_shut && !s->rsp.src_eof && be && be->timeout_server_fin > 0)
+		return be->timeout_server_fin;
+	return be && be->timeout_tunnel > 0 ? be->timeout_tunnel : dflt;
+}
+
 static m_ms tmo_value(struct rt_sess *s, enum rt_tmo t)
 {
 	const struct m_proxy_conf *fe = s->svc->fe, *be = rt_sess_be(s);
@@ -272,6 +292,8 @@ static m_ms tmo_value(struct rt_sess *s, enum rt_tmo t)
 		return pick(cli, srv);
 	case TMO_LINGER:
 		return pick(cli, 1000);
+	case TMO_TUNNEL:
+		return tunnel_tmo(s, fe, be, pick(cli, srv));
 	case TMO_QUEUE: /* HAProxy: timeout connect when timeout queue is not set */
 		return be && be->timeout_queue > 0 ? be->timeout_queue : tmo_value(s, TMO_CONNECT);
 	case TMO_NONE:
@@ -295,7 +317,8 @@ void rt_sess_set_tmo(struct rt_sess *s, enum rt_tmo t)
 /* Activity pushes inactivity timeouts back; the head and turn-around timers are absolute. */
 static void touch(struct rt_sess *s)
 {
-	if (s->tmo == TMO_DATA || s->tmo == TMO_SERVER || s->tmo == TMO_LINGER)
+	if (s->tmo == TMO_DATA || s->tmo == TMO_SERVER || s->tmo == TMO_LINGER ||
+	    s->tmo == TMO_TUNNEL)
 		if (ev_is_active(&s->timer))
 			ev_timer_again(s->w->loop, &s->timer);
 }
@@ -428,7 +451,7 @@ static void connect_done(struct rt_sess *s)
 	}
 	s->srv.connecting = false;
 	s->t_conn = rt_ms_since(&s->t_req);
-	rt_sess_set_tmo(s, s->svc->mode == M_MODE_HTTP ? TMO_SERVER : TMO_DATA);
+	rt_sess_set_tmo(s, s->svc->mode == M_MODE_HTTP ? TMO_SERVER : TMO_TUNNEL);
 }
 
 /* ---------------------------------------------------------------- the pump */
@@ -514,6 +537,7 @@ static void tcp_halfclose(struct rt_sess *s)
 		    !dst[i]->connecting) {
 			shutdown(dst[i]->fd, SHUT_WR);
 			c->dst_shut = true;
+			rt_sess_set_tmo(s, TMO_TUNNEL); /* client-fin / server-fin may apply now */
 		}
 	}
 	if (s->req.dst_shut && s->rsp.dst_shut)
@@ -553,9 +577,19 @@ static void update_io(struct rt_sess *s, struct rt_end *e)
 	}
 }
 
+/* After a 101 Switching Protocols both channels carry opaque bytes: what is already
+ * buffered past the heads is approved, and the HTTP analyzers step aside for good. */
+void rt_sess_tunnel(struct rt_sess *s)
+{
+	s->req.tunnel = s->rsp.tunnel = true;
+	s->req.fwd = rt_buf_len(&s->req.in);
+	s->rsp.fwd = rt_buf_len(&s->rsp.in);
+	rt_sess_set_tmo(s, TMO_TUNNEL);
+}
+
 static void pump(struct rt_sess *s)
 {
-	bool http = s->svc->mode == M_MODE_HTTP;
+	bool http = s->svc->mode == M_MODE_HTTP && !s->req.tunnel;
 	for (int round = 0; round < 4 && !s->dead; round++) {
 		size_t before = s->req.in.w + s->rsp.in.w + s->req.out.r + s->rsp.out.r +
 		                s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
@@ -568,6 +602,7 @@ static void pump(struct rt_sess *s)
 			rt_http_analyze(s);
 		if (s->dead)
 			break;
+		http = http && !s->req.tunnel; /* a 101 was just forwarded */
 		if (!do_write(s, &s->srv, &s->req) || !do_write(s, &s->cli, &s->rsp)) {
 			s->dead = true;
 			break;

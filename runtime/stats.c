@@ -509,6 +509,8 @@ static void row_fe(struct rt *rt, struct row *r, struct rt_service *svc)
 	clear(r, F_ECON), clear(r, F_ERESP), clear(r, F_WRETR), clear(r, F_WREDIS);
 	setn(r, F_SCUR, atomic_load(&svc->cur));
 	int slim = fe && fe->maxconn > 0 ? fe->maxconn : rt->cfg->global.maxconn;
+	if (slim <= 0)
+		slim = 4096; /* the process maxconn `show info` reports */
 	if (slim > 0)
 		setn(r, F_SLIM, slim);
 	else
@@ -730,8 +732,10 @@ static void emit_csv(struct rt_sbuf *out, const struct row *r)
 struct walk_ctx {
 	struct rt_sbuf *out;
 	unsigned flags;
-	bool json;
+	bool json, typed;
 	bool first;
+	rt_stats_row_fn *fn; /* rt_stats_rows(): rows go to fn instead of out */
+	void *arg;
 };
 
 static const char *field_name(int i, char *buf, size_t len)
@@ -758,6 +762,101 @@ static void st_json_str(struct rt_sbuf *out, const char *v)
 	rt_sb_put(out, "\"", 1);
 }
 
+/* HAProxy 2.6.12's tags and types of each field ("<origin><nature><scope>:<type>", as in
+ * `show stat typed`); `show info` ones by name, with their position. */
+static const char stat_tags[] =
+    "KNS:strKNS:strMGP:u32MMP:u32MGP:u32MMP:u32CLP:u32MCP:u64"
+    "MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64"
+    "MCP:u64SGP:strMaP:u32SGP:u32SGP:u32MCP:u64MCP:u64MAP:u32"
+    "MCP:u32CGS:u32KGP:u32KGS:u32KGS:u32MaP:u32MCP:u64CNS:str"
+    "CGS:u32MRP:u32CLP:u32MMP:u32MOP:strMOP:u32MDP:u64MCP:u64"
+    "MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MRP:u32MMP:u32"
+    "MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MAP:s32"
+    "MOP:strMOP:strMaP:u32MaP:u32MaP:u32MaP:u32MOP:strMOP:u32"
+    "MDP:u64MOP:strMOP:strCGS:u32CGS:u32CGS:u32CGS:u32CGS:u32"
+    "CGS:u32CGS:strCNS:strCGS:strCGS:strMRP:u32MMP:u32MCP:u64"
+    "MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64"
+    "MGP:u32CLP:u32MMP:u32MMP:u32MMP:u32MMP:u32MCP:u64MGP:u32"
+    "MGP:u32MGP:u32MGP:u32MaP:u32MGP:u32MGP:u32MGP:u32MCP:u64"
+    "MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64"
+    "MCP:u64MCP:u64MCP:u64MGP:u64MGP:u64MCP:u64MCP:u64MGP:u64"
+    "MGP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64MCP:u64"
+    ;
+static const char info_tags[] =
+    "Name:0:POS:str\nVersion:1:POS:str\nRelease_date:2:POS:str\n"
+    "Nbthread:3:CGS:u32\nNbproc:4:CGS:u32\nProcess_num:5:KGP:u32\n"
+    "Pid:6:SGP:u32\nUptime:7:MDP:str\nUptime_sec:8:MDP:u32\n"
+    "Memmax_MB:9:CLP:u32\nPoolAlloc_MB:10:MGP:u32\nPoolUsed_MB:11:MGP:u32\n"
+    "PoolFailed:12:MCP:u32\nUlimit-n:13:CLP:u32\nMaxsock:14:CLP:u32\n"
+    "Maxconn:15:CLP:u32\nHard_maxconn:16:CLP:u32\nCurrConns:17:MGP:u32\n"
+    "CumConns:18:MCP:u32\nCumReq:19:MCP:u32\nMaxSslConns:20:MMP:u32\n"
+    "CurrSslConns:21:MGP:u32\nCumSslConns:22:MCP:u32\nMaxpipes:23:CLP:u32\n"
+    "PipesUsed:24:MGP:u32\nPipesFree:25:MGP:u32\nConnRate:26:MRP:u32\n"
+    "ConnRateLimit:27:CLP:u32\nMaxConnRate:28:MMP:u32\nSessRate:29:MRP:u32\n"
+    "SessRateLimit:30:CLP:u32\nMaxSessRate:31:MRP:u32\nSslRate:32:MRP:u32\n"
+    "SslRateLimit:33:CLP:u32\nMaxSslRate:34:MMP:u32\nSslFrontendKeyRate:35:MGP:u32\n"
+    "SslFrontendMaxKeyRate:36:MMP:u32\nSslFrontendSessionReuse_pct:37:MGP:u32\nSslBackendKeyRate:38:MRP:u32\n"
+    "SslBackendMaxKeyRate:39:MMP:u32\nSslCacheLookups:40:MCP:u32\nSslCacheMisses:41:MCP:u32\n"
+    "CompressBpsIn:42:MRP:u32\nCompressBpsOut:43:MRP:u32\nCompressBpsRateLim:44:CLP:u32\n"
+    "Tasks:47:MGP:u32\nRun_queue:48:MGP:u32\nIdle_pct:49:MaP:u32\n"
+    "node:50:COS:str\nStopping:52:MGP:u32\nJobs:53:MGP:u32\n"
+    "Unstoppable Jobs:54:MGP:u32\nListeners:55:MGP:u32\nActivePeers:56:MGP:u32\n"
+    "ConnectedPeers:57:MGP:u32\nDroppedLogs:58:MGP:u32\nBusyPolling:59:MGP:u32\n"
+    "FailedResolutions:60:MGP:u32\nTotalBytesOut:61:MGP:u64\nTotalSplicdedBytesOut:62:MGP:u64\n"
+    "BytesOutRate:63:MRP:u64\nDebugCommandsIssued:64:MGP:u32\nCumRecvLogs:65:MCP:u32\n"
+    "Build info:66:POS:str\nMemmax_bytes:67:CLP:u32\nPoolAlloc_bytes:68:MGP:u64\n"
+    "PoolUsed_bytes:69:MGP:u64\nStart_time_sec:70:MDP:u32\nTainted:71:SGP:str\n"
+    ;
+
+/* A field's position: the CSV's "-" column (before the modules' fields) has none. */
+static int stat_pos(int i)
+{
+	return i > F_DASH ? i - 1 : i;
+}
+
+static const char *stat_tag(char kind, int i)
+{
+	/* backends report weight, act and rates as plain gauges */
+	if (kind == 'B' && (i == F_ACT || i == F_BCK || i == F_RATE || i == F_RATE_MAX))
+		return "MGP:u32";
+	return stat_tags + 7 * stat_pos(i);
+}
+
+static const char *tag_word(char c, int k)
+{
+	static const char *const origin[] = {"M", "Metric", "S", "Status", "K", "Key",
+	                                     "C", "Config", "P", "Product", NULL};
+	static const char *const nature[] = {"G", "Gauge", "L", "Limit",    "m", "Min",
+	                                     "M", "Max",   "R", "Rate",     "C", "Counter",
+	                                     "D", "Duration", "A", "Age",   "T", "Time",
+	                                     "N", "Name",  "O", "Output",   "a", "Avg", NULL};
+	static const char *const scope[] = {"P", "Process", "S", "Service", "s", "System",
+	                                    "C", "Cluster", NULL};
+	const char *const *t = k == 0 ? origin : k == 1 ? nature : scope;
+	for (int j = 0; t[j]; j += 2)
+		if (t[j][0] == c)
+			return t[j + 1];
+	return "";
+}
+
+/* One typed JSON value: its tags (3 letters) and type, then the value. */
+static void json_value(struct rt_sbuf *o, const char *tag, const char *v)
+{
+	char *end;
+	(void)strtoll(v, &end, 10);
+	bool num = strncmp(tag + 4, "str", 3) && *v && !*end;
+	rt_sb_printf(o,
+	             "\"processNum\":1,\"tags\":{\"origin\":\"%s\",\"nature\":\"%s\","
+	             "\"scope\":\"%s\"},\"value\":{\"type\":\"%.3s\",\"value\":",
+	             tag_word(tag[0], 0), tag_word(tag[1], 1), tag_word(tag[2], 2),
+	             num ? tag + 4 : "str");
+	if (num)
+		rt_sb_puts(o, v);
+	else
+		st_json_str(o, v);
+	rt_sb_puts(o, "}}");
+}
+
 /* HAProxy's typed JSON: one object per filled field. */
 static void emit_json(struct walk_ctx *w, const struct row *r, const char *type, int iid, int sid)
 {
@@ -765,41 +864,41 @@ static void emit_json(struct walk_ctx *w, const struct row *r, const char *type,
 	w->first = false;
 	bool first = true;
 	for (int i = 0; i < F_NF; i++) {
-		if (!r->f[i])
+		if (!r->f[i] || i == F_DASH) /* the CSV's "-" column is no field */
 			continue;
 		char name[64];
-		const char *v = r->f[i];
-		char *end;
-		long long n = strtoll(v, &end, 10);
-		bool num = *v && !*end && i > F_SVNAME;
 		rt_sb_printf(w->out,
 		             "%s{\"objType\":\"%s\",\"proxyId\":%d,\"id\":%d,\"field\":{\"pos\":%d,"
-		             "\"name\":\"%s\"},\"processNum\":1,\"tags\":{\"origin\":\"%s\","
-		             "\"nature\":\"%s\",\"scope\":\"%s\"},\"value\":{\"type\":",
-		             first ? "" : ",", type, iid, sid, i, field_name(i, name, sizeof(name)),
-		             i <= F_SVNAME ? "Key"
-		             : num         ? "Metric"
-		                           : "Product",
-		             i <= F_SVNAME ? "Name"
-		             : num         ? "Counter"
-		                           : "Output",
-		             i <= F_SVNAME ? "Service" : "Process");
-		if (num)
-			rt_sb_printf(w->out, "\"%s\",\"value\":%lld}}", n < 0 ? "s32" : "u64", n);
-		else {
-			rt_sb_puts(w->out, "\"str\",\"value\":");
-			st_json_str(w->out, v);
-			rt_sb_puts(w->out, "}}");
-		}
+		             "\"name\":\"%s\"},",
+		             first ? "" : ",", type, iid, sid, stat_pos(i),
+		             field_name(i, name, sizeof(name)));
+		json_value(w->out, stat_tag(type[0], i), r->f[i]);
 		first = false;
 	}
 	rt_sb_puts(w->out, "]");
 }
 
+/* `show stat typed`: F.<iid>.<sid>.<pos>.<name>.1:<tags>:<type>:<value> per filled field. */
+static void emit_typed(struct walk_ctx *w, const struct row *r, const char *type, int iid,
+                       int sid)
+{
+	for (int i = 0; i < F_NF; i++) {
+		if (!r->f[i] || i == F_DASH) /* the CSV's "-" column is no field */
+			continue;
+		char name[64];
+		rt_sb_printf(w->out, "%c.%d.%d.%d.%s.1:%.7s:%s\n", type[0], iid, sid, stat_pos(i),
+		             field_name(i, name, sizeof(name)), stat_tag(type[0], i), r->f[i]);
+	}
+}
+
 static void put_row(struct walk_ctx *w, const struct row *r, const char *type, int iid, int sid)
 {
-	if (w->json)
+	if (w->fn)
+		w->fn(w->arg, type[0], (const char *const *)r->f, F_NF);
+	else if (w->json)
 		emit_json(w, r, type, iid, sid);
+	else if (w->typed)
+		emit_typed(w, r, type, iid, sid);
 	else
 		emit_csv(w->out, r);
 }
@@ -866,7 +965,114 @@ void rt_stats_json(struct rt *rt, struct rt_sbuf *out, unsigned flags)
 	rt_sb_puts(out, "]\n");
 }
 
+void rt_stats_rows(struct rt *rt, unsigned flags, rt_stats_row_fn *fn, void *arg)
+{
+	struct walk_ctx w = {.flags = flags, .fn = fn, .arg = arg};
+	walk(rt, &w);
+}
+
+int rt_stats_field(const char *name)
+{
+	size_t n = strlen(name);
+	int i = 0;
+	for (const char *p = csv_names; *p; i++) {
+		const char *e = strchr(p, ',');
+		if (!e)
+			break;
+		if ((size_t)(e - p) == n && !memcmp(p, name, n))
+			return i;
+		p = e + 1;
+	}
+	return -1;
+}
+
+void rt_stats_typed(struct rt *rt, struct rt_sbuf *out, unsigned flags)
+{
+	struct walk_ctx w = {.out = out, .flags = flags, .typed = true};
+	walk(rt, &w);
+}
+
+/* ---------------------------------------------------------------- clear counters */
+
+static void clear_max(struct rt_counters *c)
+{
+	atomic_store(&c->smax, 0);
+	atomic_store(&c->sess_rate.max, 0);
+	atomic_store(&c->req_rate.max, 0);
+}
+
+static void clear_all(struct rt_counters *c)
+{
+	atomic_llong *v[] = {&c->stot, &c->bin,     &c->bout,    &c->dreq,        &c->dresp,
+	                     &c->ereq, &c->econ,    &c->eresp,   &c->wretr,       &c->wredis,
+	                     &c->req_tot, &c->intercepted, &c->last_sess};
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		atomic_store(v[i], 0);
+	for (int k = 0; k < 6; k++)
+		atomic_store(&c->hrsp[k], 0);
+	clear_max(c);
+}
+
+void rt_stats_clear(struct rt *rt, bool all)
+{
+	void (*fn)(struct rt_counters *) = all ? clear_all : clear_max;
+	for (int i = 0; i < rt->nsvc; i++)
+		fn(&rt->svc[i].cnt);
+	for (int i = 0; i < rt->npools; i++) {
+		fn(&rt->pools[i].cnt);
+		for (int k = 0; k < rt->pools[i].nsrv; k++)
+			fn(&rt->pools[i].srv[k].cnt);
+	}
+}
+
 /* ---------------------------------------------------------------- show info */
+
+static const char *info_tag(const char *key, int *pos)
+{
+	size_t kn = strlen(key);
+	for (const char *t = info_tags; *t; t = strchr(t, '\n') + 1)
+		if (!strncmp(t, key, kn) && t[kn] == ':') {
+			*pos = atoi(t + kn + 1);
+			return strchr(t + kn + 1, ':') + 1;
+		}
+	return NULL;
+}
+
+/* `show info typed` or `json`: the lines of `show info`, each with its tags by name. */
+void rt_stats_info_fmt(struct rt *rt, struct rt_sbuf *o, bool json)
+{
+	struct rt_sbuf txt = {0};
+	rt_stats_info(rt, &txt);
+	rt_sb_put(&txt, "", 1);
+	bool first = true;
+	if (json)
+		rt_sb_puts(o, "[");
+	for (char *l = txt.d, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl = 0;
+		char *colon = strstr(l, ": ");
+		if (!colon)
+			continue;
+		*colon = 0;
+		const char *v = colon + 2;
+		int pos;
+		const char *tag = info_tag(l, &pos);
+		if (!tag)
+			continue; /* not a HAProxy 2.6.12 field */
+		if (json) {
+			rt_sb_printf(o, "%s{\"field\":{\"pos\":%d,\"name\":\"%s\"},", first ? "" : ",",
+			             pos, l);
+			json_value(o, tag, v);
+		} else {
+			rt_sb_printf(o, "%d.%s.1:%.7s:%s\n", pos, l, tag, v);
+		}
+		first = false;
+	}
+	if (json)
+		rt_sb_puts(o, "]\n");
+	free(txt.d);
+}
 
 void rt_stats_info(struct rt *rt, struct rt_sbuf *o)
 {

@@ -175,11 +175,17 @@ bool rt_stats_applet(struct rt_sess *s, const struct h1_msg *m)
 	}
 	if (!ans.d)
 		return false;
+	rt_stats_answer(s, m, &ans, close);
+	return true;
+}
+
+void rt_stats_answer(struct rt_sess *s, const struct h1_msg *m, struct rt_sbuf *ans, bool close)
+{
 	struct rt_pool *p = rt_sess_pool(s);
-	atomic_fetch_add(&s->svc->cnt.bout, (long long)ans.len);
+	atomic_fetch_add(&s->svc->cnt.bout, (long long)ans->len);
 	if (p)
-		atomic_fetch_add(&p->cnt.bout, (long long)ans.len);
-	queue_answer(s, &ans);
+		atomic_fetch_add(&p->cnt.bout, (long long)ans->len);
+	queue_answer(s, ans);
 	s->req.in.r += m->head_len;
 	s->req_last = s->rsp_last = 0;
 	s->rs = RS_DONE;
@@ -193,7 +199,6 @@ bool rt_stats_applet(struct rt_sess *s, const struct h1_msg *m)
 		s->rq = RQ_DONE;
 	}
 	rt_sess_set_tmo(s, TMO_DATA);
-	return true;
 }
 
 void rt_stats_applet_end(struct rt_sess *s)

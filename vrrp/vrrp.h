@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "model/model.h"
 
@@ -202,6 +203,12 @@ struct vrrp_daemon *vrrp_daemon_new(struct ev_loop *loop, struct m_config *cfg,
  * that stay, removes those that go, starts new instances. Takes cfg; the old model is
  * returned for the caller to free. */
 struct m_config *vrrp_daemon_reload(struct vrrp_daemon *d, struct m_config *cfg);
+/* vrrp_daemon_dump(): writes keepalived 2.2.7's keepalived.data (DATA), keepalived.stats
+ * (STATS) or keepalived.json (JSON) layout of every instance to f; the caller opens and
+ * closes f. vrrp_daemon_stats_clear(): zeroes every instance's counters (STATS_CLEAR). */
+enum vrrp_dump { VRRP_DUMP_DATA, VRRP_DUMP_STATS, VRRP_DUMP_JSON };
+void vrrp_daemon_dump(const struct vrrp_daemon *d, enum vrrp_dump kind, FILE *f);
+void vrrp_daemon_stats_clear(struct vrrp_daemon *d);
 /* vrrp_daemon_free(): priority-0 adverts from masters, VIPs removed, sockets closed. */
 void vrrp_daemon_free(struct vrrp_daemon *d);
 

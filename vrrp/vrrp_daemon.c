@@ -182,6 +182,7 @@ static void fsm_state(struct vrrp_fsm *f, enum vrrp_state from, enum vrrp_state 
 	struct vrrp_inst *in = f->owner;
 	const struct m_ka_global *g = &in->d->cfg->ka;
 	in->init_fault = false;
+	clock_gettime(CLOCK_REALTIME, &in->last_transition);
 	if (to == VRRP_MASTER) {
 		in->stats.became_master++;
 		set_vips(in, true);
@@ -287,6 +288,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		in->stats.adverts_rcvd++;
+		in->master_prio = a.priority;
 		if (!a.priority)
 			in->stats.pri_zero_rcvd++;
 		vrrp_fsm_rx(&in->fsm, vrrp_now_ms(), &a);
@@ -380,6 +382,7 @@ static void inst_start(struct vrrp_inst *in)
 {
 	/* keepalived clears VIPs a previous run may have left before entering BACKUP */
 	in->started = true;
+	clock_gettime(CLOCK_REALTIME, &in->last_transition);
 	set_vips(in, false);
 	ev_io_start(in->d->loop, &in->io);
 	if (vrrp_sync_fault(in)) {

@@ -5,6 +5,7 @@
 #include "vrrp.h"
 
 #include <libmnl/libmnl.h>
+#include <time.h>
 
 struct chk_engine;
 struct chk_item;
@@ -71,6 +72,8 @@ struct vrrp_inst {
 	int nvip;
 	struct vrrp_expect expect;
 	struct vrrp_stats stats;
+	struct timespec last_transition; /* wall clock, for the dump files */
+	uint8_t master_prio;            /* priority of the last advert accepted */
 	bool vips_set, started;
 	/* tracking (vrrp_track.c) */
 	struct vrrp_tref *trefs;

@@ -18,7 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT; [ -n "${KEEP:-}" ] && trap - EXIT
 mkdir -p "$T/bin" && ln -s "$(readlink -f "$VIPR")" "$T/bin/haproxy" && VIPR=$T/bin/haproxy
-B=$((36000 + ($$ % 2000) * 10))
+# Below the ephemeral range (32768+), where other tests' client sockets could hold a port.
+B=$((21000 + ($$ % 1100) * 10))
 PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
@@ -71,7 +72,15 @@ threading.Event().wait()
 PY
 python3 "$T/fake.py" $B >/dev/null 2>&1 &
 PIDS+=($!)
-sleep 0.5
+# Wait until every fake server listens (a loaded machine can be slow to start python).
+for _ in $(seq 100); do
+	up=0
+	for i in $(seq 0 13); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$((B + i))") 2>/dev/null && up=$((up + 1))
+	done
+	[ "$up" = 14 ] && break
+	sleep 0.1
+done
 
 be() { # be NAME OPTION PORT [server extra]
 	printf 'backend %s\n    option log-health-checks\n    %s\n    server s1 127.0.0.1:%d check inter 400 %s\n' "$1" "$2" "$3" "${4:-}"

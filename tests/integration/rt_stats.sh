@@ -8,7 +8,9 @@
 # HTML, `;csv` header byte-equal to the 2.6.12 reference and to the real haproxy's,
 # `show info` field names and `show servers state` header equal to the real haproxy's,
 # `disable server` shows MAINT in `show stat` and stops traffic to it, `enable server`
-# brings it back, and socket error texts equal to the real haproxy's.
+# brings it back, and socket error texts equal to the real haproxy's. `show stat typed`,
+# `show info typed` (positions, names, tags, types) and their JSON forms (all but values)
+# equal to haproxy's; `show version|env|backend` and `clear counters [all]` (levels, totals).
 # Env: VIPR (binary), SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
@@ -197,6 +199,30 @@ fi
 check "socket: unknown command" "$(cli "$VS" "foo" | head -1)" "Unknown command, but maybe one of the following ones is a better match:"
 check "socket: prompt mode" "$(printf 'prompt\nshow cli level\nquit\n' | timeout 3 socat - "UNIX-CONNECT:$VS" | od -c | head -1)" \
 	"$(printf '\n> admin\n\n> ' | od -c | head -1)"
+
+# --- typed and JSON formats, show version/env/backend, clear counters
+jv() { sed -E 's/("type":"[a-z0-9]+","value":)("([^"\\]|\\.)*"|-?[0-9.]+)/\1V/g'; }
+check "show stat typed: one line per filled CSV field" "$(cli "$VS" "show stat typed" | grep -c '^[FBS]\.')" \
+	"$(cli "$VS" "show stat" | tail -n +2 | awk -F, '{ for (i = 1; i < NF; i++) if ($i != "" && $i != "-") n++ } END { print n }')"
+check "show info typed first line" "$(cli "$VS" "show info typed" | head -1)" "0.Name.1:POS:str:HAProxy"
+check "show version" "$(cli "$VS" "show version" | head -1 | cut -c1-7)" "2.6.12-"
+check "show backend" "$(cli "$VS" "show backend" | tr '\n' ' ')" "# name webservers status  "
+if [ -n "$HAP" ]; then
+	for c in "show stat typed" "show info typed"; do
+		check "$c: positions, names, tags and types equal haproxy's" \
+			"$(cli "$VS" "$c" | cut -d: -f1-3 | md5sum)" "$(cli "$HS" "$c" | cut -d: -f1-3 | md5sum)"
+	done
+	for c in "show stat json" "show info json"; do
+		check "$c equals haproxy's but for values" "$(cli "$VS" "$c" | jv | md5sum)" "$(cli "$HS" "$c" | jv | md5sum)"
+	done
+	for c in "show env HOME" "show env NO_SUCH_VAR_X" "show backend" "clear counters" "user; clear counters" \
+		"operator; clear counters all" "operator; clear counters"; do
+		check "socket: '$c' answers like haproxy" "$(cli "$VS" "$c" | od -c)" "$(cli "$HS" "$c" | od -c)"
+	done
+fi
+check "clear counters keeps totals" "$(cli "$VS" "show stat" | awk -F, '$1 == "webservers" && $2 == "BACKEND" { print ($8 > 0) }')" 1
+check "clear counters all answers nothing" "$(cli "$VS" "clear counters all" | od -c | head -1)" "$(printf '\n' | od -c | head -1)"
+check "clear counters all zeroes totals" "$(cli "$VS" "show stat" | awk -F, '$1 == "webservers" && $2 == "BACKEND" { print $8 }')" 0
 
 # --- maintenance from the socket
 check "get weight" "$(cli "$VS" "get weight webservers/web1" | head -1)" "1 (initial 1)"
