@@ -575,8 +575,8 @@ struct m_vrrp_script {
 	char *name;
 	char *script;
 	m_ms interval, timeout;
-	int weight;
-	int8_t weight_reverse;
+	int weight;           /* meaningful only when weight_reverse != M_UNSET (-1 is a weight) */
+	int8_t weight_reverse; /* M_UNSET: no `weight` line; 0 or 1 (`weight N reverse`) */
 	int rise, fall;
 	char *user, *group;
 	int8_t init_fail;
