@@ -159,6 +159,10 @@ struct rt_listener {
 	struct rt_service *svc;
 	struct rt_worker *w;
 	bool paused; /* maxconn reached: not accepting until a session of the service ends */
+	/* A listener bound to one address gives it to every connection it accepts: no
+	 * getsockname() per connection then (wildcard binds still need one). */
+	bool local_fixed;
+	struct sockaddr_storage local;
 	struct rt_listener *next;
 };
 

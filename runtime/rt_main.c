@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,17 @@ static int open_listener(const struct rt_service *rs, const struct m_bind *b, ui
 	return fd;
 }
 
+static bool addr_is_any(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		return IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_V4MAPPED(a);
+	}
+	return true; /* unix sockets and others: ask per connection */
+}
+
 static int bind_worker(struct rt *rt, struct rt_worker *w)
 {
 	for (int i = 0; i < rt->nsvc; i++) {
@@ -232,6 +244,9 @@ static int bind_worker(struct rt *rt, struct rt_worker *w)
 				}
 				struct rt_listener *l = calloc(1, sizeof(*l));
 				l->fd = fd;
+				socklen_t ll = sizeof(l->local);
+				if (getsockname(fd, (struct sockaddr *)&l->local, &ll) == 0)
+					l->local_fixed = !addr_is_any(&l->local);
 				l->svc = rs;
 				l->w = w;
 				l->next = w->listeners;
@@ -399,6 +414,10 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 	int rc = 0;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Session buffers come and go with every connection: keep freed memory in the heap
+	 * instead of returning it with brk() after each close (glibc trims at 128 kB). */
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
+	mallopt(M_TOP_PAD, 4 << 20);
 	rt.nw = cfg->global.nbthread > 0 ? cfg->global.nbthread : 1;
 	rt.w = calloc((size_t)rt.nw, sizeof(*rt.w));
 	if (build(&rt) < 0) {

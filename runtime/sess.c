@@ -758,8 +758,12 @@ void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			continue;
 		}
 		s->cli_addr = peer;
-		socklen_t dlen = sizeof(s->dst_addr);
-		getsockname(fd, (struct sockaddr *)&s->dst_addr, &dlen);
+		if (l->local_fixed) {
+			s->dst_addr = l->local;
+		} else {
+			socklen_t dlen = sizeof(s->dst_addr);
+			getsockname(fd, (struct sockaddr *)&s->dst_addr, &dlen);
+		}
 		const struct m_proxy_conf *be = l->svc->be;
 		s->retries_left = be && be->retries >= 0 ? be->retries : 3;
 		if (l->svc->mode == M_MODE_HTTP) {

@@ -388,8 +388,8 @@ static void test_vrrp_script(void **state)
 	struct obs o1 = {0}, o2 = {0};
 	chk_add_script(e, &ok, on_notify, &o1);
 	chk_add_script(e, &bad, on_notify, &o2);
-	assert_true(run_until(&o2.changes, 1, 2.0));
-	assert_true(run_until(&o1.results, 2, 2.0));
+	assert_true(run_until(&o2.changes, 1, 6.0));
+	assert_true(run_until(&o1.results, 2, 6.0));
 	assert_int_equal(o1.last.status, CHK_ST_PROCOK);
 	assert_true(o1.last.up);
 	assert_int_equal(o1.changes, 0);
@@ -451,7 +451,7 @@ static void test_misc_dynamic(void **state)
 	chk_ka_effective(&eff, &k, &s, NULL);
 	struct obs o = {0};
 	chk_add(e, &s, &eff, &p, true, on_notify, &o);
-	assert_true(run_until(&o.results, 1, 2.0));
+	assert_true(run_until(&o.results, 1, 6.0));
 	assert_int_equal(o.last.status, CHK_ST_PROCOK);
 	assert_int_equal(o.last.code, 7);
 	assert_int_equal(o.last.dyn_weight, 5);
