@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BASE=$((26000 + ($$ % 600) * 10)) # below the ephemeral range (32768+)
+BASE=${PORT_BASE:-$((20000 + ($$ % 48) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 PASS=0 FAIL=0 MODE=count
 ok() { if [ $MODE = count ]; then PASS=$((PASS + 1)); fi; echo "ok   $*"; }
 ko() { if [ $MODE = count ]; then FAIL=$((FAIL + 1)); fi; echo "FAIL $*"; }

@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT; [ -n "${KEEP:-}" ] && trap - EXIT
 mkdir -p "$T/bin" && ln -s "$(readlink -f "$VIPR")" "$T/bin/haproxy" && VIPR=$T/bin/haproxy
 # Below the ephemeral range (32768+), where other tests' client sockets could hold a port.
-B=$((21000 + ($$ % 1100) * 10))
+B=${PORT_BASE:-$((20000 + ($$ % 48) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
