@@ -69,9 +69,9 @@ lab_check_verdict() {
 	done <"$f"
 }
 
-lab_test_main() { # lab_test_main ""|--fixed
+lab_test_main() { # lab_test_main ""|OPTIONS...: options of `scripts/lab up` (--fixed, --interop)
 	local out rc pids p alive n t0 opt=()
-	[ -z "$1" ] || opt=("$1")
+	[ -z "${1:-}" ] || opt=("$@")
 	t0=$(date +%s)
 	rc=0
 	out=$("$LABCMD" up "$LAB" "${opt[@]}" 2>&1) || rc=$?
