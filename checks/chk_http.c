@@ -375,7 +375,7 @@ static void hap_event(struct chk_item *it)
 		return;
 	if (n < 0) {
 		finish(it, false, CHK_ST_L7RSP, -1,
-		       c->len == 0 ? "Empty response" : "Invalid HTTP response");
+		       c->len == 0 ? "Empty response" : NULL); /* HAProxy: no info */
 		return;
 	}
 	char *body = c->buf + n;
@@ -423,7 +423,7 @@ static void ka_event(struct chk_item *it)
 			return;
 		if (n < 0) {
 			finish(it, false, CHK_ST_L7RSP, -1,
-			       c->len == 0 ? "Empty response" : "Invalid HTTP response");
+			       c->len == 0 ? "Empty response" : NULL); /* HAProxy: no info */
 			return;
 		}
 		it->st.code = r.status;

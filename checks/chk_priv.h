@@ -47,6 +47,8 @@ struct chk_conn {
 	char *buf; /* owned, CHK_BUFSIZE + 1 */
 	size_t len;
 	bool eof;
+	struct ssl_st *ssl; /* TLS over fd (chk_tls.c), NULL: plain */
+	bool handshaking;   /* TCP is up, the TLS handshake is not done */
 	/* called on the loop after connect (when req is NULL), after new data or EOF */
 	void (*on_event)(struct chk_item *it);
 };
@@ -66,10 +68,10 @@ struct chk_item {
 	int rise, fall;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	ev_timer next; /* when the next probe starts */
-	ev_timer tmo;  /* the probe in progress */
-	ev_tstamp t0;  /* start of the probe in progress */
+	ev_timer timer; /* idle: when the next probe starts; running: the probe's timeout */
+	ev_tstamp t0;   /* start of the probe in progress */
 	bool running;
+	bool io_timeout; /* keepalived: the timeout bounds each connect/read, not the probe */
 	/* probe-private state */
 	struct chk_conn conn;
 	const struct m_check_step *url; /* keepalived HTTP_GET: the url being checked */
@@ -83,6 +85,8 @@ struct chk_item {
 	int phase;               /* protocol probes: the step in progress */
 	enum chk_status tout;    /* status of a timeout once connected; 0: L7TOUT */
 	char info[96];           /* protocol probes: text kept between steps (mysql version) */
+	struct chk_tls_ctx *tls; /* every connection of the item runs TLS; owned by the engine */
+	char *tls_sni;           /* owned */
 	struct chk_item *prev, *nxt;
 };
 
@@ -94,6 +98,20 @@ void chk_done_ex(struct chk_item *it, enum chk_res res, enum chk_status status, 
 /* The probe moved from its connect phase to its exchange: the engine switches the probe
  * timeout to `timeout check` when one is set. */
 void chk_connected(struct chk_item *it);
+/* chk_tls.c: TLS on a chk_conn. chk_tls_begin() attaches an SSL to the connected fd;
+ * chk_tls_handshake() steps the handshake: 0 done, EV_READ/EV_WRITE to wait for, -1 failed
+ * (*why: HAProxy's info text). recv/send behave like recv(2)/send(2) (EAGAIN to wait). */
+struct chk_tls_ctx;
+struct chk_tls_ctx **chk_engine_tls(struct chk_engine *e);
+void chk_tls_free_all(struct chk_tls_ctx *list);
+int chk_tls_begin(struct chk_item *it);
+int chk_tls_handshake(struct chk_item *it, const char **why);
+ssize_t chk_tls_recv(struct chk_conn *c, void *buf, size_t len);
+ssize_t chk_tls_send(struct chk_conn *c, const void *buf, size_t len);
+bool chk_tls_pending(const struct chk_conn *c);
+void chk_tls_close(struct chk_conn *c);
+/* Bytes arrived for the probe: with io_timeout its timeout starts again. */
+void chk_activity(struct chk_item *it);
 /* The loop of the item's engine. */
 struct ev_loop *chk_loop(const struct chk_item *it);
 

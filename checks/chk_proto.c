@@ -169,7 +169,8 @@ static int mysql_packet(struct chk_item *it, size_t off)
 	if (c->len < off + 4 || c->len < off + 4 + plen) {
 		if (!c->eof && c->len < CHK_BUFSIZE)
 			return -2;
-		fail(it, CHK_ST_L7RSP, -1, c->len ? NULL : "TCPCHK got an empty response at step 1");
+		fail(it, CHK_ST_L7RSP, -1,
+		     c->len ? NULL : "TCPCHK got an empty response at step 1");
 		return 0;
 	}
 	if (u[off + 4] == 0xff) { /* ERR packet: code, then "#SQLSTATE" and the message */
@@ -217,8 +218,8 @@ static void mysql_event(struct chk_item *it)
 			n += ul + 1;
 			b[n++] = 0; /* empty auth response */
 		} else {
-			b[n++] = 0x80, b[n++] = 0;                 /* LONG_PASSWORD-less 3.x flags */
-			b[n++] = 0, b[n++] = 0, b[n++] = 0x01;     /* max packet */
+			b[n++] = 0x80, b[n++] = 0;             /* LONG_PASSWORD-less 3.x flags */
+			b[n++] = 0, b[n++] = 0, b[n++] = 0x01; /* max packet */
 			memcpy(b + n, user, ul + 1);
 			n += ul + 1;
 		}
@@ -376,9 +377,8 @@ static void pgsql_start(struct chk_item *it)
 {
 	/* StartupMessage (protocol 3.0) with only "user": PostgreSQL frontend/backend
 	 * protocol, "Message Formats". */
-	const char *u = it->probe->body && !strncmp(it->probe->body, "user ", 5)
-	                    ? it->probe->body + 5
-	                    : "";
+	const char *u =
+	    it->probe->body && !strncmp(it->probe->body, "user ", 5) ? it->probe->body + 5 : "";
 	size_t ul = strnlen(u, 200);
 	unsigned char b[256];
 	size_t n = 4;
@@ -430,7 +430,8 @@ static void ldap_event(struct chk_item *it)
 	}
 	int code = u[ml + 9];
 	if (code) {
-		fail(it, CHK_ST_L7STS, code, "See RFC: http://tools.ietf.org/html/rfc4511#section-4.1.9");
+		fail(it, CHK_ST_L7STS, code,
+		     "See RFC: http://tools.ietf.org/html/rfc4511#section-4.1.9");
 		return;
 	}
 	pass(it, CHK_ST_L7OK, 0, "Success");
@@ -465,6 +466,7 @@ int chk_agent_parse(const char *line, size_t len, struct chk_state *st, enum chk
 	char *p = buf, *about = buf + n;
 	int health = -1;
 	st->agent_pct = -1;
+	st->agent_maxconn = -1;
 	st->agent_admin[0] = 0;
 	*status = CHK_ST_CHECKED;
 	while (*p) {
@@ -496,8 +498,10 @@ int chk_agent_parse(const char *line, size_t len, struct chk_state *st, enum chk
 			st->agent_admin[k] = 0;
 		} else if (isdigit((unsigned char)*w) && strchr(w, '%')) {
 			st->agent_pct = atoi(w);
-		} else if (!strncasecmp(w, "maxconn:", 8)) {
-			/* accepted; the runtime has no per-server maxconn change yet */
+		} else if (!strncasecmp(w, "maxconn:", 8) && isdigit((unsigned char)w[8]) &&
+		           strspn(w + 8, "0123456789") == strlen(w + 8)) {
+			long v = strtol(w + 8, NULL, 10);
+			st->agent_maxconn = v > 1000000 ? 1000000 : (int)v;
 		} else if (!err) {
 			err = w;
 		}

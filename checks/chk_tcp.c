@@ -21,6 +21,7 @@ const char *chk_errno_desc(int err)
 
 void chk_conn_close(struct chk_conn *c, struct ev_loop *loop)
 {
+	chk_tls_close(c);
 	if (c->fd >= 0) {
 		ev_io_stop(loop, &c->io);
 		/* no TIME_WAIT per probe: thousands of servers are checked every few seconds */
@@ -58,7 +59,9 @@ static bool conn_send(struct chk_item *it)
 {
 	struct chk_conn *c = &it->conn;
 	while (c->sent < c->reqlen) {
-		ssize_t n = send(c->fd, c->req + c->sent, c->reqlen - c->sent, MSG_NOSIGNAL);
+		ssize_t n = c->ssl
+		                ? chk_tls_send(c, c->req + c->sent, c->reqlen - c->sent)
+		                : send(c->fd, c->req + c->sent, c->reqlen - c->sent, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return true;
@@ -79,7 +82,8 @@ static void conn_read(struct chk_item *it)
 		return;
 	}
 	while (c->len < CHK_BUFSIZE && !c->eof) {
-		ssize_t n = recv(c->fd, c->buf + c->len, CHK_BUFSIZE - c->len, 0);
+		ssize_t n = c->ssl ? chk_tls_recv(c, c->buf + c->len, CHK_BUFSIZE - c->len)
+		                   : recv(c->fd, c->buf + c->len, CHK_BUFSIZE - c->len, 0);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -93,12 +97,39 @@ static void conn_read(struct chk_item *it)
 		}
 		if (n == 0)
 			c->eof = true;
+		else
+			chk_activity(it);
 		c->len += (size_t)n;
 	}
 	c->buf[c->len] = 0;
 	if (c->len >= CHK_BUFSIZE)
 		ev_io_stop(chk_loop(it), &c->io); /* full: the probe decides with what it has */
 	c->on_event(it);
+}
+
+/* One step of the TLS handshake; once done, the exchange starts as on a plain connect. */
+static void tls_step(struct chk_item *it)
+{
+	struct chk_conn *c = &it->conn;
+	const char *why = NULL;
+	int rc = chk_tls_handshake(it, &why);
+	if (rc < 0) {
+		chk_conn_close(c, chk_loop(it));
+		chk_done(it, false, CHK_ST_L6RSP, -1, why);
+		return;
+	}
+	if (rc > 0) {
+		chk_activity(it);
+		set_events(it, rc);
+		return;
+	}
+	if (!c->req) {
+		set_events(it, EV_READ);
+		c->on_event(it);
+		return;
+	}
+	set_events(it, EV_READ | EV_WRITE);
+	conn_send(it);
 }
 
 static void conn_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -117,12 +148,23 @@ static void conn_cb(struct ev_loop *loop, ev_io *io, int revents)
 		}
 		c->connected = true;
 		chk_connected(it);
+		if (it->tls) {
+			if (chk_tls_begin(it) < 0)
+				conn_fail(it, CHK_ST_SOCKERR, ENOMEM);
+			else
+				tls_step(it);
+			return;
+		}
 		if (!c->req) {
 			set_events(it, EV_READ); /* rules may wait for a banner */
 			c->on_event(it);
 			return;
 		}
 		set_events(it, EV_READ | EV_WRITE);
+	}
+	if (c->handshaking) {
+		tls_step(it);
+		return;
 	}
 	if ((revents & EV_WRITE) && c->sent < c->reqlen && !conn_send(it))
 		return;
@@ -140,6 +182,9 @@ void chk_conn_consume(struct chk_item *it, size_t n)
 	c->buf[c->len] = 0;
 	if (c->fd >= 0 && !c->eof && !ev_is_active(&c->io))
 		set_events(it, EV_READ), ev_io_start(chk_loop(it), &c->io);
+	/* TLS may hold decrypted bytes that no socket event will announce */
+	if (c->fd >= 0 && !c->eof && chk_tls_pending(c))
+		ev_feed_event(chk_loop(it), &c->io, EV_READ);
 }
 
 bool chk_conn_send(struct chk_item *it, const char *data, size_t len)
@@ -192,8 +237,9 @@ int chk_conn_open(struct chk_item *it, char *req, size_t reqlen,
 
 static void tcp_connected(struct chk_item *it)
 {
+	bool tls = it->conn.ssl != NULL; /* HAProxy: a finished handshake is a layer-6 pass */
 	chk_conn_close(&it->conn, chk_loop(it));
-	chk_done(it, true, CHK_ST_L4OK, -1, NULL);
+	chk_done(it, true, tls ? CHK_ST_L6OK : CHK_ST_L4OK, -1, NULL);
 }
 
 static void tcp_start(struct chk_item *it)

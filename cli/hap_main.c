@@ -27,6 +27,9 @@ struct hap_args {
 	int *oldpids;
 	int noldpids;
 	bool terminate_old; /* -st */
+	bool systemd;       /* -Ws */
+	const char **mcli;  /* -S */
+	int nmcli;
 };
 
 static bool g_quiet;
@@ -185,8 +188,15 @@ static void parse_args(int argc, char **argv, struct hap_args *a)
 			a->foreground = true;
 		else if (!strcmp(o, "-D"))
 			a->daemon = true;
-		else if (!strcmp(o, "-W") || !strcmp(o, "-Ws"))
+		else if (!strcmp(o, "-W") || !strcmp(o, "-Ws")) {
 			a->master_worker = true;
+			a->systemd |= o[2] == 's';
+		} else if (!strcmp(o, "-S") && i + 1 < argc) {
+			a->mcli = realloc(a->mcli, sizeof(char *) * (size_t)(a->nmcli + 1));
+			if (!a->mcli)
+				abort();
+			a->mcli[a->nmcli++] = argv[++i];
+		}
 		else if (!strcmp(o, "-p") && i + 1 < argc)
 			a->pidfile = argv[++i];
 		else if (!strcmp(o, "-L") && i + 1 < argc)
@@ -197,7 +207,7 @@ static void parse_args(int argc, char **argv, struct hap_args *a)
 				exit(1);
 			}
 		} else if ((!strcmp(o, "-n") || !strcmp(o, "-N") || !strcmp(o, "-m") ||
-			    !strcmp(o, "-S") || !strcmp(o, "-x")) && i + 1 < argc)
+			    !strcmp(o, "-x")) && i + 1 < argc)
 			i++; /* accepted; the runtime reads them from the config for now */
 		else if (!strcmp(o, "-sf") || !strcmp(o, "-st")) {
 			a->terminate_old = o[2] == 't';
@@ -217,7 +227,7 @@ static void parse_args(int argc, char **argv, struct hap_args *a)
 /* A proxy with a bind, or a stats socket, is something to listen on. */
 static bool has_listener(const struct m_config *cfg)
 {
-	if (cfg->global.stats_sockets)
+	if (cfg->global.stats_sockets || cfg->backend_binds)
 		return true;
 	for (const struct m_service *s = cfg->services; s; s = s->next)
 		if (s->binds && !s->conf->disabled)
@@ -241,6 +251,31 @@ static bool run_refused(const struct diag_list *dl)
 	if (refused)
 		hap_message(DIAG_ERROR, true, "vipr cannot run this configuration yet.");
 	return refused;
+}
+
+/* -W, -Ws, `master-worker`: this process becomes the master (runtime/master.c). cfg NULL:
+ * the configuration failed to load on a reload. */
+static int run_master(const struct hap_args *a, char **argv, struct m_config *cfg)
+{
+	struct rt_opts o = {.quiet = a->quiet, .oldpids = a->oldpids, .noldpids = a->noldpids,
+	                    .terminate_old = a->terminate_old, .version_notice = version_notice};
+	bool daemon = a->daemon || (cfg && cfg->global.daemon == 1);
+	if (rt_master_reexec())
+		o.noldpids = 0; /* -sf/-st were for the first worker, not for every reload's */
+	struct rt_master_opts mo = {
+	    .argv = argv,
+	    .pidfile = a->pidfile ? a->pidfile : cfg ? cfg->global.pidfile : NULL,
+	    .systemd = a->systemd,
+	    /* -Ws stays in the foreground whatever `daemon` says: systemd watches this pid */
+	    .daemon = daemon && !a->foreground && !a->systemd,
+	    /* `master-worker no-exit-on-failure` is accepted, but Debian's 2.6.12 master still
+	     * exits when its current worker dies (checked with kill -9): so does vipr's */
+	    .no_exit_on_failure = false,
+	    .cli = a->mcli,
+	    .ncli = a->nmcli,
+	    .version_notice = version_notice,
+	};
+	return rt_master_run(cfg, &o, &mo);
 }
 
 int hap_main(int argc, char **argv)
@@ -297,6 +332,8 @@ int hap_main(int argc, char **argv)
 		}
 	} else if (run_refused(&dl)) {
 		rc = 1;
+	} else if (a.master_worker || cfg->global.master_worker > 0) {
+		rc = run_master(&a, argv, cfg);
 	} else {
 		struct rt_opts o = {
 			.foreground = a.foreground,
@@ -305,11 +342,20 @@ int hap_main(int argc, char **argv)
 		};
 		if (a.daemon)
 			cfg->global.daemon = 1;
+		o.version_notice = version_notice;
+		o.oldpids = a.oldpids;
+		o.noldpids = a.noldpids;
+		o.terminate_old = a.terminate_old;
 		rc = rt_run(cfg, &o);
 	}
+	/* A master re-executed for a reload keeps its workers when the new configuration
+	 * cannot be used ("Loading failure!"). */
+	if (rc && !a.check && rt_master_reexec())
+		rc = run_master(&a, argv, NULL);
 	diag_list_free(&dl);
 	m_config_free(cfg);
 	free(a.files);
 	free(a.oldpids);
+	free(a.mcli);
 	return rc;
 }

@@ -147,15 +147,23 @@ static int ka_signum(const char *name)
 }
 
 /* Prints one finding as keepalived's log line. */
-static void print_finding(FILE *f, const struct diag *d)
+/* A finding as keepalived prints it, in -t and in its log: "(FILE: Line N) text". */
+static void format_finding(char *buf, size_t len, const struct diag *d)
 {
 	if (d->at.line && (d->flags & M_KA_DIAG_PARENT))
-		fprintf(f, "(Line %u) %s\n", d->at.line, d->compat);
+		snprintf(buf, len, "(Line %u) %s", d->at.line, d->compat);
 	else if (d->at.line)
-		fprintf(f, "(%s: Line %u) %s\n", d->at.file ? d->at.file : "", d->at.line,
-			d->compat);
+		snprintf(buf, len, "(%s: Line %u) %s", d->at.file ? d->at.file : "", d->at.line,
+			 d->compat);
 	else
-		fprintf(f, "%s\n", d->compat);
+		snprintf(buf, len, "%s", d->compat);
+}
+
+static void print_finding(FILE *f, const struct diag *d)
+{
+	char buf[2048];
+	format_finding(buf, sizeof(buf), d);
+	fprintf(f, "%s\n", buf);
 }
 
 /* keepalived -t: the parent's findings come first, then its children's. Exit 6 for script
@@ -183,7 +191,11 @@ static int config_test(const char *path, const struct ka_opts *o, const char *lo
 			print_finding(out, d);
 			if (d->compat_sev != DIAG_ERROR)
 				continue;
-			if (d->flags & (DIAG_SECURITY | DIAG_MISSING))
+			if (d->flags & DIAG_ABORT) /* keepalived stopped reading: exit status 2 */
+				rc = 2;
+			else if (rc == 2)
+				continue;
+			else if (d->flags & (DIAG_SECURITY | DIAG_MISSING))
 				rc = 6;
 			else if (rc < 5)
 				rc = 5;
@@ -250,16 +262,26 @@ static int write_pid(const char *path)
 }
 
 /* Loads the configuration for the daemon; the findings keepalived would log are logged. */
-static struct m_config *load(struct ka_daemon *k)
+static struct m_config *load(struct ka_daemon *k, bool *fatal)
 {
 	struct m_config *cfg = m_config_new();
 	struct diag_list dl = { 0 };
 	vrrp_log("Opening file '%s'.", k->conf);
 	int r = ka_load(cfg, k->conf, &k->o, &dl);
-	for (size_t i = 0; i < dl.n; i++)
-		if (dl.v[i].compat)
-			vrrp_log("%s", dl.v[i].compat);
+	*fatal = false;
+	for (size_t i = 0; i < dl.n; i++) {
+		char buf[2048];
+		if (dl.v[i].compat) {
+			format_finding(buf, sizeof(buf), &dl.v[i]);
+			vrrp_log("%s", buf);
+		}
+		*fatal |= (dl.v[i].flags & DIAG_ABORT) != 0;
+	}
 	diag_list_free(&dl);
+	if (*fatal) { /* keepalived's child exits on it, and the parent stops (status 2) */
+		vrrp_log("pid %d exited with permanent error CONFIG. Terminating", (int)getpid());
+		r = -1;
+	}
 	if (r < 0) {
 		m_config_free(cfg);
 		return NULL;
@@ -321,12 +343,15 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 	struct ka_daemon *k = w->data;
 	notify("RELOADING=1");
 	vrrp_log("Reloading ...");
-	struct m_config *cfg = load(k);
+	bool fatal;
+	struct m_config *cfg = load(k, &fatal);
 	if (!cfg) {
 		notify("READY=1");
 		return;
 	}
 	vrrp_log("Reloading");
+	if (!k->vrrp_only) /* lvs: a new checker over cfg (kernel IPVS); runtime/lvs.c */
+		rt_lvs_reload(k->cfg, cfg);
 	if (k->vd)
 		m_config_free(vrrp_daemon_reload(k->vd, cfg));
 	else
@@ -414,7 +439,12 @@ static int run_daemon(struct ka_daemon *k)
 	for (int i = 0, n = 0; i < k->argc && n < (int)sizeof(cmd) - 1; i++)
 		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "%s'%s'", i ? " " : "", k->argv[i]);
 	vrrp_log("Command line: %s", cmd);
-	struct m_config *cfg = k->cfg = load(k);
+	bool fatal;
+	struct m_config *cfg = k->cfg = load(k, &fatal);
+	if (!cfg && fatal) {
+		vrrp_log("Stopped Keepalived v%s (01/16,2022)", VIPR_KA_VERSION);
+		return 2;
+	}
 	if (!cfg)
 		return 1;
 	if (write_pid(k->pidfile) < 0 || write_pid(k->vrrp_pidfile) < 0)
@@ -442,6 +472,7 @@ static int run_daemon(struct ka_daemon *k)
 	vrrp_log("Startup complete");
 	notify("READY=1");
 	ev_run(loop, 0);
+	rt_lvs_wait(); /* lvs: the checker removes its IPVS services before we exit */
 	vrrp_daemon_free(k->vd);
 	k->vd = NULL;
 	m_config_free(k->cfg);

@@ -266,10 +266,12 @@ struct m_server {
 	int id;
 	struct m_addr addr;
 	int weight; /* 0-256; keepalived weights too */
+	char *lvs_method; /* keepalived real_server lvs_method (NAT/DR/TUN), NULL: the VS's */
 	int8_t backup, disabled, ssl, send_proxy;
 	int maxconn, minconn, maxqueue;
 	char *cookie;
 	char *observe, *on_error;
+	int error_limit; /* on-error after this many consecutive errors; 0: HAProxy's 10 */
 	char *ssl_crt, *ssl_ca_file; /* TLS to the server: files checked, TLS not done yet */
 	struct m_check check;  /* haproxy `check` and its fields */
 	struct m_check agent;  /* haproxy agent-check */
@@ -403,6 +405,10 @@ struct m_proxy_conf {
 	int8_t httplog_clf;
 	struct m_origin httplog_at; /* where `option httplog` was set, for the tcp-mode warning */
 	char *log_format;
+	struct m_origin log_format_at;
+	/* which of `option httplog`, `option tcplog`, `log-format` this section set last (the
+	 * last one wins; a section that sets one inherits none of the three) */
+	int8_t log_fmt_src; /* enum m_log_fmt */
 	int8_t log_global;
 	struct m_log_target *logs;
 	m_ms redispatch_interval;
@@ -442,6 +448,36 @@ struct m_route {
 
 struct m_pool;
 
+/* A proxy's stick-table (parser/hap_stick.c, runtime/stick.c); its name is the proxy's. */
+enum m_st_type { M_ST_IP, M_ST_IPV6, M_ST_INT, M_ST_STR };
+enum m_st_data {
+	M_SD_GPC0, M_SD_CONN_CNT, M_SD_CONN_CUR, M_SD_CONN_RATE, M_SD_HTTP_REQ_CNT,
+	M_SD_HTTP_REQ_RATE, M_SD_HTTP_ERR_CNT, M_SD_HTTP_ERR_RATE, M_SD_BYTES_IN_CNT,
+	M_SD_BYTES_IN_RATE, M_SD_BYTES_OUT_CNT, M_SD_BYTES_OUT_RATE, M_SD_MAX
+};
+struct m_stick_table {
+	enum m_st_type type;
+	int keylen;            /* string keys: bytes kept */
+	int64_t size;          /* entries at most */
+	m_ms expire;           /* M_UNSET: entries only leave when the table is full */
+	unsigned store;        /* 1 << M_SD_* */
+	m_ms period[M_SD_MAX]; /* rates: their period */
+	struct m_origin at;
+};
+
+/* A capture slot of a frontend (parser/hap_capture.c, runtime/capture.c): `capture request|
+ * response header NAME len N` (hdr set), `declare capture request|response len N` and
+ * `http-request capture SAMPLE len N` (rule set: the rule that fills it). Slots are numbered
+ * per direction in the order they are declared, as HAProxy's capture ids. */
+struct m_capture {
+	bool rsp;
+	char *hdr;
+	int len;
+	const struct m_rule *rule;
+	struct m_origin at;
+	struct m_capture *next;
+};
+
 /* What accepts traffic: a frontend, a listen's front half, or a virtual_server's VIP:port. */
 struct m_service {
 	char *name;
@@ -451,6 +487,9 @@ struct m_service {
 	struct m_bind *binds;
 	struct m_acl *acls;
 	struct m_rule *http_request, *http_response, *tcp_request_conn, *tcp_request_content;
+	struct m_stick_table *stick; /* NULL: none */
+	struct m_capture *captures;  /* in declaration order */
+	m_ms tcp_inspect_delay;      /* tcp-request inspect-delay; 0: none */
 	struct m_route *routes;
 	char *default_pool_name;
 	struct m_pool *default_pool;
@@ -493,6 +532,7 @@ struct m_pool {
 	struct m_lvs *lvs;               /* keepalived virtual_server, else NULL */
 	struct m_acl *acls;
 	struct m_rule *http_request, *http_response;
+	struct m_stick_table *stick; /* NULL: none (a listen's is its service's) */
 	struct m_service *service;       /* the listen or virtual_server this pool belongs to */
 	struct m_origin at;
 	struct m_pool *next;
@@ -615,6 +655,7 @@ struct m_vrrp_instance {
 	m_ms garp_lower_prio_delay;
 	char *notify_master_rx_lower_pri, *vmac_name, *lvs_sync_daemon_interface, *smtp_alert;
 	int8_t priority_bad; /* priority given but out of range: the default is used */
+	int8_t vmac_xmit_base; /* use_vmac: adverts go out on the base interface */
 	struct m_origin at;
 	struct m_vrrp_instance *next;
 };
@@ -650,9 +691,36 @@ struct m_ka_global {
 	int8_t checker_log_all_failures, no_email_faults, dynamic_interfaces, lvs_flush;
 	int8_t smtp_alert, smtp_alert_vrrp, smtp_alert_checker;
 	char *lvs_sync_daemon;
+	char *ssl_ca, *ssl_cert, *ssl_key, *ssl_password; /* the SSL block, for SSL_GET */
 	struct m_vip *static_addresses;
 	struct m_ka_route *static_routes, *static_rules;
 	struct m_origin iptables_at; /* where vrrp_iptables was given */
+	char *notify_fifo_script, *vrrp_notify_fifo, *vrrp_notify_fifo_script;
+};
+
+/* keepalived `track_file NAME { file PATH; weight N [reverse]; init_file [V] [overwrite] }`:
+ * the integer in the file, times the weight, moves the priority of its trackers. */
+struct m_track_file {
+	char *name, *file;
+	int weight;           /* 1 unless given */
+	int8_t reverse;
+	int8_t init_file;     /* create the file at start */
+	int8_t init_overwrite;
+	int init_value;
+	struct m_origin at;
+	struct m_track_file *next;
+};
+
+/* keepalived `vrrp_track_process NAME { process P [ARGS]; quorum; quorum_max; weight; delay
+ * ...; full_command }`: how many processes named P run moves its trackers. */
+struct m_track_process {
+	char *name, *process, *params; /* params: the arguments to match, or NULL */
+	int weight;
+	int8_t weight_set, reverse, full_command;
+	int quorum, quorum_max;        /* M_UNSET: 1 and unbounded */
+	m_ms fork_delay, terminate_delay;
+	struct m_origin at;
+	struct m_track_process *next;
 };
 
 /* keepalived findings reported by its parent process, printed as "(Line N) text" without the
@@ -676,6 +744,11 @@ struct m_config {
 	struct m_vrrp_instance *vrrp;
 	struct m_vrrp_script *vrrp_scripts;
 	struct m_sync_group *sync_groups;
+	struct m_track_file *track_files;
+	struct m_track_process *track_processes;
+	/* `bind` lines in backends: HAProxy warns that they are ignored, yet still opens them,
+	 * so for `haproxy -c` they count as listeners ("no listener" is not reported) */
+	int backend_binds;
 };
 
 /* m_config_new(): an empty model with every field UNSET, in a fresh arena.
@@ -690,6 +763,42 @@ void m_global_init(struct m_global *g);
 
 struct m_pool *m_find_pool(const struct m_config *cfg, const char *name);
 struct m_service *m_find_service(const struct m_config *cfg, const char *name);
+
+/* log-format strings (logfmt.c): literal text, %-variables and %[sample expressions]. */
+enum m_lf_var {
+	MLF_B, MLF_CC, MLF_CS, MLF_H, MLF_HM, MLF_HP, MLF_HPO, MLF_HQ, MLF_HU, MLF_HV, MLF_ID,
+	MLF_ST, MLF_T, MLF_Ta, MLF_Tc, MLF_Td, MLF_Th, MLF_Ti, MLF_Tl, MLF_Tq, MLF_TR, MLF_Tr,
+	MLF_Ts, MLF_Tt, MLF_Tu, MLF_Tw, MLF_U, MLF_ac, MLF_b, MLF_bc, MLF_bi, MLF_bp, MLF_bq,
+	MLF_ci, MLF_cp, MLF_f, MLF_fc, MLF_fi, MLF_fp, MLF_ft, MLF_hr, MLF_hrl, MLF_hs, MLF_hsl,
+	MLF_lc, MLF_ms, MLF_o, MLF_pid, MLF_r, MLF_rc, MLF_rt, MLF_s, MLF_sc, MLF_si, MLF_sp,
+	MLF_sq, MLF_sslc, MLF_sslv, MLF_t, MLF_tr, MLF_trg, MLF_trl, MLF_ts, MLF_tsc,
+	MLF_VAR__COUNT
+};
+enum m_lf_kind { MLF_LIT, MLF_VAR, MLF_FETCH };
+enum m_log_fmt { M_LOGFMT_NONE, M_LOGFMT_HTTPLOG, M_LOGFMT_TCPLOG, M_LOGFMT_CUSTOM };
+enum { MLF_QUOTE = 1, MLF_HEX = 2, MLF_ESC = 4 }; /* %{+Q}, %{+X}, %{+E} */
+struct m_lf_node {
+	enum m_lf_kind kind;
+	enum m_lf_var var;
+	unsigned flags;
+	char *text; /* MLF_LIT: the text; MLF_FETCH: the expression inside %[...] */
+	size_t len;
+};
+struct m_lf {
+	struct m_lf_node *v;
+	int n;
+};
+/* m_lf_parse(): splits fmt (the log-format of a proxy in `mode http` when http). A sample
+ * expression is passed to check (when not NULL), which returns -1 with its message in err to
+ * refuse it. Returns 0, or -1 with HAProxy's message in err (the text after "failed to parse
+ * log-format : "). m_lf_free() frees what a successful parse allocated. */
+typedef int (*m_lf_fetch_check)(void *arg, const char *expr, size_t len, char *err, size_t errlen);
+int m_lf_parse(const char *fmt, bool http, struct m_lf *out, m_lf_fetch_check check, void *arg,
+               char *err, size_t errlen);
+void m_lf_free(struct m_lf *lf);
+const char *m_lf_var_name(enum m_lf_var v);
+/* m_lf_fetch_supported(): whether vipr's runtime evaluates this %[...] expression. */
+bool m_lf_fetch_supported(const char *expr, size_t len);
 
 /* m_dump_json(): the model as JSON (vipr dump --json), stable field order. */
 void m_dump_json(const struct m_config *cfg, FILE *f);

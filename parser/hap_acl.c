@@ -245,6 +245,71 @@ static int fail(char *msg, size_t len, const char *fmt, ...)
 	return -1;
 }
 
+/* What a fetch reads that is gone when a log line is written ("HTTP request headers"...):
+ * HAProxy refuses these in log-format (use captures instead). */
+static const struct {
+	const char *name, *needs;
+} log_unavailable[] = {
+	{"hdr*", "HTTP request headers,HTTP response headers"},
+	{"req.hdr*", "HTTP request headers"}, {"req.fhdr*", "HTTP request headers"},
+	{"req.cook*", "HTTP request headers"}, {"cook*", "HTTP request headers"},
+	{"req.body*", "HTTP request headers"}, {"req.ver", "HTTP request headers"},
+	{"req_ver", "HTTP request headers"}, {"base*", "HTTP request headers"},
+	{"path*", "HTTP request headers"}, {"query", "HTTP request headers"},
+	{"url*", "HTTP request headers"}, {"urlp*", "HTTP request headers"},
+	{"http_auth*", "HTTP request headers"}, {"req.uri", "HTTP request headers"},
+	{"res.hdr*", "HTTP response headers"}, {"res.fhdr*", "HTTP response headers"},
+	{"res.cook*", "HTTP response headers"}, {"scook*", "HTTP response headers"},
+	{"shdr*", "HTTP response headers"}, {"res.ver", "HTTP response headers"},
+	{"resp_ver", "HTTP response headers"}, {"set-cookie", "HTTP response headers"},
+	{"req.len", "request buffer"}, {"req_len", "request buffer"},
+	{"req.payload*", "request buffer"}, {"req.rdp_cookie*", "request buffer"},
+	{"rdp_cookie*", "request buffer"}, {"req.ssl_*", "request buffer"},
+	{"req_ssl_*", "request buffer"}, {"req.proto_http", "request buffer"},
+	{"res.len", "response buffer"}, {"res.payload*", "response buffer"},
+};
+
+int hap_sample_check_log(const char *expr, size_t len, char *msg, size_t mlen)
+{
+	size_t n = strcspn(expr, "(,]");
+	if (n > len)
+		n = len;
+	if (!n)
+		return fail(msg, mlen, "failed to parse sample expression <%s> : missing fetch method.",
+		            expr);
+	int m;
+	const struct acl_fetch *f = find_fetch(expr, n, &m);
+	if (!f || m != -1)
+		return fail(msg, mlen, "failed to parse sample expression <%s> : unknown fetch method "
+		                       "'%.*s'.", expr, (int)n, expr);
+	const char *p = expr + n;
+	if (*p == '(') {
+		const char *close = memchr(p, ')', len - n);
+		p = close ? close + 1 : expr + len;
+	}
+	while (p < expr + len && *p == ',') {
+		const char *c = p + 1;
+		size_t cn = strcspn(c, "(,]");
+		bool known = false;
+		for (const char *const *k = converters; *k && !known; k++)
+			known = name_is(*k, c, cn);
+		if (!known)
+			return fail(msg, mlen, "failed to parse sample expression <%s> : unknown "
+			                       "converter '%.*s'.", expr, (int)cn, c);
+		p = c + cn;
+		if (*p == '(') {
+			const char *close = strchr(p, ')');
+			p = close ? close + 1 : expr + len;
+		}
+	}
+	for (size_t i = 0; i < sizeof(log_unavailable) / sizeof(log_unavailable[0]); i++)
+		if (name_is(log_unavailable[i].name, expr, n))
+			return fail(msg, mlen, "sample fetch <%s> may not be reliably used here because "
+			                       "it needs '%s' which is not available here.", expr,
+			            log_unavailable[i].needs);
+	return 0;
+}
+
 static bool parse_ll(const char *s, const char *end, long long *v)
 {
 	if (s == end)

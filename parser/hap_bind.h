@@ -108,6 +108,13 @@ struct hap_ctx {
 	bool file_error;      /* an error in the current file (for "Error(s) found in ...") */
 	bool resolve;         /* post-parse: conditions may resolve userlists and backends */
 	struct strmap fe_names, be_names, pools_by_name; /* name look-ups stay linear */
+	struct strmap cache_names;                       /* `cache NAME` sections */
+	struct hap_cacheref { /* cache-use / cache-store NAME, checked after parsing */
+		const char *name;
+		struct hap_proxy *px;
+		struct m_origin at;
+		struct hap_cacheref *next;
+	} *cacherefs, **cacherefs_tail;
 	struct m_pool *tail_pool; /* the pool whose last server is tail_srv */
 	struct m_server *tail_srv;
 	bool aborted;
@@ -179,6 +186,15 @@ int hap_acl_parse(struct hap_ctx *c, struct m_origin at, const char *where, char
  * `word` used in proxy px. Returns 0, or -1 after a fatal post-parse finding. */
 int hap_acl_resolve(struct hap_ctx *c, struct hap_proxy *px, struct m_origin at,
 		    const char *word);
+/* hap_log_fmt_set(): `option httplog|tcplog` or `log-format` (src, enum m_log_fmt) set in the
+ * current section: the last one wins, with HAProxy's warning in a defaults section. */
+void hap_log_fmt_set(struct hap_ctx *c, const struct cfg_stmt *s, struct m_proxy_conf *pc,
+                     int src);
+/* hap_sample_check_log(): checks the sample expression of a log-format "%[...]" (len bytes
+ * of expr, which runs on to the end of the format string as HAProxy quotes it): unknown
+ * fetch or converter, or a fetch that reads what is gone when the line is logged. Returns 0,
+ * or -1 with the message in msg. */
+int hap_sample_check_log(const char *expr, size_t len, char *msg, size_t mlen);
 /* hap_acl_fetch_known(): whether word (arguments and converters ignored) is an ACL fetch. */
 bool hap_acl_fetch_known(const char *word);
 

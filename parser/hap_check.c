@@ -39,17 +39,26 @@ static void merge_conf(struct m_proxy_conf *dst, const struct m_proxy_conf *src,
 	/* `option forwardfor` declared in the proxy resets its arguments (HAProxy does not
 	 * keep the defaults' `except` or `header` then). */
 	bool own_ff = dst->opt[OPT_FORWARDFOR] != M_UNSET;
+	/* a proxy that chose its log format (httplog, tcplog or log-format) inherits none */
+	int8_t own_httplog = dst->opt[OPT_HTTPLOG], own_tcplog = dst->opt[OPT_TCPLOG];
 	if (dst->mode == M_MODE_UNSET)
 		dst->mode = src->mode;
 	for (int i = 0; i < OPT__COUNT; i++)
 		if (option_caps[i] & caps)
 			MERGE(opt[i]);
+	if (fe && dst->log_fmt_src != M_LOGFMT_NONE) {
+		dst->opt[OPT_HTTPLOG] = own_httplog;
+		dst->opt[OPT_TCPLOG] = own_tcplog;
+	} else if (fe) {
+		dst->log_fmt_src = src->log_fmt_src;
+		dst->log_format = src->log_format;
+		dst->log_format_at = src->log_format_at;
+	}
 	if (fe) {
 		MERGE(timeout_client);
 		MERGE(timeout_client_fin);
 		MERGE(maxconn);
 		MERGE(backlog);
-		MERGE_PTR(log_format);
 		if (dst->httplog_clf == M_UNSET)
 			dst->httplog_clf = src->httplog_clf;
 		if (!dst->httplog_at.file)
@@ -147,6 +156,10 @@ static void merge_server(struct m_server *dst, const struct m_server *src)
 	MERGE(maxqueue);
 	MERGE_PTR(observe);
 	MERGE_PTR(on_error);
+	if (dst->error_limit <= 0)
+		dst->error_limit = src->error_limit;
+	MERGE_PTR(ssl_crt);
+	MERGE_PTR(ssl_ca_file);
 	merge_check(&dst->check, &src->check);
 	merge_check(&dst->agent, &src->agent);
 }
@@ -197,6 +210,38 @@ static void post_alert(struct hap_ctx *c, struct m_origin at, const char *compat
 	diag_add(c->dl, at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_POST, compat, lint);
 }
 
+static int log_fetch_check(void *arg, const char *expr, size_t len, char *err, size_t errlen)
+{
+	(void)arg;
+	return hap_sample_check_log(expr, len, err, errlen);
+}
+
+/* The log-format string, as HAProxy reads it once the proxy's mode is known. */
+static void check_log_format(struct hap_ctx *c, const struct m_proxy_conf *pc)
+{
+	char err[1024], buf[1400];
+	struct m_lf lf;
+	if (m_lf_parse(pc->log_format, pc->mode == M_MODE_HTTP, &lf, log_fetch_check, NULL, err,
+		       sizeof(err)) == 0) {
+		for (int i = 0; i < lf.n; i++)
+			if (lf.v[i].kind == MLF_FETCH && !m_lf_fetch_supported(lf.v[i].text, lf.v[i].len)) {
+				snprintf(buf, sizeof(buf), "parsing [%s:%u] : '%%[%s]' in log-format is "
+					 "not supported by vipr yet; vipr will refuse to run this "
+					 "configuration.", pc->log_format_at.file, pc->log_format_at.line,
+					 lf.v[i].text);
+				hap_diag(c, pc->log_format_at, DIAG_ERROR, DIAG_NOTE,
+					 DIAG_RUN_FATAL | DIAG_POST, buf, "'%%[%s]' in log-format is not "
+					 "supported by vipr yet; vipr refuses to run this configuration",
+					 lf.v[i].text);
+			}
+		m_lf_free(&lf);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "Parsing [%s:%u]: failed to parse log-format : %s",
+		 pc->log_format_at.file, pc->log_format_at.line, err);
+	post_alert(c, pc->log_format_at, buf, buf);
+}
+
 static void check_routes(struct hap_ctx *c, struct hap_proxy *px)
 {
 	struct m_service *svc = px->svc;
@@ -233,7 +278,7 @@ static void check_routes(struct hap_ctx *c, struct hap_proxy *px)
 static void check_server_tls(struct hap_ctx *c, struct m_pool *pool, struct m_server *s)
 {
 	char buf[8192], path[4096];
-	if (s->ssl != 1)
+	if (s->ssl != 1 && !(s->check.enabled && s->check.ssl == 1)) /* check-ssl: the same */
 		return;
 	if (s->ssl_crt) {
 		const char *base = c->cfg->global.crt_base;
@@ -485,6 +530,8 @@ static void check_modes_and_binds(struct hap_ctx *c, struct hap_proxy *px)
 {
 	char buf[768];
 	struct m_proxy_conf *pc = px->conf;
+	if (px->svc && pc->log_fmt_src == M_LOGFMT_CUSTOM && pc->log_format)
+		check_log_format(c, pc);
 	if (px->svc) {
 		for (struct m_bind *b = px->svc->binds; b; b = b->next)
 			if (b->ssl && !b->ncrt) {
@@ -553,6 +600,24 @@ void hap_check_file_conditions(struct hap_ctx *c, const char *file)
 			check_proxy_conditions(c, px);
 }
 
+/* `http-request cache-use NAME` / `http-response cache-store NAME` need a `cache NAME`;
+ * HAProxy reports the first per proxy. */
+static void check_caches(struct hap_ctx *c, struct hap_proxy *px)
+{
+	for (const struct hap_cacheref *r = c->cacherefs; r; r = r->next) {
+		if (r->px != px || strmap_get(&c->cache_names, r->name))
+			continue;
+		char buf[512];
+		snprintf(buf, sizeof(buf), "config: %s '%s': unable to find the cache '%s' "
+			 "referenced by the filter 'cache'.", px->sec == HS_FRONTEND ? "frontend" :
+			 px->sec == HS_BACKEND ? "backend" : "proxy", px->name, r->name);
+		post_alert(c, r->at, buf, buf);
+		return;
+	}
+}
+
+void hap_check_tracks(struct hap_ctx *c);
+
 void hap_finalize(struct hap_ctx *c)
 {
 	for (struct hap_defaults *d = c->defaults; d; d = d->next)
@@ -620,6 +685,9 @@ void hap_finalize(struct hap_ctx *c)
 			check_servers(c, px->pool);
 	for (struct hap_proxy *px = c->proxies; px; px = px->next)
 		warn_timeouts(c, px);
+	for (struct hap_proxy *px = c->proxies; px; px = px->next)
+		check_caches(c, px);
+	hap_check_tracks(c); /* hap_stick.c: track-sc tables */
 	/* Server names are resolved at start-up; an unknown name stops it. */
 	bool failed = false;
 	for (struct m_pool *p = c->cfg->pools; p; p = p->next)

@@ -140,6 +140,19 @@ static int g_nbthread(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stm
 	return 0;
 }
 
+/* master-worker [no-exit-on-failure]: 1, or 2 when the master outlives a failed worker */
+static int g_master_worker(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	(void)i;
+	if (s->nw > 1 && strcmp(s->w[1].s, "no-exit-on-failure")) {
+		hap_alert(c, s, "'master-worker' only supports 'no-exit-on-failure' option.");
+		return -1;
+	}
+	c->cfg->global.master_worker = s->nw > 1 ? 2 : 1;
+	return 0;
+}
+
 static int g_nbproc(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
 	(void)kw;
@@ -329,7 +342,7 @@ const struct hap_kw hap_global_kw[] = {
 	G("log", g_log, 0, -1, T_NONE, 0),
 	{"log-send-hostname", HS_GLOBAL, 0, 1, hap_set_str, GLB(log_send_hostname), 0, 0, NULL},
 	{"log-tag", HS_GLOBAL, 1, 1, hap_set_str, GLB(log_tag), 0, 0, "a tag"},
-	{"master-worker", HS_GLOBAL, 0, 1, hap_set_flag, GLB(master_worker), 0, 0, NULL},
+	G("master-worker", g_master_worker, 0, 1, T_NONE, 0),
 	{"max-spread-checks", HS_GLOBAL, 1, 1, hap_set_time, GLB(max_spread_checks), 0, 0, NULL},
 	{"maxconn", HS_GLOBAL, 1, 1, hap_set_int_lenient, GLB(maxconn), 0, KW_LENIENT, NULL},
 	G("nbproc", g_nbproc, 0, -1, T_NONE, 0),

@@ -215,6 +215,12 @@ static void open_section(struct hap_ctx *c, const struct section_kw *k, struct c
 	case HS_BACKEND:
 	case HS_LISTEN: open_proxy(c, s, k->sec); break;
 	case HS_USERLIST: open_userlist(c, s); break;
+	case HS_CACHE:
+		/* still unsupported, but http-request cache-use refers to it by name */
+		if (s->nw > 1)
+			strmap_put(&c->cache_names, arena_strdup(c->a, s->w[1].s), c);
+		hap_unsupported(c, s, k->name, false);
+		break;
 	default: hap_unsupported(c, s, k->name, false); break;
 	}
 }
@@ -446,5 +452,6 @@ int hap_load(struct m_config *cfg, char *const *paths, int npaths, struct diag_l
 	strmap_free(&c.fe_names);
 	strmap_free(&c.be_names);
 	strmap_free(&c.pools_by_name);
+	strmap_free(&c.cache_names);
 	return rc;
 }

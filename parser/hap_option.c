@@ -171,11 +171,6 @@ int hap_set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *
 	unsigned caps = option_names[idx].caps;
 	bool fe = c->sec & (HS_FRONTEND | HS_LISTEN | HS_DEFAULTS);
 	bool be = c->sec & (HS_BACKEND | HS_LISTEN | HS_DEFAULTS);
-	if (!((caps & M_CAP_FE) && fe) && !((caps & M_CAP_BE) && be)) {
-		hap_warn(c, s, "'option %s' ignored because %s '%s' has no %s capability.", name,
-			 c->sec_name, c->px ? c->px->name : "", caps & M_CAP_FE ? "frontend" : "backend");
-		return 0;
-	}
 	/* Options with their own syntax take no `no`/`default` prefix in HAProxy. */
 	static const char *const no_neg[] = {"httpchk", "httplog", "tcplog", "forwardfor",
 					     "originalto", "ssl-hello-chk", "smtpchk", "pgsql-check",
@@ -199,6 +194,17 @@ int hap_set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *
 			  s->w[i + 1].s);
 		return -1;
 	}
+	/* the arguments are checked first, then the capability, as HAProxy does */
+	if (!((caps & M_CAP_FE) && fe) && !((caps & M_CAP_BE) && be)) {
+		if (!strcmp(name, "httplog") || !strcmp(name, "tcplog"))
+			hap_warn(c, s, "%s '%s' : 'option %s' directive is ignored in backends.",
+				 c->sec_name, c->px ? c->px->name : "", name);
+		else
+			hap_warn(c, s, "'%s' ignored because %s '%s' has no %s capability.", name,
+				 c->sec_name, c->px ? c->px->name : "",
+				 caps & M_CAP_FE ? "frontend" : "backend");
+		return 0;
+	}
 	if (dflt) {
 		pc->opt[idx] = M_UNSET;
 		return 0;
@@ -221,7 +227,14 @@ int hap_set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *
 		pc->http_conn = HTTP_CONN_CLO;
 	else if (!strcmp(name, "forwardfor"))
 		return opt_forwardfor(c, s, i + 1, pc);
-	else if (!strcmp(name, "httplog")) {
+	else if (!strcmp(name, "tcplog")) {
+		pc->opt[idx] = M_UNSET; /* set again below, after the others are cleared */
+		hap_log_fmt_set(c, s, pc, M_LOGFMT_TCPLOG);
+		pc->opt[idx] = 1;
+	} else if (!strcmp(name, "httplog")) {
+		pc->opt[idx] = M_UNSET;
+		hap_log_fmt_set(c, s, pc, M_LOGFMT_HTTPLOG);
+		pc->opt[idx] = 1;
 		pc->httplog_at = s->at;
 		if (i + 1 < s->nw && strcmp(s->w[i + 1].s, "clf")) {
 			hap_alert(c, s, "keyword 'httplog' only supports option 'clf'.");
@@ -289,13 +302,15 @@ int hap_set_timeout(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 	snprintf(name, sizeof(name), "timeout %s", t->name);
 	named.name = name;
 	if (!(t->sections & c->sec)) {
+		/* HAProxy still reads the value: a bad one is an error, a good one is ignored */
+		struct m_proxy_conf *pc = hap_target(c, T_CONF), saved = *pc;
+		int rc = hap_set_time(c, &named, s, i + 1);
+		*pc = saved;
+		if (rc < 0)
+			return rc;
 		hap_warn(c, s, "'timeout %s' ignored because %s '%s' has no %s capability.", v,
 			 c->sec_name, c->px ? c->px->name : "",
 			 t->sections & HS_FRONTEND ? "frontend" : "backend");
-		return 0;
-	}
-	if (!strcmp(v, "tarpit")) {
-		hap_unsupported(c, s, "timeout tarpit", false);
 		return 0;
 	}
 	return hap_set_time(c, &named, s, i + 1);
@@ -380,8 +395,14 @@ int hap_set_stats(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s
 	} else if (!strcmp(v, "scope")) {
 		int n;
 		char **w = hap_copy_words(c, s, i + 1, i + 2, &n);
-		st->scope = w;
-		st->nscope = n;
+		/* `stats scope` lines add up (one proxy name each) */
+		char **all = arena_alloc(c->a, sizeof(*all) * (size_t)(st->nscope + n + 1));
+		for (int k = 0; k < st->nscope; k++)
+			all[k] = st->scope[k];
+		for (int k = 0; k < n; k++)
+			all[st->nscope + k] = w[k];
+		st->scope = all;
+		st->nscope += n;
 	} else if (!strcmp(v, "admin")) {
 		struct m_rule *r = arena_alloc(c->a, sizeof(*r));
 		r->cond_words = hap_copy_words(c, s, i + 2, s->nw, &r->ncond_words);

@@ -241,7 +241,9 @@ static bool hap_known_action(const char *a)
 /* http-request actions the runtime performs; the others are recognized and reported. */
 static const char *const http_actions[] = {
 	"allow", "deny", "return", "set-header", "add-header", "del-header", "replace-header",
-	"set-path", "set-uri", "set-query", "set-method", "redirect", "auth", "use-service", NULL,
+	"set-path", "set-uri", "set-query", "set-method", "redirect", "auth", "use-service",
+	"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc0(0)", "sc-inc-gpc0(1)", "sc-inc-gpc0(2)",
+	"tarpit", "reject", "set-log-level", NULL,
 };
 
 /* "error detected in frontend 'fe' while parsing 'http-request return' rule : TEXT" -
@@ -299,6 +301,10 @@ static int check_rule_args(struct hap_ctx *c, struct cfg_stmt *s, const char *kw
 	return 0;
 }
 
+int hap_check_var_rule(struct hap_ctx *c, struct cfg_stmt *s, const char *kw,
+		       const struct m_rule *r);
+int hap_capture_rule(struct hap_ctx *c, struct cfg_stmt *s, const char *kw, struct m_rule *r);
+
 static int set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
 	struct m_rule *r = make_rule(c, s, i);
@@ -310,6 +316,16 @@ static int set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_
 	for (const char *const *a = http_actions; *a; a++)
 		if (!strcmp(*a, r->action))
 			known = true;
+	if (!strcmp(r->action, "capture")) {
+		if (hap_capture_rule(c, s, kw->name, r) < 0) /* hap_capture.c */
+			return -1;
+		known = true;
+	}
+	if (!strncmp(r->action, "set-var(", 8) || !strncmp(r->action, "unset-var(", 10)) {
+		if (hap_check_var_rule(c, s, kw->name, r) < 0) /* hap_tcpreq.c */
+			return -1;
+		known = true;
+	}
 	if (!known && !strcmp(kw->name, "http-request") && !hap_known_action(r->action)) {
 		const char *best = NULL;
 		int bestd = 3;
@@ -349,6 +365,15 @@ static int set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_
 		char what[96];
 		snprintf(what, sizeof(what), "%s %s", kw->name, r->action);
 		hap_unsupported(c, s, what, true);
+		if ((!strcmp(r->action, "cache-use") || !strcmp(r->action, "cache-store")) &&
+		    r->nargs && c->px) {
+			struct hap_cacheref *ref = arena_alloc(c->a, sizeof(*ref));
+			*ref = (struct hap_cacheref){r->args[0], c->px, s->at, NULL};
+			if (!c->cacherefs_tail)
+				c->cacherefs_tail = &c->cacherefs;
+			*c->cacherefs_tail = ref;
+			c->cacherefs_tail = &ref->next;
+		}
 		return 0;
 	}
 	if (check_rule_args(c, s, kw->name, r) < 0)
@@ -462,6 +487,22 @@ static int set_description(struct hap_ctx *c, const struct hap_kw *kw, struct cf
 	return 0;
 }
 
+void hap_log_fmt_set(struct hap_ctx *c, const struct cfg_stmt *s, struct m_proxy_conf *pc,
+                     int src)
+{
+	static const char *const what[] = {"", "option httplog", "option tcplog", "log-format"};
+	if (c->sec == HS_DEFAULTS && pc->log_fmt_src != M_LOGFMT_NONE)
+		hap_warn(c, s, ":'%s' overrides previous '%s' in 'defaults' section.", what[src],
+			 what[pc->log_fmt_src]);
+	pc->log_fmt_src = (int8_t)src;
+	if (src != M_LOGFMT_CUSTOM)
+		pc->log_format = NULL;
+	if (src != M_LOGFMT_HTTPLOG && pc->opt[OPT_HTTPLOG] == 1)
+		pc->opt[OPT_HTTPLOG] = M_UNSET;
+	if (src != M_LOGFMT_TCPLOG && pc->opt[OPT_TCPLOG] == 1)
+		pc->opt[OPT_TCPLOG] = M_UNSET;
+}
+
 static int set_log_format(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
 	(void)kw;
@@ -469,8 +510,14 @@ static int set_log_format(struct hap_ctx *c, const struct hap_kw *kw, struct cfg
 		hap_alert(c, s, "log-format expects an argument.");
 		return -1;
 	}
+	if (i + 1 < s->nw) {
+		hap_alert(c, s, "log-format expects only one argument, don't forget to escape spaces!");
+		return -1;
+	}
 	struct m_proxy_conf *pc = hap_target(c, T_CONF);
+	hap_log_fmt_set(c, s, pc, M_LOGFMT_CUSTOM);
 	pc->log_format = hap_join(c, s, i);
+	pc->log_format_at = s->at;
 	return 0;
 }
 
@@ -520,6 +567,10 @@ static int set_bind(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 }
 
 int hap_check_rule(struct hap_ctx *c, struct cfg_stmt *s, int i, bool http);
+int hap_set_tcp_request(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
+int hap_stick_table_store(struct hap_ctx *c, struct cfg_stmt *s, int i);
+int hap_set_capture(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
+int hap_set_declare(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
 
 static int set_check_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
@@ -538,11 +589,12 @@ static int set_cookie(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stm
 }
 
 /* stick-table type ip|ipv6|integer|string [len N]|binary [len N] size N [expire T]
- * [nopurge] [peers NAME] [srvkey KEY] [store ...]: checked with HAProxy's wording, not
- * implemented (reported). */
+ * [nopurge] [peers NAME] [srvkey KEY] [store ...]: checked with HAProxy's wording, then
+ * bound by hap_stick.c. */
 static int set_stick_table(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
 	(void)kw;
+	int first = i;
 	static const char *const types[] = {"ip", "ipv4", "ipv6", "integer", "string", "binary",
 					    NULL};
 	for (; i < s->nw; i++) {
@@ -585,8 +637,7 @@ static int set_stick_table(struct hap_ctx *c, const struct hap_kw *kw, struct cf
 			i++;
 		}
 	}
-	hap_unsupported(c, s, "stick-table", false);
-	return 0;
+	return hap_stick_table_store(c, s, first); /* hap_stick.c */
 }
 
 /* ------------------------------------------------------------------ the table */
@@ -625,9 +676,11 @@ const struct hap_kw hap_proxy_kw[] = {
 	F("timeout", HS_PROXY, hap_set_timeout, 0, NULL),
 	F("use_backend", HS_FE_ONLY, set_use_backend, 0, NULL),
 	/* Recognized, not implemented by vipr yet. */
-	U("bind-process", HS_PROXY), U("capture", HS_FE_ONLY), U("compression", HS_PROXY),
+	U("bind-process", HS_PROXY), U("compression", HS_PROXY),
+	F("capture", HS_FE_ONLY, hap_set_capture, 0, NULL), /* hap_capture.c */
+	F("declare", HS_FE_ONLY, hap_set_declare, 0, NULL),
 	F("cookie", HS_BE, set_cookie, 1, "<cookie_name> as argument"),
-	F("stick-table", HS_FE_ONLY | HS_BE_ONLY, set_stick_table, 0, NULL), U("declare", HS_FE_ONLY | HS_BE_ONLY), U("dispatch", HS_BE_ONLY),
+	F("stick-table", HS_FE_ONLY | HS_BE_ONLY, set_stick_table, 0, NULL), U("dispatch", HS_BE_ONLY),
 	U("email-alert", HS_PROXY), U("errorfiles", HS_PROXY), U("errorloc", HS_PROXY),
 	U("errorloc302", HS_PROXY), U("errorloc303", HS_PROXY),
 	U("external-check", HS_BE), U("filter", HS_FE_ONLY | HS_BE_ONLY),
@@ -640,7 +693,8 @@ const struct hap_kw hap_proxy_kw[] = {
 	U("rate-limit", HS_FE), U("redirect", HS_FE_ONLY | HS_BE_ONLY),
 	U("server-state-file-name", HS_BE), U("server-template", HS_BE_ONLY),
 	U("source", HS_BE), U("stick", HS_BE_ONLY),
-	U("tcp-request", HS_FE_ONLY | HS_BE_ONLY), U("tcp-response", HS_BE_ONLY),
+	F("tcp-request", HS_FE_ONLY | HS_BE_ONLY, hap_set_tcp_request, 0, NULL), /* hap_tcpreq.c */
+	{"tcp-response", HS_BE_ONLY, 0, -1, NULL, T_NONE, 0, 0, KW_FATAL_UNSUP, NULL},
 	U("unique-id-format", HS_FE), U("unique-id-header", HS_FE), U("use-fcgi-app", HS_BE_ONLY),
 	U("use-server", HS_BE_ONLY), U("log-tag", HS_PROXY), U("log-format-sd", HS_FE),
 	U("error-log-format", HS_FE), U("clitcpka-cnt", HS_FE), U("clitcpka-idle", HS_FE),
@@ -651,6 +705,36 @@ const struct hap_kw hap_proxy_kw[] = {
 
 /* A line inside defaults/frontend/backend/listen. `no X` and `default X` prefixes apply to
  * options and logs, as in HAProxy. */
+/* A keyword a frontend or backend has no capability for: HAProxy warns that it is ignored,
+ * yet still parses its arguments and refuses bad ones. They are read here into scratch
+ * copies (a pool for a frontend, a service for a backend) that are then thrown away. */
+static int parse_ignored(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg)
+{
+	struct hap_proxy *px = c->px;
+	struct m_proxy_conf saved = *px->conf;
+	struct m_service *svc = px->svc;
+	struct m_pool *pool = px->pool;
+	if (!px->svc) {
+		px->svc = arena_alloc(c->a, sizeof(*px->svc));
+		px->svc->name = px->name;
+		px->svc->conf = px->conf;
+		px->svc->at = s->at;
+	}
+	if (!px->pool) {
+		px->pool = arena_alloc(c->a, sizeof(*px->pool));
+		px->pool->name = px->name;
+		px->pool->conf = px->conf;
+		px->pool->balance.algo = ALGO_UNSET;
+		px->pool->balance.hash_type = HASH_UNSET;
+		px->pool->at = s->at;
+	}
+	int rc = hap_kw_dispatch(c, kw, s, arg);
+	*px->conf = saved;
+	px->svc = svc;
+	px->pool = pool;
+	return rc < 0 ? rc : 0;
+}
+
 int hap_proxy_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 {
 	int i = 0;
@@ -710,14 +794,15 @@ int hap_proxy_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 		return -1;
 	}
 	if (!(kw->sections & c->sec)) {
-		if (!strcmp(name, "server") && c->sec == HS_FRONTEND) {
+		if ((!strcmp(name, "server") || !strcmp(name, "default-server")) &&
+		    c->sec == HS_FRONTEND) {
 			char *compat = NULL;
-			if (asprintf(&compat, "[%s:%u] : parsing [%s:%u] : 'server' not allowed because "
+			if (asprintf(&compat, "[%s:%u] : parsing [%s:%u] : '%s' not allowed because "
 					      "frontend '%s' has no backend capability.", s->at.file,
-				     s->at.line, s->at.file, s->at.line, c->px->name) < 0)
+				     s->at.line, s->at.file, s->at.line, name, c->px->name) < 0)
 				abort();
 			hap_diag(c, s->at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL, compat,
-				 "'server' is not allowed in a frontend");
+				 "'%s' is not allowed in a frontend", name);
 			free(compat);
 			return -1;
 		}
@@ -727,7 +812,11 @@ int hap_proxy_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 			hap_warn(c, s, "'%s' ignored because %s '%s' has no %s capability.", name,
 				 c->sec_name, c->px ? c->px->name : "",
 				 kw->sections & HS_FRONTEND ? "frontend" : "backend");
-		return c->sec == HS_DEFAULTS ? -1 : 0;
+		if (c->sec == HS_BACKEND && !strcmp(name, "bind"))
+			c->cfg->backend_binds++;
+		if (c->sec == HS_DEFAULTS || !c->px)
+			return c->sec == HS_DEFAULTS ? -1 : 0;
+		return parse_ignored(c, kw, s, i + 1);
 	}
 	return hap_kw_dispatch(c, kw, s, i + 1);
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <grp.h>
+#include <pwd.h>
 
 #define SRV(f)   T_SERVER, offsetof(struct m_server, f)
 #define CHK(f)   T_CHECK, offsetof(struct m_check, f)
@@ -171,6 +173,34 @@ static int srv_verify(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stm
 	return 0;
 }
 
+/* observe / on-error / error-limit, checked as HAProxy 2.6 checks them. */
+static int srv_observe(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	static const char *const obs[] = {"none", "layer4", "layer7", NULL},
+				 *const err[] = {"fastinter", "fail-check", "sudden-death",
+						 "mark-down", NULL};
+	const char *v = s->w[i].s;
+	bool on_err = !strcmp(kw->name, "on-error");
+	if (!strcmp(kw->name, "error-limit")) {
+		if (atoi(v) <= 0) {
+			srv_alert(c, s, s->w[i].at, "error-limit has to be > 0..");
+			return -1;
+		}
+		c->srv->error_limit = atoi(v);
+		return 0;
+	}
+	for (const char *const *k = on_err ? err : obs; *k; k++)
+		if (!strcmp(*k, v))
+			return srv_str(c, kw, s, i);
+	if (on_err)
+		srv_alert(c, s, s->w[i].at, "'on-error' expects one of 'fastinter', 'fail-check', "
+			  "'sudden-death' or 'mark-down' but got '%s'.", v);
+	else
+		srv_alert(c, s, s->w[i].at,
+			  "'observe' expects one of 'none', 'layer4', 'layer7' but got '%s'.", v);
+	return -1;
+}
+
 /* TLS to servers is not in vipr yet: `ssl` is recorded so that HAProxy's file checks run
  * (hap_check.c) and so that running the configuration is refused. */
 static int srv_ssl(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
@@ -211,8 +241,9 @@ const struct hap_kw hap_server_kw[] = {
 	{"no-check-ssl", 0, 0, 0, srv_flag, CHK(ssl), 0, 0, NULL},
 	{"no-send-proxy", 0, 0, 0, srv_flag, SRV(send_proxy), 0, 0, NULL},
 	{"no-ssl", 0, 0, 0, srv_flag, SRV(ssl), 0, 0, NULL},
-	{"observe", 0, 1, 1, srv_str, SRV(observe), 0, 0, NULL},
-	{"on-error", 0, 1, 1, srv_str, SRV(on_error), 0, 0, NULL},
+	{"observe", 0, 1, 1, srv_observe, SRV(observe), 0, 0, NULL},
+	{"on-error", 0, 1, 1, srv_observe, SRV(on_error), 0, 0, NULL},
+	{"error-limit", 0, 1, 1, srv_observe, T_NONE, 0, 0, 0, NULL},
 	{"port", 0, 1, 1, srv_port, CHK(port), 0, 0, NULL},
 	{"rise", 0, 1, 1, srv_pos_int, CHK(rise), 0, 0, NULL},
 	{"send-proxy", 0, 0, 0, srv_flag, SRV(send_proxy), 1, 0, NULL},
@@ -224,7 +255,7 @@ const struct hap_kw hap_server_kw[] = {
 	{"ca-file", 0, 1, 1, srv_str, SRV(ssl_ca_file), 0, 0, NULL},
 	SU("agent-send", 1), SU("alpn", 1), SU("allow-0rtt", 0), SU("ciphers", 1),
 	SU("ciphersuites", 1), SU("check-alpn", 1), SU("check-proto", 1), SU("check-send-proxy", 0),
-	SU("check-via-socks4", 0), SU("crl-file", 1), SU("error-limit", 1),
+	SU("check-via-socks4", 0), SU("crl-file", 1),
 	SU("force-sslv3", 0), SU("force-tlsv10", 0), SU("force-tlsv11", 0), SU("force-tlsv12", 0),
 	SU("force-tlsv13", 0), SU("init-addr", 1), SU("log-proto", 1), SU("max-reuse", 1),
 	SU("namespace", 1), SU("no-sslv3", 0), SU("no-tls-tickets", 0), SU("no-tlsv10", 0),
@@ -347,11 +378,34 @@ static int bind_int(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 	return 0;
 }
 
+/* a unix socket's `mode`, octal as chmod(1) writes it (HAProxy reads it with base 8) */
+static int bind_octal(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	*(int *)((char *)c->bind + kw->off) = (int)strtol(s->w[i].s, NULL, 8);
+	return 0;
+}
+
 static int bind_flag(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
 	(void)s;
 	(void)i;
 	*(int8_t *)((char *)c->bind + kw->off) = 1;
+	return 0;
+}
+
+/* a unix socket's `user` / `group`: names resolved now, stored as its uid / gid */
+static int bind_owner(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	const char *v = s->w[i].s;
+	bool grp = kw->name[0] == 'g';
+	struct passwd *pw = grp ? NULL : getpwnam(v);
+	struct group *gr = grp ? getgrnam(v) : NULL;
+	if (!pw && !gr) {
+		hap_alert(c, s, "'bind %s' in section '%s' : '%s' : unknown %s name '%s'", s->w[1].s,
+			  c->sec_name, kw->name, kw->name, v);
+		return -1;
+	}
+	*(int *)((char *)c->bind + kw->off) = grp ? (int)gr->gr_gid : (int)pw->pw_uid;
 	return 0;
 }
 
@@ -424,7 +478,7 @@ const struct hap_kw hap_bind_kw[] = {
 	{"transparent", 0, 0, 0, bind_flag, BND(transparent), 0, 0, NULL},
 	{"v4v6", 0, 0, 0, bind_flag, BND(v4v6), 0, 0, NULL},
 	{"v6only", 0, 0, 0, bind_flag, BND(v6only), 0, 0, NULL},
-	{"mode", 0, 1, 1, bind_int, BND(unix_mode), 0, 0, NULL},
+	{"mode", 0, 1, 1, bind_octal, BND(unix_mode), 0, 0, NULL},
 	{"uid", 0, 1, 1, bind_int, BND(uid), 0, 0, NULL},
 	{"gid", 0, 1, 1, bind_int, BND(gid), 0, 0, NULL},
 	{"nice", 0, 1, 1, bind_int, BND(nice), 0, 0, NULL},
@@ -437,12 +491,14 @@ const struct hap_kw hap_bind_kw[] = {
 	BU("ciphers", 1), BU("ciphersuites", 1), BU("crl-file", 1), BU("crt-ignore-err", 1),
 	BU("curves", 1), BU("ecdhe", 1), BU("expose-fd", 1), BU("force-sslv3", 0),
 	BU("force-tlsv10", 0), BU("force-tlsv11", 0), BU("force-tlsv12", 0), BU("force-tlsv13", 0),
-	BU("generate-certificates", 0), BU("group", 1), BU("level", 1), BU("mss", 1),
+	{"user", 0, 1, 1, bind_owner, BND(uid), 0, 0, NULL},
+	{"group", 0, 1, 1, bind_owner, BND(gid), 0, 0, NULL},
+	BU("generate-certificates", 0), BU("level", 1), BU("mss", 1),
 	BU("namespace", 1), BU("no-ca-names", 0), BU("no-sslv3", 0), BU("no-tls-tickets", 0),
 	BU("no-tlsv10", 0), BU("no-tlsv11", 0), BU("no-tlsv12", 0), BU("no-tlsv13", 0),
 	BU("prefer-client-ciphers", 0), {"process", 0, 1, 1, bind_process, T_NONE, 0, 0, 0, NULL}, BU("proto", 1), BU("severity-output", 1),
 	BU("ssl-max-ver", 1), BU("ssl-min-ver", 1), BU("strict-sni", 0), BU("tcp-ut", 1),
-	BU("thread", 1), BU("tls-ticket-keys", 1), BU("user", 1), BU("sigalgs", 1),
+	BU("thread", 1), BU("tls-ticket-keys", 1), BU("sigalgs", 1),
 	BU("client-sigalgs", 1), BU("quic-cc-algo", 1), BU("quic-force-retry", 0), BU("shards", 1),
 	{NULL, 0, 0, 0, NULL, 0, 0, 0, 0, NULL},
 };

@@ -69,17 +69,41 @@ int ka_read_int(struct ka_bctx *b, const struct cfg_word *w, long lo, long hi, l
 	return 0;
 }
 
+/* Decimal numbers as keepalived reads them: digits with at most 6 decimals (no sign, hex or
+ * exponent; a leading '-' is "negative"). */
 int ka_read_dec(struct ka_bctx *b, const struct cfg_word *w, double lo, double hi, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(w->s, &end);
-	if (!*w->s || *end || errno || !isfinite(v)) {
-		ka_err(b, w->at, 0, "invalid number '%s'", w->s);
+	const char *s = w->s;
+	if (*s == '-' && lo >= 0) {
+		ka_err(b, w->at, 0, "negative number '%s'", s);
 		return -1;
 	}
-	if (v < lo || v > hi) {
-		ka_err(b, w->at, 0, "number '%s' outside range [%f, %f]", w->s, lo, hi);
+	const char *p = s + (*s == '+' || *s == '-');
+	size_t ints = strspn(p, "0123456789"), decs = 0;
+	if (p[ints] == '.')
+		decs = strspn(p + ints + 1, "0123456789");
+	const char *end = p + ints + (p[ints] == '.' ? 1 + decs : 0);
+	if ((!ints && p[ints] != '.') || *end) { /* "." alone reads as 0 */
+		ka_err(b, w->at, 0, "invalid number '%s'", s);
+		return -1;
+	}
+	if (decs > 6) {
+		ka_err(b, w->at, 0, "number '%s' has too many decimal places", s);
+		return -1;
+	}
+	errno = 0;
+	double v = ints || decs ? strtod(s, NULL) : 0;
+	if (v > KA_TIME_MAX) {
+		ka_err(b, w->at, 0, "number '%s' outside unsigned decimal range", s);
+		return -1;
+	}
+	if (errno || !isfinite(v) || v < lo || v > hi) {
+		char his[40];
+		if (hi >= KA_TIME_MAX) /* a double cannot carry it to the last digit */
+			snprintf(his, sizeof(his), "18446744073709.551614");
+		else
+			snprintf(his, sizeof(his), "%f", hi);
+		ka_err(b, w->at, 0, "number '%s' outside range [%f, %s]", s, lo, his);
 		return -1;
 	}
 	*out = v;
@@ -225,14 +249,141 @@ static void open_block(struct ka_bctx *b, const struct ka_kw *kw, const struct c
 		kw->sub->close(&c);
 }
 
+/* A keyword written without its parameter. keepalived 2.2.7's generic accessor reports it and
+ * stops reading (exit status 2); the handlers below check for it themselves and report it
+ * in their own words (a configuration error, exit status 5), or take the empty value
+ * silently (NULL message). Measured keyword by keyword against Debian's keepalived. */
+static const struct {
+	const char *name, *msg; /* msg: "%s" is the instance or tracker's name, if any */
+} own_missing[] = {
+	{"router_id", "routerid name missing - ignoring"},
+	{"script_user", "No script username specified"},
+	{"notify_fifo", "No notify_fifo name specified"},
+	{"default_interface", "default_interface requires interface name"},
+	{"notification_email_from", "emailfrom missing - ignoring"},
+	{"smtp_helo_name", NULL},
+	{"lvs_sync_daemon", "lvs_sync_daemon requires interface"},
+	{"lvs_timeouts", "lvs_timeouts requires at least one option"},
+	{"tmp_config_directory", "tmp_config_directory missing directory name"},
+	{"startup_script", "startup script missing"},
+	{"startup_script_timeout", "startup_script_timeout requires value"},
+	{"shutdown_script", "shutdown script missing"},
+	{"shutdown_script_timeout", "shutdown_script_timeout requires value"},
+	{"min_auto_priority_delay", "min_auto_priority_delay requires delay time"},
+	{"vrrp_priority", "No vrrp process priority specified"},
+	{"checker_priority", "No checker process priority specified"},
+	{"bfd_priority", "No bfd process priority specified"},
+	{"vrrp_cpu_affinity", "No vrrp cpu_id set specified"},
+	{"checker_cpu_affinity", "No checker cpu_id set specified"},
+	{"bfd_cpu_affinity", "No bfd cpu_id set specified"},
+	{"vrrp_rt_priority", "No vrrp process real-time priority specified"},
+	{"checker_rt_priority", "No checker process real-time priority specified"},
+	{"bfd_rt_priority", "No bfd process real-time priority specified"},
+	{"snmp_socket", "SNMP error : snmp socket name missing"},
+	{"dbus_service_name", "dbus_service_name missing - ignoring"},
+	{"notify_fifo_script", "No notify_fifo_script specified"},
+	{"vrrp_notify_fifo", "No vrrp_notify_fifo name specified"},
+	{"vrrp_notify_fifo_script", "No vrrp_notify_fifo_script specified"},
+	{"lvs_notify_fifo", "No lvs_notify_fifo name specified"},
+	{"lvs_notify_fifo_script", "No lvs_notify_fifo_script specified"},
+	{"vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs size missing"},
+	{"vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs size missing"},
+	{"lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs size missing"},
+	{"lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs size missing"},
+	{"process_monitor_rcv_bufs", "process_monitor_rcv_bufs size missing"},
+	{"vrrp_rx_bufs_policy", "vrrp_rx_bufs_policy missing"},
+	{"vrrp_rx_bufs_multiplier", "Invalid vrrp_rx_bufs_multiplier"},
+	{"reload_time_file", "reload_time_file invalid"},
+	{"net_namespace", "net_namespace name missing - ignoring"},
+	{"instance", "instance name missing - ignoring"},
+	{"vrrp_instance", "vrrp_instance must have a name"},
+	{"vrrp_sync_group", "vrrp_sync_group must have a name - skipping"},
+	{"track_group", "track_group must have a name - skipping"},
+	{"kernel_rx_buf_size", "(%s) invalid kernel_rx_buf_size specified"},
+	{"smtp_alert", NULL},
+	{"script", NULL},
+	{"persistence_timeout", NULL},
+	{"virtualhost", "virtualhost"}, /* worded per block, below */
+	{"snmp_name", "snmp_name"},
+	{"http_protocol", "Missing http_protocol version"},
+	{"user", "user"}, /* worded per block, below */
+	{"misc_path", NULL}, /* the block's end reports the missing path */
+	{"net_namespace_ipvs", NULL},
+	{"reload_file", NULL},
+	{"param_match", NULL},
+	{"sorry_server_lvs_method", "sorry_server forwarding used without sorry_server"},
+	{"helo_name", "SMTP_CHECK helo name missing"},
+	{"payload", "UDP_CHECK payload requires a payload"},
+	{"weight", "weight"},
+};
+
+/* Returns true when kw's own handler deals with a missing parameter (reported here). */
+static bool own_missing_check(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	const char *msg = NULL, *blk = b->blk && b->blk->name ? b->blk->name : "";
+	size_t i = 0;
+	while (i < sizeof(own_missing) / sizeof(own_missing[0]) && strcmp(own_missing[i].name, kw->name))
+		i++;
+	if (i == sizeof(own_missing) / sizeof(own_missing[0]))
+		return false;
+	msg = own_missing[i].msg;
+	if (msg && !strcmp(msg, "virtualhost"))
+		msg = !strcmp(blk, "virtual_server") ? "virtual server virtualhost missing"
+		      : !strcmp(blk, "real_server")  ? "real server virtualhost missing"
+		                                     : "HTTP_GET virtualhost name missing";
+	else if (msg && !strcmp(msg, "snmp_name"))
+		msg = !strcmp(blk, "virtual_server") ? "virtual server snmp_name missing or extra "
+		                                       "parameters"
+		                                     : "real server snmp_name missing or extra parameters";
+	else if (msg && !strcmp(msg, "user")) {
+		if (strcmp(blk, "MISC_CHECK"))
+			return false; /* vrrp_script user: the generic stop */
+		msg = "No user specified for misc checker script ";
+	} else if (msg && !strcmp(msg, "weight")) {
+		if (!strcmp(blk, "vrrp_track_process"))
+			msg = "No weight specified for track process %s - ignoring";
+		else if (!strcmp(blk, "FILE_CHECK"))
+			msg = "track file weight missing";
+		else
+			return false; /* real_server weight: the generic stop */
+	}
+	if (msg) {
+		const char *name = b->vi ? b->vi->name : b->st && b->st->nw > 1 ? b->st->w[1].s : "";
+		char text[256];
+		snprintf(text, sizeof(text), msg, name);
+		ka_err(b, st->at, 0, "%s", text);
+	}
+	return true;
+}
+
 void ka_bind_stmt(struct ka_bctx *b, const struct cfg_stmt *st)
 {
+	if (b->S->stopped)
+		return;
 	const struct ka_kw *kw = ka_kw_find(b->blk, st->w[0].s);
 	if (!kw) {
 		unknown_kw(b, st);
 		return;
 	}
 	int nargs = st->nw - 1;
+	if (nargs == 0 && kw->min > 0) {
+		/* blocks at the top are read by keepalived's children ("(FILE: Line N)") */
+		enum ka_proc proc = b->proc;
+		if (b->blk == &ka_root_block && (kw->flags & KW_BLOCK))
+			b->proc = KA_VRRP;
+		if (!strcmp(kw->name, "lvs_sync_daemon_interface") && b->vi)
+			ka_err(b, st->at, 0, "(%s) Specifying lvs_sync_daemon_interface against a vrrp "
+					     "is deprecated.", b->vi->name);
+		if (!own_missing_check(b, kw, st)) {
+			/* keepalived reads the missing word, reports it and exits (status 2) */
+			ka_err(b, st->at, DIAG_ABORT, "*** Configuration line starting `%s` is missing "
+						      "a parameter after keyword `%s` at word position 2",
+			       kw->name, kw->name);
+			b->S->stopped = true;
+		}
+		b->proc = proc;
+		return;
+	}
 	if (kw->flags & KW_UNSUP) {
 		ka_lint(b, st->at, DIAG_WARNING, "'%s' is not supported by vipr yet", kw->name);
 		return;
@@ -266,7 +417,7 @@ void ka_bind_stmt(struct ka_bctx *b, const struct cfg_stmt *st)
 
 void ka_bind_block(struct ka_bctx *b, const struct cfg_stmt *first)
 {
-	for (const struct cfg_stmt *st = first; st; st = st->next)
+	for (const struct cfg_stmt *st = first; st && !b->S->stopped; st = st->next)
 		if (st->nw > 0)
 			ka_bind_stmt(b, st);
 }
@@ -316,6 +467,7 @@ int ka_load(struct m_config *cfg, const char *path, const struct ka_opts *o,
 	for (const struct cfg_stmt *st = root; st; st = st->next)
 		if (st->nw > 0 && strcmp(st->w[0].s, "global_defs"))
 			ka_bind_stmt(&b, st);
-	ka_check(&b);
+	if (!S.stopped)
+		ka_check(&b);
 	return 0;
 }

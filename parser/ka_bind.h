@@ -27,6 +27,7 @@ struct ka_state {
 	bool vrrp_seen, vs_seen;
 	bool default_user_reported;
 	int rule_pref;        /* next automatic rule preference (keepalived counts down) */
+	bool stopped;         /* a keyword lacked its parameter: keepalived stops reading */
 };
 
 /* The block being bound: what its handlers fill. Children inherit the parent's pointers. */
@@ -78,6 +79,9 @@ struct ka_kw {
 	const char *help;
 };
 #define KA_ANY 255
+/* keepalived's limits for times in seconds with microseconds: 1 us, and ULONG_MAX us less 1 */
+#define KA_TIME_MIN 0.000001
+#define KA_TIME_MAX 18446744073709.551614
 
 /* Tables (ka_kw.c). */
 extern const struct ka_block ka_root_block;

@@ -137,6 +137,18 @@ static void check_instance(struct ka_bctx *b, struct m_vrrp_instance *v)
 				      "resetting", v->name);
 		v->preempt_delay = M_UNSET;
 	}
+	/* vipr's own limits, for lint only */
+	const struct m_vip *first = v->vips;
+	while (first && first->excluded)
+		first = first->next;
+	if (first && first->addr.ss.ss_family == AF_INET6) {
+		if (v->use_vmac == 1)
+			ka_lint(b, v->at, DIAG_WARNING, "(%s) 'use_vmac' with IPv6 is not supported by "
+							"vipr yet", v->name);
+		if (strict || v->accept == 0)
+			ka_lint(b, v->at, DIAG_WARNING, "(%s) the firewall drop rule for IPv6 VIPs is "
+							"not supported by vipr yet", v->name);
+	}
 	if (in_sync_group(cfg, v->name))
 		for (struct m_track *t = v->track_scripts; t; t = t->next) {
 			const struct m_vrrp_script *s = find_script(cfg, t->name);
@@ -153,6 +165,42 @@ static bool notify_usable(const struct m_vrrp_instance *v)
 	       script_usable(v->notify_stop);
 }
 
+static bool instance_exists(const struct m_config *cfg, const char *name)
+{
+	for (const struct m_vrrp_instance *v = cfg->vrrp; v; v = v->next)
+		if (!strcmp(v->name, name))
+			return true;
+	return false;
+}
+
+/* Members are taken group by group, as keepalived links them: an instance already in a
+ * group (this one or an earlier one) or one that does not exist is dropped from the group,
+ * each with keepalived's line. */
+static void link_sync_groups(struct ka_bctx *b)
+{
+	struct m_config *cfg = b->cfg;
+	for (struct m_sync_group *g = cfg->sync_groups; g; g = g->next) {
+		int kept = 0;
+		for (int i = 0; i < g->nmembers; i++) {
+			const char *m = g->members[i];
+			bool taken = false;
+			for (const struct m_sync_group *h = cfg->sync_groups; h != g->next && !taken;
+			     h = h->next)
+				for (int k = 0; k < (h == g ? kept : h->nmembers) && !taken; k++)
+					taken = !strcmp(h->members[k], m);
+			if (taken)
+				ka_err(b, no_line, 0, "Virtual router %s cannot exist in more than one sync "
+						      "group; ignoring %s", m, g->name);
+			else if (!instance_exists(cfg, m))
+				ka_err(b, no_line, 0, "Virtual router %s specified in sync group %s doesn't "
+						      "exist - ignoring", m, g->name);
+			else
+				g->members[kept++] = g->members[i];
+		}
+		g->nmembers = kept;
+	}
+}
+
 static void check_vrrp(struct ka_bctx *b)
 {
 	struct m_config *cfg = b->cfg;
@@ -161,6 +209,7 @@ static void check_vrrp(struct ka_bctx *b)
 		ka_err(b, no_line, 0, "Non-existent interface specified in configuration");
 		return;
 	}
+	link_sync_groups(b);
 	for (const struct m_sync_group *g = cfg->sync_groups; g; g = g->next)
 		if (g->nmembers == 0)
 			ka_err(b, no_line, 0, "Sync group %s has no virtual router(s). removing",
@@ -241,6 +290,25 @@ static void check_lvs(struct ka_bctx *b)
 			ka_err(b, no_line, 0, "Virtual server %s: no forwarding method set, setting "
 					      "default NAT", name);
 			l->lb_kind = "NAT";
+		}
+		/* quorum (default 1) against the real servers' weights, then hysteresis; keepalived
+		 * keeps them unsigned, so a quorum of 0 makes hysteresis 4294967295 */
+		unsigned long total = 0, quorum = l->quorum == M_UNSET ? 1 : (unsigned long)l->quorum;
+		unsigned long hyst = l->hysteresis == M_UNSET ? 0 : (unsigned long)l->hysteresis;
+		for (const struct m_server *s = p->servers; s; s = s->next)
+			total += s->weight == M_UNSET ? 1 : (unsigned long)s->weight;
+		if (quorum > total) {
+			ka_err(b, no_line, 0, "Warning - quorum %lu for %s exceeds total weight of real "
+					      "servers %lu, reducing quorum to %lu", quorum, name, total,
+			       total);
+			quorum = total;
+			l->quorum = (int)total;
+		}
+		if (hyst >= quorum) {
+			unsigned h = (unsigned)quorum - 1u;
+			ka_err(b, no_line, 0, "Virtual server %s: hysteresis %lu >= quorum %lu; setting "
+					      "hysteresis to %u", name, hyst, quorum, h);
+			l->hysteresis = quorum ? (int)h : 0;
 		}
 		for (struct m_server *s = p->servers; s; s = s->next)
 			for (struct m_check *c = s->checks; c; c = c->next)

@@ -2,8 +2,9 @@
  *
  * A virtual_server becomes an m_service (kind SVC_VIRTUAL_SERVER, one bind with the VIP:port,
  * mode tcp) plus an m_pool carrying the LVS extras (m_lvs); each real_server is an m_server and
- * each checker block an m_check in server->checks with its m_probe. virtual_server_group and
- * the SSL block are recognised but not supported by vipr yet.
+ * each checker block an m_check in server->checks with its m_probe; the SSL block fills the
+ * global TLS files of SSL_GET. virtual_server_group is recognised but not supported by vipr
+ * yet.
  */
 #include "ka_bind.h"
 
@@ -98,8 +99,10 @@ static int set_kind(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_
 		       b->rs ? "real server" : "virtual server");
 		return -1;
 	}
-	if (b->rs) /* real_server lvs_method */
+	if (b->rs) { /* real_server lvs_method: this destination's forwarding method */
+		b->rs->lvs_method = arena_strdup(A(b), k);
 		return 0;
+	}
 	b->pool->lvs->lb_kind = arena_strdup(A(b), k);
 	b->pool->lvs->lb_kind_set = 1;
 	(void)kw;
@@ -280,6 +283,7 @@ static const struct ka_block blk_url = { "url", kw_url, ARRAY_SIZE(kw_url), KA_C
 
 /* Rows common to every checker (connection options). */
 #define T(nm, f, help) { nm, 1, 1, 0, ka_set_time, CK(f), 0, 0, NULL, help }
+#define TR(nm, f, lo, hi, help) { nm, 1, 1, 0, ka_set_time, CK(f), lo, hi, NULL, help }
 #define N(nm, f, lo, hi, help) { nm, 1, 1, 0, ka_set_int, CK(f), lo, hi, NULL, help }
 #define CONN_ROWS \
 	{ "connect_ip", 1, 1, 0, ka_set_addr, CK(addr), 0, 0, NULL, "address to check" }, \
@@ -287,12 +291,12 @@ static const struct ka_block blk_url = { "url", kw_url, ARRAY_SIZE(kw_url), KA_C
 	{ "bindto", 1, 1, 0, ka_set_str, CK(bindto), 0, 0, NULL, "source address" }, \
 	{ "bind_if", 1, 1, 0, ka_set_str, CK(bind_if), 0, 0, NULL, "interface for link-local" }, \
 	N("bind_port", bind_port, 0, 65535, "source port"), \
-	T("connect_timeout", connect_timeout, "seconds to connect"), \
+	TR("connect_timeout", connect_timeout, KA_TIME_MIN, 4294.967295, "seconds to connect"), \
 	N("fwmark", fwmark, 0, 2147483647, "mark of check packets"), \
 	N("retry", retry, 0, 2147483647, "retries before failure"), \
-	T("delay_before_retry", delay_before_retry, "seconds between retries"), \
-	T("warmup", warmup, "random delay before the first check"), \
-	T("delay_loop", delay_loop, "seconds between checks"), \
+	TR("delay_before_retry", delay_before_retry, 0, KA_TIME_MAX, "seconds between retries"), \
+	TR("warmup", warmup, 0, KA_TIME_MAX, "random delay before the first check"), \
+	TR("delay_loop", delay_loop, KA_TIME_MIN, KA_TIME_MAX, "seconds between checks"), \
 	{ "alpha", 0, 1, 0, ka_set_flag, CK(log_all_failures), 0, 0, NULL, "start down" }, \
 	{ "log_all_failures", 0, 1, 0, ka_set_flag, CK(log_all_failures), 0, 0, NULL, \
 	  "log every failure" }
@@ -312,9 +316,9 @@ static const struct ka_kw kw_misc[] = {
 	{ "misc_dynamic", 0, 0, 0, ka_set_flag, CK(misc_dynamic), 0, 0, NULL, "exit code = weight" },
 	{ "user", 1, 2, 0, set_check_user, 0, 0, 0, NULL, "USER [GROUP] to run as" },
 	N("retry", retry, 0, 2147483647, "retries before failure"),
-	T("delay_before_retry", delay_before_retry, "seconds between retries"),
-	T("warmup", warmup, "random delay before the first check"),
-	T("delay_loop", delay_loop, "seconds between checks"),
+	TR("delay_before_retry", delay_before_retry, 0, KA_TIME_MAX, "seconds between retries"),
+	TR("warmup", warmup, 0, KA_TIME_MAX, "random delay before the first check"),
+	TR("delay_loop", delay_loop, KA_TIME_MIN, KA_TIME_MAX, "seconds between checks"),
 	{ "log_all_failures", 0, 1, 0, ka_set_flag, CK(log_all_failures), 0, 0, NULL, "log all" },
 };
 static const struct ka_kw kw_smtp[] = {
@@ -331,8 +335,7 @@ static const struct ka_kw kw_udp[] = {
 	CONN_ROWS,
 	{ "payload", 1, 1, 0, ka_set_str, CK(payload), 0, 0, NULL, "hex payload" },
 	{ "require_reply", 0, 1, 0, ka_set_flag, CK(require_reply), 0, 0, NULL, "expect a reply" },
-	{ "min_length", 1, 1, KW_UNSUP, NULL, 0, 0, 0, NULL, "reply length" },
-	{ "max_length", 1, 1, KW_UNSUP, NULL, 0, 0, 0, NULL, "reply length" },
+	/* min_length and max_length came after 2.2.7: unknown keywords there */
 };
 static const struct ka_kw kw_file[] = {
 	{ "track_file", 1, 1, 0, ka_set_str, CK(track_file), 0, 0, NULL, "track_file name" },
@@ -380,12 +383,14 @@ static const struct ka_kw kw_rs[] = {
 	  "weight 0 instead of removal" },
 	{ "uthreshold", 1, 1, 0, ka_set_int, RS(maxconn), 0, 2147483647.0, NULL, "max connections" },
 	{ "lthreshold", 1, 1, 0, ka_set_int, RS(minconn), 0, 2147483647.0, NULL, "min connections" },
-	{ "connect_timeout", 1, 1, 0, ka_set_time, RS(check.connect_timeout), 0, 0, NULL, "default" },
+	{ "connect_timeout", 1, 1, 0, ka_set_time, RS(check.connect_timeout), KA_TIME_MIN, 4294.967295,
+	  NULL, "default" },
 	{ "retry", 1, 1, 0, ka_set_int, RS(check.retry), 0, 2147483647.0, NULL, "default retries" },
-	{ "delay_before_retry", 1, 1, 0, ka_set_time, RS(check.delay_before_retry), 0, 0, NULL,
+	{ "delay_before_retry", 1, 1, 0, ka_set_time, RS(check.delay_before_retry), 0, KA_TIME_MAX,
+	  NULL, "default" },
+	{ "warmup", 1, 1, 0, ka_set_time, RS(check.warmup), 0, KA_TIME_MAX, NULL, "default" },
+	{ "delay_loop", 1, 1, 0, ka_set_time, RS(check.delay_loop), KA_TIME_MIN, KA_TIME_MAX, NULL,
 	  "default" },
-	{ "warmup", 1, 1, 0, ka_set_time, RS(check.warmup), 0, 0, NULL, "default" },
-	{ "delay_loop", 1, 1, 0, ka_set_time, RS(check.delay_loop), 0, 0, NULL, "default" },
 	{ "alpha", 0, 1, 0, ka_set_flag, RS(disabled), 0, 0, NULL, "start down" },
 	U("smtp_alert", 0, 1, "email alerts"),
 	U("virtualhost", 1, 1, "default Host header"),
@@ -396,8 +401,10 @@ static const struct ka_block blk_rs = { "real_server", kw_rs, ARRAY_SIZE(kw_rs),
 					open_rs, NULL, NULL };
 
 #undef T
+#undef TR
 #undef N
 #define T(nm, f, help) { nm, 1, 1, 0, ka_set_time, LV(f), 0, 0, NULL, help }
+#define TR(nm, f, lo, hi, help) { nm, 1, 1, 0, ka_set_time, LV(f), lo, hi, NULL, help }
 #define N(nm, f, lo, hi, help) { nm, 1, 1, 0, ka_set_int, LV(f), lo, hi, NULL, help }
 #define F(nm, f, help) { nm, 0, 1, 0, ka_set_flag, LV(f), 0, 0, NULL, help }
 #define S(nm, f, help) { nm, 1, KA_ANY, 0, ka_set_strs, LV(f), 0, 0, NULL, help }
@@ -413,11 +420,11 @@ static const struct ka_kw kw_vs[] = {
 	  "seconds of client persistence" },
 	S("persistence_granularity", persistence_granularity, "netmask of persistence"),
 	S("persistence_engine", persistence_engine, "persistence engine (sip)"),
-	T("delay_loop", delay_loop, "seconds between checks"),
-	T("connect_timeout", connect_timeout, "default checker connect timeout"),
+	TR("delay_loop", delay_loop, KA_TIME_MIN, KA_TIME_MAX, "seconds between checks"),
+	TR("connect_timeout", connect_timeout, KA_TIME_MIN, 4294.967295, "default checker connect timeout"),
 	N("retry", retry, 0, 2147483647, "default checker retries"),
-	T("delay_before_retry", delay_before_retry, "default checker retry delay"),
-	T("warmup", warmup, "default checker warmup"),
+	TR("delay_before_retry", delay_before_retry, 0, KA_TIME_MAX, "default checker retry delay"),
+	TR("warmup", warmup, 0, KA_TIME_MAX, "default checker warmup"),
 	{ "sorry_server", 2, 2, 0, set_sorry, 0, 0, 0, NULL, "IP PORT when all are down" },
 	F("sorry_server_inhibit", sorry_server_inhibit, "weight 0 instead of removal"),
 	F("ha_suspend", ha_suspend, "suspend checkers without the VIP"),
@@ -451,11 +458,18 @@ const struct ka_block ka_blk_vs_group = { "virtual_server_group", NULL, 0, KA_CH
 					  NULL, vsg_line };
 
 /* SSL { password, ca, certificate, key } for SSL_GET */
+static int open_ssl(struct ka_bctx *c, const struct cfg_stmt *st)
+{
+	(void)st;
+	c->obj = &c->cfg->ka;
+	return 0;
+}
+#define KS(f) offsetof(struct m_ka_global, f)
 static const struct ka_kw kw_ssl[] = {
-	U("password", 1, 1, "key password"),
-	U("ca", 1, 1, "CA file"),
-	U("certificate", 1, 1, "client certificate"),
-	U("key", 1, 1, "client key"),
+	{ "password", 1, 1, 0, ka_set_str, KS(ssl_password), 0, 0, NULL, "key password" },
+	{ "ca", 1, 1, 0, ka_set_str, KS(ssl_ca), 0, 0, NULL, "CA file" },
+	{ "certificate", 1, 1, 0, ka_set_str, KS(ssl_cert), 0, 0, NULL, "client certificate" },
+	{ "key", 1, 1, 0, ka_set_str, KS(ssl_key), 0, 0, NULL, "client key" },
 };
-const struct ka_block ka_blk_ssl = { "SSL", kw_ssl, ARRAY_SIZE(kw_ssl), KA_CHECKER, NULL, NULL,
-				     NULL };
+const struct ka_block ka_blk_ssl = { "SSL", kw_ssl, ARRAY_SIZE(kw_ssl), KA_CHECKER, open_ssl,
+				     NULL, NULL };

@@ -125,6 +125,7 @@ static int open_instance(struct ka_bctx *c, const struct cfg_stmt *st)
 	v->garp_lower_prio_repeat = v->unicast_ttl = v->kernel_rx_buf_size = M_UNSET;
 	v->skip_check_adv_addr = v->check_unicast_src = v->promote_secondaries = M_UNSET;
 	v->native_ipv6 = v->lower_prio_no_advert = v->higher_prio_send_advert = M_UNSET;
+	v->vmac_xmit_base = M_UNSET;
 	v->at = st->at;
 	struct m_vrrp_instance **pp = &c->cfg->vrrp;
 	while (*pp)
@@ -375,8 +376,22 @@ static void add_vip(struct ka_bctx *b, const struct cfg_stmt *l, struct m_vip **
 	*head = v;
 }
 
+/* keepalived: the first VIP sets the instance's address family; a VIP of the other family
+ * is refused (excluded ones may be of either). */
 static void vip_line(struct ka_bctx *b, const struct cfg_stmt *l)
 {
+	const struct m_vip *first = b->vi->vips;
+	while (first && first->excluded)
+		first = first->next;
+	struct m_addr a;
+	char ip[256];
+	size_t n = strcspn(l->w[0].s, "/");
+	if (first && n < sizeof(ip) && (memcpy(ip, l->w[0].s, n), ip[n] = 0, 1) &&
+	    ka_parse_ip(ip, &a) == 0 && a.ss.ss_family != first->addr.ss.ss_family) {
+		ka_err(b, l->at, 0, "(%s): address family must match VRRP instance [%s] - ignoring",
+		       b->vi->name, l->w[0].s);
+		return;
+	}
 	add_vip(b, l, &b->vi->vips, false);
 }
 static void vipx_line(struct ka_bctx *b, const struct cfg_stmt *l)
@@ -433,10 +448,26 @@ static void track_script_line(struct ka_bctx *b, const struct cfg_stmt *l)
 }
 static void track_proc_line(struct ka_bctx *b, const struct cfg_stmt *l)
 {
+	const struct m_track_process *p = b->cfg->track_processes;
+	while (p && strcmp(p->name, l->w[0].s))
+		p = p->next;
+	if (!p) {
+		ka_err(b, l->at, 0, "(%s) track process %s not found, ignoring...", b->vi->name,
+		       l->w[0].s);
+		return;
+	}
 	add_track(b, l, &b->vi->track_processes);
 }
 static void track_file_line(struct ka_bctx *b, const struct cfg_stmt *l)
 {
+	const struct m_track_file *f = b->cfg->track_files;
+	while (f && strcmp(f->name, l->w[0].s))
+		f = f->next;
+	if (!f) {
+		ka_err(b, l->at, 0, "(%s) track file %s not found, ignoring...", b->vi->name,
+		       l->w[0].s);
+		return;
+	}
 	add_track(b, l, &b->vi->track_files);
 }
 
@@ -647,7 +678,7 @@ static const struct ka_kw kw_instance[] = {
 	  "deprecated: use global lvs_sync_daemon" },
 	S("smtp_alert", smtp_alert, "send email alerts"),
 	U("use_vmac_addr", 0, 0, "vmac with the interface's address"),
-	U("vmac_xmit_base", 0, 0, "send adverts on the base interface"),
+	F("vmac_xmit_base", vmac_xmit_base, "use_vmac: send adverts on the base interface"),
 	U("use_ipvlan", 0, KA_ANY, "use an ipvlan interface"),
 	U("vrf", 1, 1, "VRF of the instance"),
 	U("track_bfd", 0, KA_ANY, "track BFD instances"),
@@ -720,28 +751,136 @@ const struct ka_block ka_blk_sync_group = { "vrrp_sync_group", kw_sync, ARRAY_SI
 
 /* ---------------------------------------------------------------- track process / file, garp */
 
+#define TP(f) offsetof(struct m_track_process, f)
+#define TF(f) offsetof(struct m_track_file, f)
+
+static int open_track_process(struct ka_bctx *c, const struct cfg_stmt *st)
+{
+	struct m_track_process *p = arena_alloc(A(c), sizeof(*p));
+	p->name = arena_strdup(A(c), st->nw > 1 ? st->w[1].s : "");
+	p->weight = 1;
+	p->quorum = p->quorum_max = M_UNSET;
+	p->fork_delay = p->terminate_delay = M_UNSET;
+	p->at = st->at;
+	struct m_track_process **pp = &c->cfg->track_processes;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = p;
+	c->obj = p;
+	return 0;
+}
+
+static int set_tp_process(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	(void)kw;
+	struct m_track_process *p = b->obj;
+	p->process = arena_strdup(A(b), st->w[1].s);
+	size_t len = 0;
+	for (int i = 2; i < st->nw; i++)
+		len += st->w[i].len + 1;
+	if (len) {
+		char *q = arena_alloc(A(b), len + 1);
+		p->params = q;
+		for (int i = 2; i < st->nw; i++) {
+			memcpy(q, st->w[i].s, st->w[i].len);
+			q += st->w[i].len;
+			*q++ = i + 1 < st->nw ? ' ' : 0;
+		}
+	}
+	return 0;
+}
+
+static int set_tp_weight(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	(void)kw;
+	struct m_track_process *p = b->obj;
+	long v;
+	if (ka_read_int(b, &st->w[1], -254, 254, &v) < 0)
+		return -1;
+	p->weight = (int)v;
+	p->weight_set = 1;
+	p->reverse = st->nw > 2 && !strcmp(st->w[2].s, "reverse");
+	return 0;
+}
+
+static int set_tp_delay(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	struct m_track_process *p = b->obj;
+	if (ka_set_time(b, kw, st) < 0)
+		return -1;
+	p->terminate_delay = p->fork_delay;
+	return 0;
+}
+
 static const struct ka_kw kw_track_process[] = {
-	U("process", 1, KA_ANY, "process name [args]"),
-	U("weight", 1, 2, "weight [reverse]"),
-	U("quorum", 1, 1, "processes needed"),
-	U("quorum_max", 1, 1, "processes allowed"),
-	U("fork_delay", 1, 1, "seconds after fork"),
-	U("terminate_delay", 1, 1, "seconds after exit"),
-	U("delay", 1, 1, "fork and terminate delay"),
-	U("full_command", 0, 0, "match the full command line"),
+	{ "process", 1, KA_ANY, 0, set_tp_process, 0, 0, 0, NULL, "process name [args]" },
+	{ "weight", 1, 2, 0, set_tp_weight, 0, 0, 0, NULL, "-254..254 [reverse]" },
+	{ "quorum", 1, 1, 0, ka_set_int, TP(quorum), 1, 65535, NULL, "processes needed" },
+	{ "quorum_max", 1, 1, 0, ka_set_int, TP(quorum_max), 0, 65535, NULL,
+	  "processes allowed" },
+	{ "fork_delay", 1, 1, 0, ka_set_time, TP(fork_delay), 0, 0, NULL,
+	  "seconds a quorum must last to count" },
+	{ "terminate_delay", 1, 1, 0, ka_set_time, TP(terminate_delay), 0, 0, NULL,
+	  "seconds a lost quorum must last to count" },
+	{ "delay", 1, 1, 0, set_tp_delay, TP(fork_delay), 0, 0, NULL,
+	  "fork_delay and terminate_delay" },
+	{ "full_command", 0, 0, 0, ka_set_flag, TP(full_command), 0, 0, NULL,
+	  "match the full command line" },
 	U("param_match", 1, 1, "parameter matching"),
 };
 const struct ka_block ka_blk_track_process = { "vrrp_track_process", kw_track_process,
-					       ARRAY_SIZE(kw_track_process), KA_VRRP, NULL, NULL,
-					       NULL };
+					       ARRAY_SIZE(kw_track_process), KA_VRRP,
+					       open_track_process, NULL, NULL };
+
+static int open_track_file(struct ka_bctx *c, const struct cfg_stmt *st)
+{
+	struct m_track_file *f = arena_alloc(A(c), sizeof(*f));
+	f->name = arena_strdup(A(c), st->nw > 1 ? st->w[1].s : "");
+	f->weight = 1;
+	f->at = st->at;
+	struct m_track_file **pp = &c->cfg->track_files;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = f;
+	c->obj = f;
+	return 0;
+}
+
+static int set_tf_weight(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	(void)kw;
+	struct m_track_file *f = b->obj;
+	long v;
+	if (ka_read_int(b, &st->w[1], -2147483647L, 2147483647L, &v) < 0)
+		return -1;
+	f->weight = (int)v;
+	f->reverse = st->nw > 2 && !strcmp(st->w[2].s, "reverse");
+	return 0;
+}
+
+static int set_tf_init(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	(void)kw;
+	struct m_track_file *f = b->obj;
+	f->init_file = 1;
+	for (int i = 1; i < st->nw; i++) {
+		long v;
+		if (!strcmp(st->w[i].s, "overwrite"))
+			f->init_overwrite = 1;
+		else if (ka_read_int(b, &st->w[i], -2147483647L, 2147483647L, &v) == 0)
+			f->init_value = (int)v;
+	}
+	return 0;
+}
 
 static const struct ka_kw kw_track_file[] = {
-	U("file", 1, 1, "path of the file"),
-	U("weight", 1, 2, "weight [reverse]"),
-	U("init_file", 0, 2, "create the file [VALUE] [overwrite]"),
+	{ "file", 1, 1, 0, ka_set_str, TF(file), 0, 0, NULL, "path of the file" },
+	{ "weight", 1, 2, 0, set_tf_weight, 0, 0, 0, NULL, "weight [reverse]" },
+	{ "init_file", 0, 2, 0, set_tf_init, 0, 0, 0, NULL, "create the file [VALUE] [overwrite]" },
 };
 const struct ka_block ka_blk_track_file = { "track_file", kw_track_file,
-					    ARRAY_SIZE(kw_track_file), KA_VRRP, NULL, NULL, NULL };
+					    ARRAY_SIZE(kw_track_file), KA_VRRP, open_track_file,
+					    NULL, NULL };
 
 static const struct ka_kw kw_garp[] = {
 	U("garp_interval", 1, 1, "seconds between garps"),

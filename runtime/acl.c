@@ -6,7 +6,7 @@
  * does. A condition is a disjunction (`||`, `or`) of conjunctions of possibly negated terms;
  * a term names an ACL, a built-in ACL (TRUE, LOCALHOST, METH_GET...), a boolean fetch, or is
  * an anonymous `{ CRITERION ... }`. What is not implemented is refused at startup with an
- * "[ALERT]" naming it, so that a rule never silently matches nothing.
+ * "[ALERT]" naming it, so that a rule never silently matches nothing. Compilation is in acl_compile.c.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,65 +17,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
-#include "runtime/rt.h"
+#include "runtime/acl_int.h"
 
-enum fetch {
-	F_TRUE, F_FALSE, F_SSL_FC, F_PATH, F_URL, F_QUERY, F_URL_PARAM, F_HDR, F_HDR_CNT,
-	F_METHOD, F_SRC, F_SRC_PORT, F_DST, F_DST_PORT, F_HTTP_AUTH, F_NBSRV,
-};
-enum match { M_BOOL, M_FOUND, M_STR, M_BEG, M_END, M_SUB, M_REG, M_DIR, M_DOM, M_LEN, M_INT,
-	     M_IP };
-
-struct pat {
-	const char *s;
-	size_t len;
-	pcre2_code *re;
-	int64_t lo, hi;
-	struct rt_net net;
-};
-
-struct expr {
-	enum fetch f;
-	const char *arg; /* header or parameter name */
-	int occ;         /* header occurrence, 0: all */
-	enum match m;
-	bool icase;
-	struct pat *pats;
-	int npats, cap;
-	const struct m_userlist *ul;
-	const struct rt_pool *pool;
-	struct expr *next; /* the next ACL line of the same name: ORed */
-};
-
-struct term {
-	const struct expr *e;
-	bool neg, or_before; /* or_before: starts a new conjunction */
-};
-
-struct rt_cond {
-	struct term *t;
-	int nt;
-	bool unless;
-};
-
-struct regs {
-	pcre2_code *re;
-	struct regs *next;
-};
-
-struct rt_acl_ctx {
-	struct arena *a;
-	const struct m_config *cfg;
-	struct rt_pool *pools;
-	int npools;
-	struct regs *regs;
-	pcre2_match_data *md; /* compile-time only */
-	char *(*crypt_r)(const char *, const char *, void *);
-	void *crypt_lib;
-};
 
 void rt_acl_alert(const char *fmt, ...)
 {
@@ -95,6 +39,12 @@ struct rt_acl_ctx *rt_acl_ctx_new(const struct m_config *cfg, struct rt_pool *po
 	cx->pools = pools;
 	cx->npools = npools;
 	return cx;
+}
+
+void rt_acl_ctx_tables(struct rt_acl_ctx *cx, struct rt_stick **t, int n)
+{
+	cx->tables = t;
+	cx->ntables = n;
 }
 
 void rt_acl_ctx_free(struct rt_acl_ctx *cx)
@@ -209,7 +159,52 @@ static bool each_hdr_value(const struct h1_msg *m, const char *name, int occ, va
 	return false;
 }
 
-static bool url_param(const struct h1_msg *m, const char *name, const char **p, size_t *n)
+/* The server name of a TLS ClientHello (RFC 8446 4.1.2, RFC 6066 3) in the first record of
+ * p[0..n): false when absent or not complete. */
+bool rt_smp_ssl_sni(const unsigned char *p, size_t n, const char **out, size_t *len)
+{
+	if (n < 5 || p[0] != 0x16 || p[1] != 3)
+		return false;
+	size_t end = 5 + (size_t)(p[3] << 8 | p[4]);
+	if (end > n || end < 9 || p[5] != 1)
+		return false;
+	size_t o = 9 + 2 + 32; /* handshake header, client version, random */
+	if (o + 1 > end)
+		return false;
+	o += 1 + p[o]; /* session id */
+	if (o + 2 > end)
+		return false;
+	o += 2 + (size_t)(p[o] << 8 | p[o + 1]); /* cipher suites */
+	if (o + 1 > end)
+		return false;
+	o += 1 + p[o]; /* compression methods */
+	if (o + 2 > end)
+		return false;
+	size_t xend = o + 2 + (size_t)(p[o] << 8 | p[o + 1]);
+	o += 2;
+	if (xend > end)
+		return false;
+	while (o + 4 <= xend) {
+		unsigned type = (unsigned)(p[o] << 8 | p[o + 1]);
+		size_t l = (size_t)(p[o + 2] << 8 | p[o + 3]);
+		o += 4;
+		if (o + l > xend)
+			return false;
+		/* server_name: list length, then entries of type (0: host_name), length, name */
+		if (type == 0 && l >= 5 && p[o + 2] == 0) {
+			size_t nl = (size_t)(p[o + 3] << 8 | p[o + 4]);
+			if (5 + nl > l)
+				return false;
+			*out = (const char *)p + o + 5;
+			*len = nl;
+			return true;
+		}
+		o += l;
+	}
+	return false;
+}
+
+bool rt_smp_url_param(const struct h1_msg *m, const char *name, const char **p, size_t *n)
 {
 	const char *q;
 	size_t qn, nl = strlen(name);
@@ -374,7 +369,7 @@ static const struct m_user *find_user(const struct m_userlist *ul, const char *n
 	return NULL;
 }
 
-static char *(*g_crypt_r)(const char *, const char *, void *);
+char *(*rt_acl_crypt_r)(const char *, const char *, void *);
 
 /* Basic credentials of the request checked against a userlist (RFC 7617). */
 static bool http_auth(const struct m_userlist *ul, const struct h1_msg *m)
@@ -406,10 +401,10 @@ static bool http_auth(const struct m_userlist *ul, const struct h1_msg *m)
 		return false;
 	if (u->insecure == 1)
 		return !strcmp(u->password, colon + 1);
-	if (!g_crypt_r)
+	if (!rt_acl_crypt_r)
 		return false;
 	void *data = calloc(1, 32768); /* struct crypt_data, opaque here */
-	const char *h = g_crypt_r(colon + 1, u->password, data);
+	const char *h = rt_acl_crypt_r(colon + 1, u->password, data);
 	bool ok = h && h[0] != '*' && !strcmp(h, u->password);
 	free(data);
 	return ok;
@@ -422,6 +417,26 @@ static int nbsrv(const struct rt_pool *p)
 		if (p->srv[i].usable && p->srv[i].weight > 0)
 			n++;
 	return n;
+}
+
+/* A stick counter's value: false when the fetch finds nothing (the counter tracks nothing,
+ * or its table does not keep that data), as in HAProxy; src_* of an absent key is 0. */
+static bool stk_value(const struct expr *e, const struct rt_smp *x, long long *v)
+{
+	if (e->sc >= 0) {
+		const struct rt_trk *k = x->sess ? &x->sess->trk[e->sc] : NULL;
+		if (!k || !k->e || (e->tbl && e->tbl != k->t) || !rt_stick_stores(k->t, e->data))
+			return false;
+		*v = rt_stick_get(k->t, k->e, e->data, e->inc);
+		return true;
+	}
+	struct rt_stick_smp sm = {.ss = x->src};
+	struct rt_stick_key key;
+	if (!x->src || !rt_stick_stores(e->tbl, e->data) || !rt_stick_key(e->tbl, &sm, &key))
+		return false;
+	if (!rt_stick_lookup(e->tbl, &key, e->data, e->inc, v))
+		*v = 0;
+	return true;
 }
 
 static bool expr_eval(const struct expr *e, const struct rt_smp *x)
@@ -442,6 +457,37 @@ static bool expr_eval(const struct expr *e, const struct rt_smp *x)
 		return match_int(e, http_auth(e->ul, rq));
 	case F_NBSRV:
 		return match_int(e, nbsrv(e->pool));
+	case F_STK: {
+		long long v;
+		return stk_value(e, x, &v) && (e->m == M_FOUND || match_int(e, v));
+	}
+	case F_STATUS:
+		return x->rsp && match_int(e, x->rsp->status);
+	case F_REQ_LEN:
+		return x->payload && match_int(e, (int64_t)x->plen);
+	case F_SSL_HELLO: /* a TLS handshake record: its first message's type (1: ClientHello) */
+		return x->payload && x->plen >= 6 && x->payload[0] == 0x16 &&
+		       x->payload[1] == 3 && match_int(e, x->payload[5]);
+	case F_SSL_SNI:
+		have = x->payload && rt_smp_ssl_sni(x->payload, x->plen, &p, &n);
+		break;
+	case F_VAR: {
+		struct rt_sval v;
+		if (!rt_var_get(x->sess, e->sc, e->arg, &v))
+			return false;
+		if (e->m == M_FOUND)
+			return true;
+		if (e->m == M_INT || e->m == M_BOOL) {
+			char b[32];
+			snprintf(b, sizeof(b), "%.*s", (int)(v.n < 31 ? v.n : 31), v.is_int ? "" : v.s);
+			return match_int(e, v.is_int ? v.i : strtoll(b, NULL, 10));
+		}
+		if (v.is_int) {
+			snprintf(v.buf, sizeof(v.buf), "%lld", v.i);
+			v.s = v.buf, v.n = strlen(v.buf);
+		}
+		return match_str_any(v.s, v.n, &sa);
+	}
 	case F_SRC_PORT:
 		return x->src && match_int(e, port_of(x->src));
 	case F_DST_PORT:
@@ -481,7 +527,7 @@ static bool expr_eval(const struct expr *e, const struct rt_smp *x)
 		have = rq && rt_smp_query(rq, &p, &n);
 		break;
 	case F_URL_PARAM:
-		have = rq && url_param(rq, e->arg, &p, &n);
+		have = rq && rt_smp_url_param(rq, e->arg, &p, &n);
 		break;
 	case F_METHOD:
 		have = rq != NULL;
@@ -515,490 +561,62 @@ bool rt_cond_eval(const struct rt_cond *c, const struct rt_smp *x)
 	return any != c->unless;
 }
 
-/* ---------------------------------------------------------------- compilation */
-
-static const struct {
-	const char *name;
-	enum fetch f;
-	enum match m; /* default matching method */
-	int arg;      /* 0 none, 1 optional, 2 required */
-} fetches[] = {
-    {"always_true", F_TRUE, M_BOOL, 0},  {"always_false", F_FALSE, M_BOOL, 0},
-    {"ssl_fc", F_SSL_FC, M_BOOL, 0},     {"path", F_PATH, M_STR, 0},
-    {"url", F_URL, M_STR, 0},            {"query", F_QUERY, M_STR, 0},
-    {"url_param", F_URL_PARAM, M_STR, 2}, {"urlp", F_URL_PARAM, M_STR, 2},
-    {"hdr", F_HDR, M_STR, 1},            {"req.hdr", F_HDR, M_STR, 1},
-    {"hdr_cnt", F_HDR_CNT, M_INT, 1},    {"req.hdr_cnt", F_HDR_CNT, M_INT, 1},
-    {"method", F_METHOD, M_STR, 0},      {"src", F_SRC, M_IP, 0},
-    {"src_port", F_SRC_PORT, M_INT, 0},  {"dst", F_DST, M_IP, 0},
-    {"dst_port", F_DST_PORT, M_INT, 0},  {"http_auth", F_HTTP_AUTH, M_BOOL, 2},
-    {"nbsrv", F_NBSRV, M_INT, 1},
-};
-
-static const char *const match_names[] = {
-    [M_BOOL] = "bool", [M_FOUND] = "found", [M_STR] = "str", [M_BEG] = "beg",
-    [M_END] = "end",   [M_SUB] = "sub",     [M_REG] = "reg", [M_DIR] = "dir",
-    [M_DOM] = "dom",   [M_LEN] = "len",     [M_INT] = "int", [M_IP] = "ip",
-};
-
-static bool parse_range(const char *s, struct pat *p)
+bool rt_cond_needs_http(const struct rt_cond *c)
 {
-	char *end;
-	p->lo = INT64_MIN;
-	p->hi = INT64_MAX;
-	if (*s != ':') {
-		p->lo = strtoll(s, &end, 10);
-		if (end == s)
-			return false;
-		s = end;
-		if (!*s) {
-			p->hi = p->lo;
-			return true;
-		}
-	}
-	if (*s != ':')
-		return false;
-	s++;
-	if (!*s)
-		return true;
-	p->hi = strtoll(s, &end, 10);
-	return end != s && !*end;
-}
-
-static bool parse_ip(const char *s, struct rt_net *n)
-{
-	char tmp[80];
-	snprintf(tmp, sizeof(tmp), "%s", s);
-	char *slash = strchr(tmp, '/');
-	if (slash)
-		*slash++ = 0;
-	memset(n, 0, sizeof(*n));
-	if (inet_pton(AF_INET, tmp, n->addr) == 1)
-		n->family = AF_INET;
-	else if (inet_pton(AF_INET6, tmp, n->addr) == 1)
-		n->family = AF_INET6;
-	else
-		return false;
-	int max = n->family == AF_INET ? 32 : 128, bits = max;
-	if (slash) {
-		struct in_addr m;
-		char *end;
-		if (n->family == AF_INET && strchr(slash, '.') && inet_pton(AF_INET, slash, &m) == 1) {
-			memcpy(n->mask, &m, 4);
-			return true;
-		}
-		bits = (int)strtol(slash, &end, 10);
-		if (end == slash || *end || bits < 0 || bits > max)
-			return false;
-	}
-	for (int i = 0; i < bits; i++)
-		n->mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
-	return true;
-}
-
-/* Adds one pattern; pending integer operators (eq, ge...) arrive in `op`. */
-static bool add_pat(struct rt_acl_ctx *cx, struct expr *e, const char *s, const char *op,
-                    const char *px)
-{
-	if (e->npats == e->cap) {
-		int cap = e->cap ? e->cap * 2 : 4;
-		struct pat *np = arena_alloc(cx->a, sizeof(*np) * (size_t)cap);
-		if (e->npats)
-			memcpy(np, e->pats, sizeof(*np) * (size_t)e->npats);
-		e->pats = np;
-		e->cap = cap;
-	}
-	struct pat *p = &e->pats[e->npats];
-	memset(p, 0, sizeof(*p));
-	p->s = arena_strdup(cx->a, s);
-	p->len = strlen(s);
-	switch (e->m) {
-	case M_REG: {
-		int err;
-		PCRE2_SIZE off;
-		p->re = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED,
-		                      e->icase ? PCRE2_CASELESS : 0, &err, &off, NULL);
-		if (!p->re) {
-			rt_acl_alert("proxy '%s': bad regex '%s' in an ACL.", px, s);
-			return false;
-		}
-		struct regs *r = arena_alloc(cx->a, sizeof(*r));
-		r->re = p->re;
-		r->next = cx->regs;
-		cx->regs = r;
-		break;
-	}
-	case M_INT:
-	case M_LEN:
-	case M_BOOL: {
-		char *end;
-		if (op) {
-			int64_t v = strtoll(s, &end, 10);
-			if (end == s || *end)
-				goto bad;
-			p->lo = INT64_MIN;
-			p->hi = INT64_MAX;
-			if (!strcmp(op, "eq"))
-				p->lo = p->hi = v;
-			else if (!strcmp(op, "ge"))
-				p->lo = v;
-			else if (!strcmp(op, "gt"))
-				p->lo = v + 1;
-			else if (!strcmp(op, "le"))
-				p->hi = v;
-			else
-				p->hi = v - 1;
-		} else if (!parse_range(s, p)) {
-			goto bad;
-		}
-		break;
-	}
-	case M_IP:
-		if (!parse_ip(s, &p->net)) {
-			rt_acl_alert("proxy '%s': '%s' is not an IP address or network in an ACL "
-			             "(host names are not supported by vipr).",
-			             px, s);
-			return false;
-		}
-		break;
-	case M_DIR:
-	case M_DOM: { /* delimiters around the pattern do not count */
-		char d = e->m == M_DIR ? '/' : '.';
-		while (p->len && p->s[0] == d)
-			p->s++, p->len--;
-		while (p->len && p->s[p->len - 1] == d)
-			p->len--;
-		break;
-	}
-	default:
-		break;
-	}
-	e->npats++;
-	return true;
-bad:
-	rt_acl_alert("proxy '%s': '%s' is not an integer or range in an ACL.", px, s);
+	for (int i = 0; c && i < c->nt; i++)
+		for (const struct expr *e = c->t[i].e; e; e = e->next)
+			switch (e->f) {
+			case F_TRUE:
+			case F_FALSE:
+			case F_SSL_FC:
+			case F_SRC:
+			case F_SRC_PORT:
+			case F_DST:
+			case F_DST_PORT:
+			case F_NBSRV:
+			case F_STK:
+			case F_VAR:
+			case F_REQ_LEN:
+			case F_SSL_HELLO:
+			case F_SSL_SNI:
+				break;
+			default:
+				return true;
+			}
 	return false;
 }
 
-static bool load_file(struct rt_acl_ctx *cx, struct expr *e, const char *path, const char *px)
+bool rt_cond_needs_payload(const struct rt_cond *c)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		rt_acl_alert("proxy '%s': failed to open pattern file <%s>.", px, path);
-		return false;
-	}
-	char line[4096];
-	bool ok = true;
-	while (ok && fgets(line, sizeof(line), f)) {
-		char *s = line, *end;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		end = s + strlen(s);
-		while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' ||
-		                   end[-1] == '\t'))
-			*--end = 0;
-		if (!*s || *s == '#')
-			continue;
-		ok = add_pat(cx, e, s, NULL, px);
-	}
-	fclose(f);
-	return ok;
-}
-
-static bool need_crypt(struct rt_acl_ctx *cx, const struct m_userlist *ul, const char *px)
-{
-	for (const struct m_user *u = ul->users; u; u = u->next) {
-		if (u->insecure == 1 || !u->password)
-			continue;
-		if (!cx->crypt_r) {
-			/* libcrypt is not linked into vipr: load it when a config needs it */
-			cx->crypt_lib = dlopen("libcrypt.so.1", RTLD_NOW | RTLD_LOCAL);
-			if (cx->crypt_lib)
-				*(void **)&cx->crypt_r = dlsym(cx->crypt_lib, "crypt_r");
-		}
-		if (!cx->crypt_r) {
-			rt_acl_alert("proxy '%s': userlist '%s': encrypted 'password' of user '%s' "
-			             "needs crypt(3) (libcrypt.so.1), which is not available; use "
-			             "insecure-password.",
-			             px, ul->name, u->name);
-			return false;
-		}
-		g_crypt_r = cx->crypt_r;
-	}
-	return true;
-}
-
-/* Splits "name(arg1,arg2)" into name and arguments; false on a converter (`,lower`). */
-static bool split_fetch(char *w, char **args, int *nargs)
-{
-	*nargs = 0;
-	char *lp = strchr(w, '(');
-	if (!lp)
-		return !strchr(w, ',');
-	char *rp = strrchr(lp, ')');
-	if (!rp || rp[1])
-		return false;
-	*lp = 0;
-	*rp = 0;
-	char *a = lp + 1;
-	while (*nargs < 2) {
-		args[(*nargs)++] = a;
-		char *c = strchr(a, ',');
-		if (!c)
-			break;
-		*c = 0;
-		a = c + 1;
-	}
-	return !strchr(a, ',');
-}
-
-static const char *const suffixes[] = {"_beg", "_end", "_sub", "_reg", "_dir", "_dom", "_len",
-                                       NULL};
-static const enum match suffix_m[] = {M_BEG, M_END, M_SUB, M_REG, M_DIR, M_DOM, M_LEN};
-
-/* Compiles one ACL body (criterion, flags, patterns) from words[0..nw). */
-static struct expr *compile_expr(struct rt_acl_ctx *cx, char **words, int nw, const char *px)
-{
-	char crit[256];
-	char *args[2];
-	int nargs;
-	if (nw < 1)
-		return NULL;
-	snprintf(crit, sizeof(crit), "%s", words[0]);
-	if (!split_fetch(crit, args, &nargs)) {
-		rt_acl_alert("proxy '%s': ACL criterion '%s': converters are not supported by vipr.",
-		             px, words[0]);
-		return NULL;
-	}
-	struct expr *e = arena_alloc(cx->a, sizeof(*e));
-	int fi = -1;
-	int sm = -1;
-	for (size_t i = 0; i < ARRAY_SIZE(fetches) && fi < 0; i++)
-		if (!strcmp(fetches[i].name, crit))
-			fi = (int)i;
-	for (int k = 0; fi < 0 && suffixes[k]; k++) {
-		size_t l = strlen(crit), sl = strlen(suffixes[k]);
-		if (l <= sl || strcmp(crit + l - sl, suffixes[k]))
-			continue;
-		crit[l - sl] = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(fetches) && fi < 0; i++)
-			if (!strcmp(fetches[i].name, crit) && fetches[i].m == M_STR)
-				fi = (int)i, sm = (int)suffix_m[k];
-		crit[l - sl] = suffixes[k][0];
-	}
-	if (fi < 0) {
-		rt_acl_alert("proxy '%s': ACL criterion '%s' is not supported by vipr.", px,
-		             words[0]);
-		return NULL;
-	}
-	e->f = fetches[fi].f;
-	e->m = sm >= 0 ? (enum match)sm : fetches[fi].m;
-	if (fetches[fi].arg == 2 && nargs < 1) {
-		rt_acl_alert("proxy '%s': ACL criterion '%s' needs an argument.", px, words[0]);
-		return NULL;
-	}
-	if (fetches[fi].arg == 0 && nargs > 0) {
-		rt_acl_alert("proxy '%s': ACL criterion '%s' takes no argument.", px, words[0]);
-		return NULL;
-	}
-	if (nargs >= 1 && args[0][0])
-		e->arg = arena_strdup(cx->a, args[0]);
-	if (nargs == 2) {
-		if (e->f != F_HDR) {
-			rt_acl_alert("proxy '%s': ACL criterion '%s': second argument not supported.",
-			             px, words[0]);
-			return NULL;
-		}
-		e->occ = atoi(args[1]);
-	}
-	if (e->f == F_HDR && !e->arg) {
-		rt_acl_alert("proxy '%s': ACL criterion '%s' without a header name is not "
-		             "supported by vipr.",
-		             px, words[0]);
-		return NULL;
-	}
-	if (e->f == F_HTTP_AUTH) {
-		for (e->ul = cx->cfg->userlists; e->ul && strcmp(e->ul->name, e->arg);)
-			e->ul = e->ul->next;
-		if (!e->ul) {
-			rt_acl_alert("proxy '%s': http_auth: unable to find userlist '%s'.", px,
-			             e->arg);
-			return NULL;
-		}
-		if (!need_crypt(cx, e->ul, px))
-			return NULL;
-	}
-	if (e->f == F_NBSRV) {
-		for (int i = 0; i < cx->npools && !e->pool; i++)
-			if (e->arg ? !strcmp(cx->pools[i].conf->name, e->arg)
-			           : !strcmp(cx->pools[i].conf->name, px))
-				e->pool = &cx->pools[i];
-		if (!e->pool) {
-			rt_acl_alert("proxy '%s': nbsrv: no such backend '%s'.", px,
-			             e->arg ? e->arg : px);
-			return NULL;
-		}
-	}
-	/* flags */
-	int i = 1;
-	const char *files[16];
-	int nfiles = 0;
-	for (; i < nw && words[i][0] == '-'; i++) {
-		const char *f = words[i];
-		if (!strcmp(f, "--")) {
-			i++;
-			break;
-		} else if (!strcmp(f, "-i")) {
-			e->icase = true;
-		} else if (!strcmp(f, "-n")) {
-			/* no DNS resolution: vipr never resolves patterns */
-		} else if (!strcmp(f, "-m") && i + 1 < nw) {
-			const char *mn = words[++i];
-			int m = -1;
-			for (size_t k = 0; k < ARRAY_SIZE(match_names); k++)
-				if (!strcmp(match_names[k], mn))
-					m = (int)k;
-			if (m < 0) {
-				rt_acl_alert("proxy '%s': ACL matching method '-m %s' is not supported "
-				             "by vipr.",
-				             px, mn);
-				return NULL;
-			}
-			if ((e->m == M_IP || e->m == M_INT || e->m == M_BOOL) &&
-			    m != (int)e->m && m != M_FOUND && !(e->m == M_INT && m == M_BOOL)) {
-				rt_acl_alert("proxy '%s': ACL '%s': matching method '-m %s' is not "
-				             "supported by vipr for this fetch.",
-				             px, words[0], mn);
-				return NULL;
-			}
-			e->m = (enum match)m;
-		} else if (!strcmp(f, "-f") && i + 1 < nw) {
-			if (nfiles < 16)
-				files[nfiles++] = words[++i];
-		} else {
-			rt_acl_alert("proxy '%s': ACL flag '%s' is not supported by vipr.", px, f);
-			return NULL;
-		}
-	}
-	for (int k = 0; k < nfiles; k++)
-		if (!load_file(cx, e, files[k], px))
-			return NULL;
-	const char *op = NULL;
-	for (; i < nw; i++) {
-		const char *w = words[i];
-		if ((e->m == M_INT || e->m == M_LEN) &&
-		    (!strcmp(w, "eq") || !strcmp(w, "ge") || !strcmp(w, "gt") ||
-		     !strcmp(w, "le") || !strcmp(w, "lt"))) {
-			op = w;
-			continue;
-		}
-		if (!add_pat(cx, e, w, op, px))
-			return NULL;
-	}
-	return e;
-}
-
-/* Built-in ACLs, as the ACL lines they stand for. */
-static const struct {
-	const char *name;
-	const char *words[5];
-} builtins[] = {
-    {"TRUE", {"always_true"}},
-    {"FALSE", {"always_false"}},
-    {"HTTP", {"always_true"}},
-    {"LOCALHOST", {"src", "127.0.0.1/8", "::1"}},
-    {"METH_CONNECT", {"method", "CONNECT"}},
-    {"METH_DELETE", {"method", "DELETE"}},
-    {"METH_GET", {"method", "GET", "HEAD"}},
-    {"METH_HEAD", {"method", "HEAD"}},
-    {"METH_OPTIONS", {"method", "OPTIONS"}},
-    {"METH_POST", {"method", "POST"}},
-    {"METH_PUT", {"method", "PUT"}},
-    {"METH_TRACE", {"method", "TRACE"}},
-    {"HTTP_URL_ABS", {"url_reg", "^[^/:]*://"}},
-    {"HTTP_URL_SLASH", {"url_beg", "/"}},
-    {"HTTP_URL_STAR", {"url", "*"}},
-};
-
-static const struct expr *lookup_acl(struct rt_acl_ctx *cx, const char *name,
-                                     const struct m_acl *acls, const char *px)
-{
-	struct expr *head = NULL, **tail = &head;
-	for (const struct m_acl *a = acls; a; a = a->next) {
-		if (strcmp(a->name, name))
-			continue;
-		struct expr *e = compile_expr(cx, a->words, a->nwords, px);
-		if (!e)
-			return NULL;
-		*tail = e;
-		tail = &e->next;
-	}
-	if (head)
-		return head;
-	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
-		if (strcmp(builtins[i].name, name))
-			continue;
-		char *w[5];
-		int n = 0;
-		while (n < 5 && builtins[i].words[n])
-			w[n] = (char *)builtins[i].words[n], n++;
-		return compile_expr(cx, w, n, px);
-	}
-	/* a boolean fetch used as a term: `if ssl_fc`, `if always_true` */
-	char *w[1] = {(char *)name};
-	for (size_t i = 0; i < ARRAY_SIZE(fetches); i++)
-		if (fetches[i].m == M_BOOL && !strncmp(fetches[i].name, name, strlen(fetches[i].name)))
-			return compile_expr(cx, w, 1, px);
-	rt_acl_alert("proxy '%s': ACL '%s' is not supported by vipr (or does not exist).", px,
-	             name);
-	return NULL;
-}
-
-bool rt_cond_compile(struct rt_acl_ctx *cx, const struct m_rule *r, const struct m_acl *acls,
-                     const char *px, const struct rt_cond **out)
-{
-	*out = NULL;
-	if (!r || r->ncond_words == 0)
-		return true;
-	struct rt_cond *c = arena_alloc(cx->a, sizeof(*c));
-	c->unless = r->unless;
-	c->t = arena_alloc(cx->a, sizeof(*c->t) * (size_t)r->ncond_words);
-	bool neg = false, or_next = false;
-	for (int i = 0; i < r->ncond_words; i++) {
-		const char *w = r->cond_words[i];
-		if (!strcmp(w, "||") || !strcmp(w, "or")) {
-			if (c->nt == 0 || or_next)
-				goto syntax;
-			or_next = true;
-			continue;
-		}
-		while (*w == '!')
-			neg = !neg, w++;
-		if (!*w)
-			continue;
-		const struct expr *e;
-		if (!strcmp(w, "{")) {
-			int j = i + 1;
-			while (j < r->ncond_words && strcmp(r->cond_words[j], "}"))
-				j++;
-			if (j >= r->ncond_words || j == i + 1)
-				goto syntax;
-			e = compile_expr(cx, r->cond_words + i + 1, j - i - 1, px);
-			i = j;
-		} else {
-			e = lookup_acl(cx, w, acls, px);
-		}
-		if (!e)
-			return false;
-		c->t[c->nt++] = (struct term){.e = e, .neg = neg, .or_before = or_next};
-		neg = or_next = false;
-	}
-	if (c->nt == 0 || or_next || neg)
-		goto syntax;
-	*out = c;
-	return true;
-syntax:
-	rt_acl_alert("proxy '%s': parsing [%s:%u] : invalid condition '%s'.", px,
-	             r->at.file ? r->at.file : "?", r->at.line, r->cond ? r->cond : "");
+	for (int i = 0; c && i < c->nt; i++)
+		for (const struct expr *e = c->t[i].e; e; e = e->next)
+			if (e->f == F_REQ_LEN || e->f == F_SSL_HELLO || e->f == F_SSL_SNI)
+				return true;
 	return false;
+}
+
+/* A TLS handshake record whose end has not arrived yet (or nothing at all). */
+static bool tls_record_incomplete(const struct rt_smp *x)
+{
+	if (!x->plen)
+		return true;
+	if (x->payload[0] != 0x16)
+		return false;
+	return x->plen < 5 || x->plen < 5 + (size_t)(x->payload[3] << 8 | x->payload[4]);
+}
+
+bool rt_cond_may_change(const struct rt_cond *c, const struct rt_smp *x)
+{
+	for (int i = 0; c && i < c->nt; i++)
+		for (const struct expr *e = c->t[i].e; e; e = e->next)
+			if (e->f == F_REQ_LEN ||
+			    (e->f == F_SSL_HELLO && x->plen < 6 && (!x->plen || x->payload[0] == 0x16)) ||
+			    (e->f == F_SSL_SNI && tls_record_incomplete(x)))
+				return true;
+	return false;
+}
+
+bool rt_cond_unless(const struct rt_cond *c)
+{
+	return c && c->unless;
 }

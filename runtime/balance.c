@@ -108,7 +108,7 @@ static struct rt_server *pick_leastconn(struct rt_pool *p, struct rt_server **c,
 static struct rt_server *pick_first(struct rt_server **c, int n)
 {
 	for (int i = 0; i < n; i++) {
-		int max = c[i]->conf->maxconn;
+		int max = rt_srv_maxconn(c[i]); /* set maxconn server may change it */
 		if (max <= 0 || atomic_load(&c[i]->cur) < max)
 			return c[i];
 	}
@@ -555,10 +555,48 @@ struct rt_server *rt_balance_pick_req(struct rt_pool *p, const struct rt_lb_req 
 
 /* ---------------------------------------------------------------- maxconn queues */
 
+/* HAProxy's dynamic maxconn: a server with minconn below its maxconn accepts
+ * max(minconn, maxconn * beconn / fullconn) connections while its backend carries fewer than
+ * fullconn (beconn counts the backend's connections and its waiting requests). */
+static int dyn_maxconn(const struct rt_server *s)
+{
+	int max = rt_srv_maxconn(s), min = s->conf->minconn;
+	const struct rt_pool *p = s->pool;
+	if (max <= 0 || min <= 0 || min >= max || p->fullconn <= 0)
+		return max;
+	long long be = atomic_load(&p->cur) + atomic_load(&p->nq);
+	for (int i = 0; i < p->nsrv; i++)
+		be += atomic_load(&p->srv[i].nq);
+	if (be >= p->fullconn)
+		return max;
+	long long v = (long long)max * be / p->fullconn;
+	return v > min ? (int)v : min;
+}
+
 static bool srv_full(const struct rt_server *s)
 {
-	int max = s->conf ? s->conf->maxconn : 0;
+	int max = s->conf ? dyn_maxconn(s) : 0;
 	return max > 0 && atomic_load(&s->cur) >= max;
+}
+
+void rt_balance_setup(struct rt *rt)
+{
+	for (int i = 0; i < rt->npools; i++) {
+		struct rt_pool *p = &rt->pools[i];
+		long long sum = 0;
+		p->fullconn = p->conf->conf ? p->conf->conf->fullconn : 0;
+		if (p->fullconn > 0)
+			continue;
+		for (int k = 0; k < rt->nsvc; k++) {
+			const struct m_service *s = rt->svc[k].conf;
+			bool uses = rt->svc[k].pool == p;
+			for (const struct m_route *r = s->routes; r && !uses; r = r->next)
+				uses = r->pool == p->conf;
+			if (uses)
+				sum += rt_svc_maxconn(&rt->svc[k]);
+		}
+		p->fullconn = sum / 10 > 0 ? (int)(sum / 10) : 1;
+	}
 }
 
 static void q_push(struct rt_sess **head, struct rt_sess **tail, atomic_int *nq, struct rt_sess *s)
@@ -611,12 +649,21 @@ enum rt_assign rt_balance_assign(struct rt_pool *p, const struct rt_lb_req *rq,
 		pthread_mutex_unlock(&p->lock);
 		return r;
 	}
+	sess->qfull = false;
 	pthread_mutex_lock(&p->lock);
 	int n = eligible(p, cand, NULL);
 	if (n > 0 && hashed) {
 		/* a key belongs to its server: wait for that one when it is full */
 		s = choose(p, cand, n, hashed, h, seed);
 		if (srv_full(s) || s->nq) {
+			/* HAProxy refuses at once (503, "sQ") when that queue is at maxqueue */
+			int mq = s->conf ? s->conf->maxqueue : 0;
+			if (mq > 0 && atomic_load(&s->nq) >= mq) {
+				sess->qfull = true;
+				sess->log_srv = s;
+				pthread_mutex_unlock(&p->lock);
+				return RT_NOSRV;
+			}
 			wait_on = s;
 			s = NULL;
 		}
@@ -696,6 +743,6 @@ void rt_balance_release(struct rt_server *s)
 	atomic_fetch_sub(&s->pool->cur, 1);
 	/* under the lock even when the queues look empty: a session queueing now has seen
 	 * the server full before this release, and must not be missed */
-	if (s->conf && s->conf->maxconn > 0)
+	if (s->conf && rt_srv_maxconn(s) > 0)
 		serve_queues(s->pool, s);
 }

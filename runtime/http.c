@@ -99,7 +99,7 @@ void rt_http_error(struct rt_sess *s, int status)
 
 void rt_http_no_server(struct rt_sess *s)
 {
-	memcpy(s->term, "SC", 2);
+	memcpy(s->term, s->qfull ? "SQ" : "SC", 2); /* qfull: balance.c, maxqueue */
 	rt_http_error(s, 503);
 }
 
@@ -112,6 +112,9 @@ void rt_http_connect_failed(struct rt_sess *s)
 bool rt_http_on_timeout(struct rt_sess *s)
 {
 	switch (s->tmo) {
+	case TMO_TARPIT: /* rules_exec.c */
+		rt_rules_tarpit_end(s);
+		return true;
 	case TMO_HTTP_REQ:
 	case TMO_KEEPALIVE:
 		if (s->rq == RQ_HEAD && rt_buf_len(&s->req.in) > 0) {
@@ -141,16 +144,29 @@ static void put(struct rt_buf *b, const char *p, size_t n, bool *ok)
 		*ok = false;
 }
 
+/* One reservation per header line, the name lower-cased while it is copied. */
 static void put_header(struct rt_buf *b, const struct h1_header *h, bool *ok)
 {
-	char name[256];
-	size_t n = h->name_len < sizeof(name) ? h->name_len : sizeof(name);
-	for (size_t i = 0; i < n; i++)
-		name[i] = (char)tolower((unsigned char)h->name[i]);
-	put(b, name, n, ok);
-	put(b, ": ", 2, ok);
-	put(b, h->value, h->value_len, ok);
-	put(b, "\r\n", 2, ok);
+	size_t n = h->name_len < 256 ? h->name_len : 256, len = n + h->value_len + 4;
+	if (b->cap - b->w < len)
+		rt_buf_compact(b);
+	if (b->cap - b->w < len) {
+		*ok = false;
+		return;
+	}
+	char *d = b->d + b->w;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h->name[i];
+		d[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	d += n;
+	*d++ = ':';
+	*d++ = ' ';
+	memcpy(d, h->value, h->value_len);
+	d += h->value_len;
+	*d++ = '\r';
+	*d = '\n';
+	b->w += len;
 }
 
 /* Copies a header, except that the Connection header loses its "close" and "keep-alive"
@@ -259,9 +275,13 @@ static bool emit_response(struct rt_sess *s, const struct h1_msg *m, bool final)
 {
 	struct rt_buf *b = &s->rsp.out;
 	bool ok = true;
-	char line[64];
-	int n = snprintf(line, sizeof(line), "HTTP/1.%d %03d ", m->minor, m->status);
-	put(b, line, (size_t)n, &ok);
+	/* "HTTP/1.x NNN " without printf: the parser gives a status of three digits */
+	char line[13] = "HTTP/1.0 000 ";
+	line[7] = (char)('0' + m->minor % 10);
+	line[9] = (char)('0' + m->status / 100 % 10);
+	line[10] = (char)('0' + m->status / 10 % 10);
+	line[11] = (char)('0' + m->status % 10);
+	put(b, line, sizeof(line), &ok);
 	put(b, m->reason ? m->reason : "", m->reason_len, &ok);
 	put(b, "\r\n", 2, &ok);
 	for (size_t i = 0; i < m->nheaders; i++)
@@ -431,14 +451,31 @@ static void pick_server(struct rt_sess *s, const struct h1_msg *m)
 		rt_http_no_server(s);
 }
 
+/* s->reqline = "METHOD URI HTTP/1.x" for the log (the URI cut at 200 bytes, the whole at
+ * the field's size), without printf: this runs for every request. */
+static void set_reqline(struct rt_sess *s, const struct h1_msg *m)
+{
+	char ver[9] = " HTTP/1.0";
+	ver[8] = (char)('0' + m->minor % 10);
+	const char *part[4] = {m->method, " ", m->uri, ver};
+	size_t len[4] = {m->method_len, 1, m->uri_len > 200 ? 200 : m->uri_len, sizeof(ver)};
+	size_t w = 0, room = sizeof(s->reqline) - 1;
+	for (int i = 0; i < 4; i++) {
+		size_t n = len[i] < room - w ? len[i] : room - w;
+		memcpy(s->reqline + w, part[i], n);
+		w += n;
+	}
+	s->reqline[w] = 0;
+}
+
 static void on_request(struct rt_sess *s, struct h1_msg *m)
 {
-	snprintf(s->reqline, sizeof(s->reqline), "%.*s %.*s HTTP/1.%d", (int)m->method_len,
-	         m->method, (int)(m->uri_len > 200 ? 200 : m->uri_len), m->uri, m->minor);
+	set_reqline(s, m);
 	s->req_head = m->method_len == 4 && !memcmp(m->method, "HEAD", 4);
 	s->upgrade = (m->flags & H1_F_UPGRADE) && rt_smp_hdr(m, "upgrade", 0, &(const char *){0},
 	                                                     &(size_t){0});
 	s->cli_ka = m->minor ? !(m->flags & H1_F_CONN_CLOSE) : !!(m->flags & H1_F_CONN_KA);
+	s->cli_close = !s->cli_ka;
 	const struct m_proxy_conf *fe = s->svc->fe;
 	if (s->closing || (fe && fe->http_conn == HTTP_CONN_CLO))
 		s->cli_ka = false;
@@ -541,6 +578,7 @@ static void on_response(struct rt_sess *s, struct h1_msg *m)
 	                          .left = (uint64_t)m->content_length};
 	if (!interim) {
 		s->status = m->status;
+		rt_checks_observe(s->server, m->status); /* observe layer7 (rt_checks.c) */
 		s->t_rsp = rt_ms_since(&s->t_req);
 		const struct m_proxy_conf *be = rt_sess_be(s);
 		bool srv_ka =
@@ -668,6 +706,14 @@ static void check_end(struct rt_sess *s)
 		/* close: FIN to the client, then drain what it still sends so that the kernel
 		 * does not answer unread data with a reset that could destroy our response */
 		rt_sess_shut_srv(s);
+		/* the client said it sends nothing more and nothing is waiting unread: close at
+		 * once, as HAProxy does (the lingering drain below is for clients that may still
+		 * be sending, whose unread bytes would make the kernel reset the connection) */
+		if (s->cli_close && s->rq == RQ_DONE && rt_buf_len(&s->req.in) == 0 &&
+		    !s->cli.rd) {
+			s->dead = true;
+			return;
+		}
 		s->rq = RQ_CLOSING;
 		rt_sess_close_cli(s);
 		rt_sess_set_tmo(s, TMO_LINGER);

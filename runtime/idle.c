@@ -8,7 +8,6 @@
  * server closed it or talks out of turn) is closed, and each is purged after 5 s of rest
  * (HAProxy's default pool-purge-delay). Each worker has its own list: no locking.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -73,6 +72,7 @@ bool rt_idle_park(struct rt_worker *w, const struct rt_server *srv, int fd)
 	c->w = w;
 	c->srv = srv;
 	ev_io_init(&c->io, idle_io_cb, fd, EV_READ);
+	rt_io_same_fd(&c->io); /* the session's watcher had it: no new epoll registration */
 	ev_io_start(w->loop, &c->io);
 	ev_timer_init(&c->purge, idle_purge_cb, RT_IDLE_PURGE, 0);
 	ev_timer_start(w->loop, &c->purge);
@@ -90,17 +90,15 @@ int rt_idle_take(struct rt_worker *w, const struct rt_server *srv)
 	for (struct rt_idle *c = w->idle; c; c = c->next) {
 		if (c->srv != srv)
 			continue;
+		/* a FIN (or stray bytes) reported by the last poll whose callback has not run
+		 * yet: the connection is of no use, and the request must not go to it */
+		if (ev_is_pending(&c->io)) {
+			drop(c);
+			return rt_idle_take(w, srv);
+		}
 		int fd = c->fd;
 		unlink_idle(c);
 		free(c);
-		/* a FIN that arrived since the last loop iteration has not been seen by
-		 * idle_io_cb yet: peek so that the request does not go to a closed socket */
-		char b;
-		ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-			close(fd);
-			return rt_idle_take(w, srv);
-		}
 		return fd;
 	}
 	return -1;

@@ -71,6 +71,12 @@ static long diff(long a, long b)
  * %sq/%bq %{+Q}r (no captures are configured yet, so %hr %hs print nothing). */
 void rt_log_http(struct rt_sess *s)
 {
+	if (s->log_level == 9) /* set-log-level silent (rules_exec.c) */
+		return;
+	if (s->svc->logfmt.n) { /* the frontend's own log-format (logfmt.c) */
+		rt_log_custom(s);
+		return;
+	}
 	char cli[64], date[40];
 	fmt_client(&s->cli_addr, cli, sizeof(cli));
 	fmt_date(&s->t_req, date, sizeof(date));
@@ -80,29 +86,35 @@ void rt_log_http(struct rt_sess *s)
 	long tr = diff(s->t_rsp, s->t_conn);
 	bool badreq = !strcmp(s->reqline, "<BADREQ>");
 	s->logged = true;
-	char line[1024];
+	char line[1024], hr[512], hs[512]; /* captures (capture.c): "{...} " or "" */
+	hr[rt_capture_log(s, false, hr, sizeof(hr))] = 0;
+	hs[rt_capture_log(s, true, hs, sizeof(hs))] = 0;
 	int n = snprintf(line, sizeof(line),
 	        "%s [%s] %s %s/%s %ld/%ld/%ld/%ld/%ld %d %llu - - %c%c-- %d/%d/%d/%d/%s%d 0/0 "
-	        "\"%s\"",
-	        cli, date, s->svc->conf->name, be_name(s, badreq), srv_name(s), badreq ? -1L : s->t_hdr,
+	        "%s%s\"%s\"",
+	        cli, date, s->svc->conf->name, be_name(s, badreq || s->fe_only), srv_name(s), badreq ? -1L : s->t_hdr,
 	        s->t_queue, tc, tr, ta, s->status ? s->status : -1, badreq ? 0ULL : (unsigned long long)s->rsp.bytes,
 	        s->term[0], s->term[1], atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
 	        be_conns(s), srv_conns(s), s->redispatched ? "+" : "",
-	        s->nretries, s->reqline);
+	        s->nretries, hr, hs, s->reqline);
 	if (n > 0)
-		rt_logsrv_send(s->w->rt, s->svc->fe, RT_LOG_INFO, line,
+		rt_logsrv_send(s->w->rt, s->svc->fe, s->log_level ? s->log_level - 1 : RT_LOG_INFO, line,
 		               (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 /* %ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq */
 void rt_log_tcp(struct rt_sess *s)
 {
+	if (s->svc->logfmt.n) {
+		rt_log_custom(s);
+		return;
+	}
 	char cli[64], date[40];
 	fmt_client(&s->cli_addr, cli, sizeof(cli));
 	fmt_date(&s->t_accept, date, sizeof(date));
 	char line[512];
 	int n = snprintf(line, sizeof(line), "%s [%s] %s %s/%s %ld/%ld/%ld %llu %c%c %d/%d/%d/%d/%s%d 0/0",
-	        cli, date, s->svc->conf->name, be_name(s, false), srv_name(s), s->t_queue, s->t_conn,
+	        cli, date, s->svc->conf->name, be_name(s, s->fe_only), srv_name(s), s->t_queue, s->t_conn,
 	        rt_ms_since(&s->t_accept), (unsigned long long)s->rsp.bytes, s->term[0], s->term[1],
 	        atomic_load(&s->w->rt->actconn), atomic_load(&s->svc->cur),
 	        be_conns(s), srv_conns(s), s->redispatched ? "+" : "",

@@ -1,4 +1,5 @@
-/* lvs.c - keepalived virtual_servers on a kernel without IPVS: the userspace L4 path.
+/* lvs.c - keepalived virtual_servers on a kernel without IPVS: the userspace L4 path (with
+ * IPVS, ipvs_kernel.c programs the kernel instead, and lvs.c only routes to it).
  *
  * A virtual_server with protocol TCP is an ordinary mode tcp service of the runtime (its VIP
  * listener bound with IP_FREEBIND, so that it exists before VRRP moves the VIP here), whose
@@ -41,9 +42,11 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/ipvs.h"
 #include "runtime/rt.h"
 #include "vrrp/vrrp.h"
 
@@ -64,6 +67,7 @@ struct rt_lvs {
 	struct rt_server *sorry;   /* NULL: no sorry_server */
 	long long timeout_ms;      /* persistence_timeout, 0: none */
 	uint8_t mask[16];          /* persistence_granularity */
+	bool udp;                  /* protocol UDP: IPVS counts its flows as InActConn */
 	struct lvs_pers *pers[PERS_BUCKETS]; /* chained; expired entries dropped when met */
 };
 
@@ -158,8 +162,14 @@ static struct rt_lvs *ensure(struct rt_pool *p)
 		fam = p->conf->service->binds->addr.ss.ss_family;
 	parse_granularity(ml->persistence_granularity, fam, l->mask);
 	l->sorry = make_sorry(p, ml->sorry_server);
+	l->udp = rt_lvs_udp_ok(p->conf);
 	p->lvs = l;
 	return l;
+}
+
+struct rt_server *rt_lvs_sorry(const struct rt_pool *p)
+{
+	return p->lvs ? p->lvs->sorry : NULL;
 }
 
 void rt_lvs_free(struct rt_pool *p)
@@ -282,8 +292,9 @@ struct rt_server *rt_lvs_pick_locked(struct rt_pool *p, const struct sockaddr_st
 		struct rt_lvs_dest *d = &l->dests[k];
 		d->removed = !present(p, s);
 		d->weight = s->usable ? s->weight : 0;
-		d->active = atomic_load(&s->cur);
-		d->inactive = 0;
+		int cur = atomic_load(&s->cur);
+		d->active = l->udp ? 0 : cur;
+		d->inactive = l->udp ? cur : 0;
 		d->overloaded = s == avoid || atomic_load(&s->admin) != 0 ||
 		                (s->conf->maxconn > 0 && d->active >= s->conf->maxconn);
 	}
@@ -305,15 +316,23 @@ static const struct m_pool *svc_pool(const struct rt_service *rs)
 	return rs->conf->default_pool;
 }
 
+/* Whether the userspace path can serve the virtual_server: TCP by address (UDP: see udp). */
+static bool rt_lvs_bind_ok_pool(const struct m_pool *mp)
+{
+	const struct m_lvs *ml = mp->lvs;
+	if (!ml || ml->fwmark > 0 || ml->group)
+		return false;
+	return !ml->protocol || !strcasecmp(ml->protocol, "TCP");
+}
+
 bool rt_lvs_bind_ok(const struct rt_service *rs)
 {
 	if (rs->conf->kind != SVC_VIRTUAL_SERVER)
 		return true;
+	if (rt_ipvs_kernel())
+		return false; /* the kernel serves it (ipvs_kernel.c) */
 	const struct m_pool *mp = svc_pool(rs);
-	const struct m_lvs *ml = mp ? mp->lvs : NULL;
-	if (!ml || ml->fwmark > 0)
-		return false;
-	return !ml->protocol || !strcasecmp(ml->protocol, "TCP");
+	return mp && rt_lvs_bind_ok_pool(mp);
 }
 
 void rt_lvs_listen_opts(int fd, const struct rt_service *rs, int family)
@@ -334,24 +353,7 @@ void rt_lvs_listen_opts(int fd, const struct rt_service *rs, int family)
 
 static void ipvs_serve(struct rt *rt);
 
-static const char *sched_name(enum m_algo a)
-{
-	switch (a) {
-	case ALGO_LVS_WRR: return "wrr";
-	case ALGO_LVS_LC: return "lc";
-	case ALGO_LVS_WLC: return "wlc";
-	case ALGO_LVS_SH: return "sh";
-	case ALGO_LVS_DH: return "dh";
-	case ALGO_LVS_SED: return "sed";
-	case ALGO_LVS_NQ: return "nq";
-	case ALGO_LVS_LBLC: return "lblc";
-	case ALGO_LVS_LBLCR: return "lblcr";
-	case ALGO_LVS_FO: return "fo";
-	case ALGO_LVS_OVF: return "ovf";
-	case ALGO_LVS_MH: return "mh";
-	default: return "rr";
-	}
-}
+#define sched_name rt_lvs_sched_name /* ipvs_kernel.c */
 
 /* keepalived's FMT_VS: "[192.168.88.86]:tcp:80" */
 static void fmt_vs(const struct m_pool *mp, char *buf, size_t len)
@@ -383,7 +385,15 @@ static void fmt_vs(const struct m_pool *mp, char *buf, size_t len)
 
 void rt_lvs_start(struct rt *rt)
 {
-	bool kernel = access("/proc/net/ip_vs", F_OK) == 0;
+	bool any = false;
+	for (int i = 0; i < rt->npools; i++)
+		any = any || rt->pools[i].conf->lvs;
+	if (!any)
+		return;
+	if (rt_ipvs_kernel()) {
+		rt_ipvs_start(rt); /* the kernel data plane */
+		return;
+	}
 	for (int i = 0; i < rt->npools; i++) {
 		const struct m_pool *mp = rt->pools[i].conf;
 		if (!mp->lvs)
@@ -391,29 +401,28 @@ void rt_lvs_start(struct rt *rt)
 		char vs[96];
 		fmt_vs(mp, vs, sizeof(vs));
 		const char *kind = mp->lvs->lb_kind ? mp->lvs->lb_kind : "NAT";
-		const char *proto = mp->lvs->protocol ? mp->lvs->protocol : "TCP";
-		bool served = mp->lvs->fwmark <= 0 && !strcasecmp(proto, "TCP");
-		if (!served) {
-			vrrp_log("IPVS: %s: no kernel IPVS and vipr's userspace path serves only "
-			         "TCP virtual servers by address: VS %s is not served",
-			         kernel ? "kernel IPVS is not driven by vipr" : "Can't initialize ipvs",
-			         vs);
+		if (mp->lvs->fwmark > 0 || mp->lvs->group) {
+			/* a firewall mark selects packets in the kernel; no socket can receive them */
+			vrrp_log("IPVS: Can't initialize ipvs: the kernel has no IPVS; VS %s is not "
+			         "served: a %s needs the kernel's IPVS",
+			         vs, mp->lvs->fwmark > 0 ? "fwmark virtual server" : "virtual_server_group");
 			continue;
 		}
-		vrrp_log("IPVS: %s; VS %s (%s, lb_kind %s) is served by vipr's userspace TCP proxy%s",
-		         kernel ? "kernel IPVS is present but not driven by vipr"
-		                : "the kernel has no IPVS",
-		         vs, sched_name(mp->balance.algo), kind,
+		if (!rt_lvs_bind_ok_pool(mp) && !rt_lvs_udp_ok(mp)) {
+			vrrp_log("IPVS: the kernel has no IPVS; VS %s is not served: protocol %s needs "
+			         "the kernel's IPVS", vs, mp->lvs->protocol);
+			continue;
+		}
+		vrrp_log("IPVS: the kernel has no IPVS; VS %s (%s, lb_kind %s) is served by vipr's "
+		         "userspace %s proxy%s",
+		         vs, sched_name(mp->balance.algo), kind, rt_lvs_udp_ok(mp) ? "UDP" : "TCP",
 		         !strcasecmp(kind, "NAT")
 		             ? ""
 		             : ": DR/TUN forwarding is emulated by proxying, real servers see "
 		               "connections from this director's address, not the client's");
 	}
-	for (int i = 0; i < rt->npools; i++)
-		if (rt->pools[i].conf->lvs) {
-			ipvs_serve(rt); /* `vipr ipvs`: the live table */
-			break;
-		}
+	rt_lvs_udp_start(rt); /* protocol UDP (lvs_udp.c) */
+	ipvs_serve(rt);       /* `vipr ipvs`: the live table */
 }
 
 /* ---------------------------------------------------------------- the checker process */
@@ -421,6 +430,8 @@ void rt_lvs_start(struct rt *rt)
 /* keepalived runs its health checkers (and IPVS) in a child process beside the VRRP one;
  * vipr does the same: the child is a whole runtime (rt_run) over the same model, which
  * serves nothing but the virtual servers, and gets SIGTERM when the daemon exits. */
+static pid_t checker_pid; /* in the daemon: the checker child, 0: none */
+
 pid_t rt_lvs_spawn(struct m_config *cfg)
 {
 	bool any = false;
@@ -434,6 +445,7 @@ pid_t rt_lvs_spawn(struct m_config *cfg)
 	if (pid != 0) {
 		if (pid < 0)
 			vrrp_log("Unable to fork the checker process: %s", strerror(errno));
+		checker_pid = pid > 0 ? pid : 0;
 		return pid;
 	}
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -444,6 +456,43 @@ pid_t rt_lvs_spawn(struct m_config *cfg)
 	signal(SIGUSR2, SIG_IGN);
 	struct rt_opts o = {.foreground = true};
 	_exit(rt_run(cfg, &o));
+}
+
+/* Waits up to 5 s for the checker to exit after sig; SIGKILL after that. */
+static void end_checker(int sig)
+{
+	if (checker_pid <= 0)
+		return;
+	kill(checker_pid, sig);
+	for (int i = 0; i < 250; i++) {
+		pid_t r = waitpid(checker_pid, NULL, WNOHANG);
+		if (r == checker_pid || (r < 0 && errno == ECHILD))
+			break;
+		if (i == 249) {
+			kill(checker_pid, SIGKILL);
+			waitpid(checker_pid, NULL, 0);
+		}
+		nanosleep(&(struct timespec){0, 20 * 1000000L}, NULL);
+	}
+	checker_pid = 0;
+}
+
+void rt_lvs_reload(const struct m_config *old, struct m_config *cur)
+{
+	/* The checker keeps serving the configuration it started with (a new one would have to
+	 * be forked from this process, whose event loop it must not inherit). With IPVS the
+	 * services the new configuration dropped are deleted here, and the checker stops
+	 * managing them when the kernel says they are gone. */
+	if (checker_pid <= 0 || !rt_ipvs_kernel())
+		return;
+	rt_ipvs_remove_gone(old, cur);
+	if (rt_ipvs_has_new(old, cur))
+		vrrp_log("IPVS: new or changed virtual_servers take effect when keepalived restarts");
+}
+
+void rt_lvs_wait(void)
+{
+	end_checker(SIGTERM); /* keepalived waits for its checker, which removes the services */
 }
 
 /* ---------------------------------------------------------------- ipvsadm -Ln */
@@ -494,7 +543,7 @@ static void vs_line(FILE *out, const struct m_pool *mp)
 	} else if (mp->service && mp->service->binds) {
 		fmt_addr(&mp->service->binds->addr, 0, vs, sizeof(vs));
 	}
-	fprintf(out, "%-4s %s %s", proto, vs, sched_name(mp->balance.algo));
+	fprintf(out, "%s  %s %s", proto, vs, sched_name(mp->balance.algo)); /* ipvsadm: two spaces */
 	if (ml->persistence_timeout > 0) {
 		fprintf(out, " persistent %lld", (long long)ml->persistence_timeout / 1000);
 		if (ml->persistence_granularity)
@@ -511,57 +560,150 @@ static void rs_line(FILE *out, const struct m_pool *mp, const struct m_server *s
 	char ra[80];
 	unsigned port = s->addr.port_lo ? s->addr.port_lo : vs_port(mp);
 	fmt_addr(&s->addr, port, ra, sizeof(ra));
-	fprintf(out, "  -> %-28s %-7s %-6d %-10d %-10d\n", ra, fwd_name(mp->lvs->lb_kind), weight,
+	fprintf(out, "  -> %-28s %-7s %-6d %-10d %-10d\n", ra,
+	        fwd_name(s->lvs_method ? s->lvs_method : mp->lvs->lb_kind), weight,
 	        active, inactive);
+}
+
+/* `ipvsadm -Ln` sorts services and destinations (not the kernel's list order): so do these */
+struct pkey {
+	int idx;
+	struct ipvs_svc s;
+};
+
+struct skey {
+	int idx;
+	struct ipvs_dest d;
+};
+
+static int cmp_pkey(const void *a, const void *b)
+{
+	return rt_ipvs_cmp_svc(&((const struct pkey *)a)->s, &((const struct pkey *)b)->s);
+}
+
+static int cmp_skey(const void *a, const void *b)
+{
+	return rt_ipvs_cmp_dest(&((const struct skey *)a)->d, &((const struct skey *)b)->d);
+}
+
+/* The pools with virtual servers, in ipvsadm's order; *n of them. Caller frees. */
+static struct pkey *sorted_pools(const struct m_pool *const *mps, int npools, int *n)
+{
+	struct pkey *k = calloc((size_t)(npools > 0 ? npools : 1), sizeof(*k));
+	*n = 0;
+	for (int i = 0; k && i < npools; i++)
+		if (mps[i]->lvs) {
+			k[*n].idx = i;
+			rt_ipvs_svc_of(mps[i], &k[*n].s);
+			(*n)++;
+		}
+	if (k && *n > 1)
+		qsort(k, (size_t)*n, sizeof(*k), cmp_pkey);
+	return k;
+}
+
+static void sort_servers(const struct m_pool *mp, const struct m_server *const *ms, struct skey *k,
+                         int n)
+{
+	for (int i = 0; i < n; i++) {
+		k[i].idx = i;
+		rt_ipvs_dest_of(mp, ms[i], 0, &k[i].d);
+	}
+	if (n > 1)
+		qsort(k, (size_t)n, sizeof(*k), cmp_skey);
 }
 
 void rt_lvs_ipvs_table(const struct m_config *cfg, FILE *out)
 {
 	table_head(out);
-	for (const struct m_pool *mp = cfg->pools; mp; mp = mp->next) {
-		if (!mp->lvs)
-			continue;
+	int np = 0, n = 0;
+	for (const struct m_pool *mp = cfg->pools; mp; mp = mp->next)
+		np++;
+	const struct m_pool **mps = calloc((size_t)(np > 0 ? np : 1), sizeof(*mps));
+	if (!mps)
+		return;
+	np = 0;
+	for (const struct m_pool *mp = cfg->pools; mp; mp = mp->next)
+		mps[np++] = mp;
+	struct pkey *pk = sorted_pools(mps, np, &n);
+	for (int i = 0; pk && i < n; i++) {
+		const struct m_pool *mp = mps[pk[i].idx];
 		vs_line(out, mp);
-		int n = 0;
+		int ns = 0;
 		for (const struct m_server *s = mp->servers; s; s = s->next)
-			n++;
-		for (int k = n - 1; k >= 0; k--) { /* IPVS list order: the last added first */
-			const struct m_server *s = mp->servers;
-			for (int j = 0; j < k; j++)
-				s = s->next;
-			rs_line(out, mp, s, s->weight >= 0 ? s->weight : 1, 0, 0);
+			ns++;
+		const struct m_server **ms = calloc((size_t)(ns > 0 ? ns : 1), sizeof(*ms));
+		struct skey *sk = calloc((size_t)(ns > 0 ? ns : 1), sizeof(*sk));
+		if (ms && sk) {
+			ns = 0;
+			for (const struct m_server *s = mp->servers; s; s = s->next)
+				ms[ns++] = s;
+			sort_servers(mp, ms, sk, ns);
+			for (int j = 0; j < ns; j++) {
+				const struct m_server *s = ms[sk[j].idx];
+				rs_line(out, mp, s, s->weight >= 0 ? s->weight : 1, 0, 0);
+			}
 		}
+		free(ms);
+		free(sk);
 	}
+	free(pk);
+	free(mps);
 }
 
 /* The live table of a running runtime: present destinations with their current weight and
  * connections, and the sorry_server while it stands in for all of them (as keepalived adds
  * it to the IPVS service then). */
+static void live_pool(struct rt_pool *p, FILE *out)
+{
+	const struct m_pool *mp = p->conf;
+	int n = p->nsrv > 0 ? p->nsrv : 1;
+	const struct m_server **ms = calloc((size_t)n, sizeof(*ms));
+	struct skey *sk = calloc((size_t)n, sizeof(*sk));
+	vs_line(out, mp);
+	if (!ms || !sk) {
+		free(ms);
+		free(sk);
+		return;
+	}
+	for (int k = 0; k < p->nsrv; k++)
+		ms[k] = p->srv[k].conf;
+	sort_servers(mp, ms, sk, p->nsrv);
+	bool udp = rt_lvs_udp_ok(mp); /* IPVS counts UDP flows as InActConn */
+	pthread_mutex_lock(&p->lock);
+	bool any = false;
+	for (int j = 0; j < p->nsrv; j++) {
+		struct rt_server *s = &p->srv[sk[j].idx];
+		if (!present(p, s))
+			continue;
+		int w = s->usable ? s->weight : 0;
+		any = any || w > 0;
+		int cur = atomic_load(&s->cur);
+		rs_line(out, mp, s->conf, w, udp ? 0 : cur, udp ? cur : 0);
+	}
+	struct rt_server *sorry = p->lvs ? p->lvs->sorry : NULL;
+	int scur = sorry ? atomic_load(&sorry->cur) : 0;
+	if (!any && mp->lvs->sorry_server)
+		rs_line(out, mp, mp->lvs->sorry_server, 1, udp ? 0 : scur, udp ? scur : 0);
+	pthread_mutex_unlock(&p->lock);
+	free(ms);
+	free(sk);
+}
+
 static void live_table(struct rt *rt, FILE *out)
 {
 	table_head(out);
-	for (int i = 0; i < rt->npools; i++) {
-		struct rt_pool *p = &rt->pools[i];
-		const struct m_pool *mp = p->conf;
-		if (!mp->lvs)
-			continue;
-		vs_line(out, mp);
-		pthread_mutex_lock(&p->lock);
-		bool any = false;
-		for (int k = p->nsrv - 1; k >= 0; k--) {
-			struct rt_server *s = &p->srv[k];
-			if (!present(p, s))
-				continue;
-			int w = s->usable ? s->weight : 0;
-			any = any || w > 0;
-			rs_line(out, mp, s->conf, w, atomic_load(&s->cur), 0);
-		}
-		struct rt_server *sorry = p->lvs ? p->lvs->sorry : NULL;
-		if (!any && mp->lvs->sorry_server)
-			rs_line(out, mp, mp->lvs->sorry_server, 1, sorry ? atomic_load(&sorry->cur) : 0,
-			        0);
-		pthread_mutex_unlock(&p->lock);
-	}
+	const struct m_pool **mps = calloc((size_t)(rt->npools > 0 ? rt->npools : 1), sizeof(*mps));
+	if (!mps)
+		return;
+	for (int i = 0; i < rt->npools; i++)
+		mps[i] = rt->pools[i].conf;
+	int n = 0;
+	struct pkey *pk = sorted_pools(mps, rt->npools, &n);
+	for (int i = 0; pk && i < n; i++)
+		live_pool(&rt->pools[pk[i].idx], out);
+	free(pk);
+	free(mps);
 }
 
 /* The live table is served on an abstract unix socket, which like the kernel's IPVS table
@@ -636,7 +778,13 @@ static void ipvs_serve(struct rt *rt)
 
 void rt_lvs_stop(struct rt *rt)
 {
-	(void)rt;
+	bool any = false;
+	for (int i = 0; i < rt->npools; i++)
+		any = any || rt->pools[i].conf->lvs;
+	if (any && rt_ipvs_kernel())
+		rt_ipvs_stop(rt);
+	else if (any)
+		rt_lvs_udp_stop(rt);
 	if (!srv_state.on)
 		return;
 	shutdown(srv_state.fd, SHUT_RDWR); /* wakes accept() */
@@ -648,6 +796,8 @@ void rt_lvs_stop(struct rt *rt)
 
 int rt_lvs_ipvs_live(FILE *out)
 {
+	if (rt_ipvs_print(out) == 0)
+		return 0; /* the kernel's table, as ipvsadm -Ln reads it */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;

@@ -30,6 +30,8 @@ struct chk_item;
 struct rt_rules;
 struct rt_rules_all;
 struct rt_ring_pt;
+struct rt_cli_task;
+struct rt_stats_adm;
 
 /* ---- stats: counters (stats.c) -------------------------------------------------- */
 /* Events per second: the count of the current second and of the previous one. */
@@ -75,6 +77,7 @@ struct rt_server {
 	atomic_llong lastchg; /* time() of the last state change */
 	struct chk_item *chk; /* rt_checks.c: the server's check, whose chk_get_state() the
 	                       * stats show (check_status, LastChk...); NULL: not checked yet */
+	atomic_int maxconn_cli; /* cli_admin.c: `set maxconn server` + 1; 0: the configuration's */
 };
 
 struct rt_pool {
@@ -98,6 +101,7 @@ struct rt_pool {
 	atomic_int nq;
 	unsigned long qseq; /* queueing order across the pool's and its servers' queues */
 	struct rt_lvs *lvs; /* lvs: keepalived virtual_server state (lvs.c), under lock; NULL */
+	int fullconn; /* balance.c: fullconn, or HAProxy's default for it (minconn servers) */
 };
 
 /* balance.c: rt_balance_pick() returns a server for a new connection (its counters already
@@ -131,6 +135,9 @@ enum rt_assign rt_balance_assign(struct rt_pool *p, const struct rt_lb_req *rq,
 bool rt_balance_unqueue(struct rt_sess *s);
 void rt_balance_release(struct rt_server *s);
 void rt_pool_init(struct rt_pool *p, const struct m_pool *conf);
+/* balance.c: what needs every service and pool: each pool's fullconn (HAProxy's default:
+ * 10% of the maxconn of the frontends that may use it). Called once the rules are built. */
+void rt_balance_setup(struct rt *rt);
 
 /* ---------------------------------------------------------------- services and listeners */
 
@@ -147,10 +154,13 @@ struct rt_service {
 	bool ff, ff_if_none, ff_has_except; /* option forwardfor */
 	const char *ff_header;
 	struct rt_net ff_except;
-	bool log;       /* option httplog / tcplog with somewhere to log */
+	bool log;       /* option httplog / tcplog / log-format with somewhere to log */
+	struct m_lf logfmt; /* logfmt.c: the frontend's log-format, n == 0: none */
 	atomic_int cur; /* feconn */
 	struct rt_counters cnt; /* stats (stats.c) */
 	const struct rt_rules *rules; /* rules.c: http rules and routes, NULL: none */
+	atomic_int maxconn_cli; /* cli_admin.c: `set maxconn frontend` + 1; 0: the configuration's */
+	atomic_int adm;         /* cli_admin.c: RT_FE_* (disable/shutdown frontend) */
 };
 
 struct rt_listener {
@@ -163,6 +173,7 @@ struct rt_listener {
 	 * getsockname() per connection then (wildcard binds still need one). */
 	bool local_fixed;
 	struct sockaddr_storage local;
+	char key[96]; /* master.c: address and thread, to hand the socket to the next worker */
 	struct rt_listener *next;
 };
 
@@ -183,6 +194,11 @@ struct rt_chan {
 	bool src_eof;   /* the source end sent its FIN */
 	bool dst_shut;  /* we sent FIN to the destination end */
 	uint64_t bytes; /* forwarded to the destination */
+	/* splice.c: mode tcp moves bytes through a pipe, in the kernel, while in and out are
+	 * empty; piped bytes are read from the source and not yet written */
+	struct rt_pipe *pipe;
+	size_t piped;
+	bool nosplice; /* a splice failed (EINVAL...): the buffers carry this channel */
 };
 
 struct rt_end {
@@ -190,6 +206,7 @@ struct rt_end {
 	int fd;
 	int events; /* what io is started with */
 	bool connecting;
+	bool rd; /* may have bytes to read: set by a read event, cleared by a short read (sess.c) */
 	struct rt_sess *s;
 };
 
@@ -206,7 +223,9 @@ enum rt_tmo {
 	TMO_DATA,
 	TMO_LINGER,
 	TMO_QUEUE,
-	TMO_TUNNEL /* both channels are tunnels: timeout tunnel, then client-fin/server-fin */
+	TMO_TUNNEL, /* both channels are tunnels: timeout tunnel, then client-fin/server-fin */
+	TMO_TARPIT, /* rules_exec.c: http-request tarpit holds the request */
+	TMO_INSPECT /* rules_tcp.c: tcp-request inspect-delay */
 };
 
 /* Body framing progress of one HTTP message. */
@@ -222,6 +241,8 @@ struct rt_sess {
 	struct rt_end cli, srv;
 	struct rt_chan req, rsp; /* req: client -> server, rsp: server -> client */
 	ev_timer timer;          /* the one inactivity timer, repeat per phase */
+	ev_tstamp deadline;      /* sess.c: when the current phase times out, 0: never */
+	ev_tstamp timer_at, tmo_len; /* what timer is set for; the phase's timeout */
 	enum rt_tmo tmo;
 	struct rt_server *server;
 	bool srv_counted;                /* server's connection counters include this session */
@@ -235,6 +256,7 @@ struct rt_sess {
 	enum rt_rsp_state rs;
 	struct rt_body rqb, rsb;
 	bool req_head, cli_ka, srv_reusable, req_started, first_req;
+	bool cli_close; /* the client announced the end of its connection (Connection: close) */
 	bool upgrade; /* the request asks for a protocol upgrade (Connection: upgrade + Upgrade) */
 	bool logged;  /* the current request's log line went out */
 	int status;
@@ -248,6 +270,22 @@ struct rt_sess {
 	int nretries;
 	bool redispatched; /* logged as "+N" retries */
 	struct rt_pool *pool; /* rules.c: use_backend's choice for this request, NULL: default */
+	bool nolog; /* rules_tcp.c: rejected by tcp-request connection: no log line */
+	bool fe_only; /* rules: answered before a backend was chosen (logs name the frontend) */
+	struct rt_trk { /* rules_stk.c: track-sc0/1/2 of this session (e NULL: none) */
+		struct rt_stick *t;
+		struct rt_ste *e;
+		bool sess; /* tracked by tcp-request connection: kept for every request */
+	} trk[3];
+	struct rt_var *vars; /* vars.c: sess, txn, req and res variables */
+	char *cap;           /* capture.c: captured values of the current request, or NULL */
+	int tarpit_status;   /* rules_exec.c: the answer due when timeout tarpit strikes */
+	char *tarpit_reply;
+	size_t tarpit_len;
+	int log_level;       /* set-log-level: severity + 1 (0: unchanged, 9: silent) */
+	bool qfull;          /* balance.c: refused because the server's queue is at maxqueue */
+	bool tcp_wait;       /* rules_tcp.c: content rules wait for client data (mode tcp) */
+	int tcp_next;        /* rules_tcp.c: the content rule to resume at */
 	struct rt_sess *prev, *next;
 	/* maxconn queue (balance.c): links and state under the pool's lock; rnext under the
 	 * worker's qlock once a slot is granted */
@@ -282,6 +320,9 @@ struct rt_worker {
 	pthread_mutex_t qlock;
 	struct rt_sess *ready;
 	ev_async qwake;
+	struct rt_pipe *pipes; /* splice.c: spare pipes */
+	unsigned npipes;
+	_Atomic(struct rt_cli_task *) cli_task; /* cli_admin.c: work for this worker's thread */
 };
 
 struct rt_checks;
@@ -303,7 +344,21 @@ struct rt {
 	long long started;        /* time() at startup */
 	struct rt_cli_sock *cli;  /* stats sockets, served by worker 0 */
 	struct rt_rules_all *rules; /* rules.c: everything compiled at startup */
+	int stop_sig; /* the signal that stopped the process (a worker's exit code, master.c) */
+	ev_io mw_io;  /* master.c: a worker's socketpair with its master */
+	atomic_int maxconn_cli;     /* cli_admin.c: `set maxconn global` + 1; 0: configured */
+	struct rt_stats_adm *stats_adm; /* stats_admin.c: compiled `stats admin` conditions */
+	int nstats_adm;
+	struct rt_acl_ctx *stats_cx;
 };
+
+/* Points io at an fd that the loop already watches through another watcher (a server
+ * connection moving between a session and the idle list): without libev's "new fd" flag,
+ * starting it costs no EPOLL_CTL_ADD that the kernel refuses with EEXIST. */
+static inline void rt_io_same_fd(ev_io *io)
+{
+	io->events &= ~EV__IOFDSET;
+}
 
 /* idle.c: rt_idle_park() takes ownership of a reusable server connection's fd (false: the
  * caller must close it); rt_idle_take() returns a parked fd to srv, or -1. */
@@ -312,12 +367,26 @@ bool rt_idle_park(struct rt_worker *w, const struct rt_server *srv, int fd);
 int rt_idle_take(struct rt_worker *w, const struct rt_server *srv);
 void rt_idle_flush(struct rt_worker *w);
 
+/* splice.c: mode tcp forwarding with splice(2) between two TCP sockets, through a pipe
+ * per channel taken from the worker's spares. rt_splice_on(): whether channel c moves its
+ * bytes by splicing now (mode tcp, TCP at both ends, buffers empty, splicing works).
+ * rt_splice_in() / rt_splice_out() return false on a fatal error, like the buffer paths;
+ * rt_splice_in() reads only into an empty pipe. rt_splice_release() gives the pipes back at
+ * the end of a session; rt_splice_flush() closes the spares. */
+struct rt_pipe;
+bool rt_splice_on(struct rt_sess *s, struct rt_chan *c);
+bool rt_splice_in(struct rt_sess *s, struct rt_end *e, struct rt_chan *c);
+bool rt_splice_out(struct rt_sess *s, struct rt_end *e, struct rt_chan *c);
+void rt_splice_release(struct rt_sess *s);
+void rt_splice_flush(struct rt_worker *w);
+
 /* sess.c */
 void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
 void rt_sess_close_idle(struct rt_worker *w);
 void rt_sess_queue_cb(struct ev_loop *loop, ev_async *a, int revents);
 void rt_sess_grant(struct rt_sess *s); /* balance.c, pool lock held: hand to its worker */
 void rt_sess_kill_all(struct rt_worker *w);
+void rt_sess_shutdown(struct rt_sess *s); /* on its worker: end it now (cli) */
 
 /* sess.c, used by http.c: buffers and session plumbing */
 size_t rt_buf_len(const struct rt_buf *b);
@@ -332,6 +401,8 @@ long rt_ms_since(const struct timeval *t);
 bool rt_chan_flushed(const struct rt_chan *c);
 void rt_sess_close_cli(struct rt_sess *s);
 void rt_sess_tunnel(struct rt_sess *s); /* both channels become tunnels (after a 101) */
+void rt_sess_touch(struct rt_sess *s);  /* activity: pushes the inactivity timeout back */
+bool rt_sess_tmo_due(struct rt_sess *s); /* sess_tmo.c, see there */
 
 /* http.c */
 void rt_http_analyze(struct rt_sess *s);
@@ -344,11 +415,19 @@ void rt_http_no_server(struct rt_sess *s);
  * on worker 0's loop. */
 int rt_checks_start(struct rt *rt);
 void rt_checks_stop(struct rt *rt);
+/* observe layer4|layer7 (rt_checks.c): what real traffic to rs did: -1 a failed connect,
+ * 0 a connect, >= 100 an HTTP status. Any thread. */
+void rt_checks_observe(struct rt_server *rs, int what);
 
 /* log.c */
 void rt_log_http(struct rt_sess *s);
 void rt_log_tcp(struct rt_sess *s);
 void rt_log_null(struct rt_sess *s); /* nothing was received: subject to dontlognull */
+/* logfmt.c: rt_logfmt_build() compiles the service's `log-format` (checked by the parser);
+ * rt_log_custom() writes a session's line in it; rt_logfmt_free() frees every service's. */
+void rt_logfmt_build(struct rt_service *rs);
+void rt_log_custom(struct rt_sess *s);
+void rt_logfmt_free(struct rt *rt);
 
 /* logsrv.c: sends one log line (without newline) at syslog severity sev to the `log`
  * targets of frontend fe and, with `log global`, of the global section. */
@@ -397,8 +476,41 @@ void rt_stats_csv(struct rt *rt, struct rt_sbuf *out, unsigned flags);
 void rt_stats_json(struct rt *rt, struct rt_sbuf *out, unsigned flags);
 void rt_stats_info(struct rt *rt, struct rt_sbuf *out);
 bool rt_stats_servers_state(struct rt *rt, struct rt_sbuf *out, const char *backend);
-void rt_stats_html(struct rt *rt, struct rt_sbuf *out, const struct m_stats *st,
-                   const char *uri, unsigned flags, bool refresh);
+/* Which proxies a stats answer shows: `stats scope` names (exact) and the uri's ?scope=
+ * (case-insensitive part of the name, 2 characters at least, as 2.6 matches it). */
+struct rt_stats_scope {
+	const struct m_stats *st; /* its scope list, NULL: no limit */
+	const char *q;            /* ?scope= value, NULL: none */
+	size_t qlen;
+	const char *self; /* the proxy serving the stats, for `stats scope .` */
+};
+bool rt_stats_in_scope(const struct rt_stats_scope *sc, const char *pxname);
+void rt_stats_csv_in(struct rt *rt, struct rt_sbuf *out, unsigned flags,
+                     const struct rt_stats_scope *sc);
+void rt_stats_json_in(struct rt *rt, struct rt_sbuf *out, unsigned flags,
+                      const struct rt_stats_scope *sc);
+/* stats_html.c: the page; admin: the server check boxes and action forms (stats admin);
+ * st_code: the answer of the last POST (";st=DONE"...), NULL: none. */
+struct rt_stats_page {
+	const struct m_stats *st;
+	const char *uri;
+	unsigned flags;
+	bool refresh, admin;
+	const char *st_code;
+	struct rt_stats_scope scope;
+};
+void rt_stats_html(struct rt *rt, struct rt_sbuf *out, const struct rt_stats_page *pg);
+/* stats_admin.c: `stats admin if/unless` conditions compiled at startup (false: an
+ * unsupported condition, reported), evaluated per request; rt_stats_admin_post() applies a
+ * form POST (s=, action=, b=) and returns HAProxy's status code ("DONE", "PART", ...). */
+bool rt_stats_admin_init(struct rt *rt);
+void rt_stats_admin_free(struct rt *rt);
+bool rt_stats_admin_ok(struct rt_sess *s, const struct m_stats *st, const struct h1_msg *m);
+const char *rt_stats_admin_post(struct rt_sess *s, const char *body, size_t len);
+/* cli_admin.c, also for the stats page: a forced operational state, and ending the
+ * sessions of a server on every worker (self: the calling worker, run inline). */
+void rt_srv_set_usable(struct rt_server *sv, bool up);
+void rt_srv_kill_sessions(struct rt *rt, struct rt_worker *self, struct rt_server *sv);
 
 /* Server look-up and status text shared by the page, the CSV and the CLI. */
 struct rt_server *rt_stats_find_server(struct rt *rt, const char *be, const char *srv);
@@ -425,6 +537,27 @@ bool rt_promex_applet(struct rt_sess *s, const struct h1_msg *m);
  * serves them on worker 0's loop, closes and unlinks them. */
 struct rt_cli_sock;
 int rt_cli_open(struct rt *rt);
+/* cli_cmds.c: runs one runtime API line (commands separated by ';') at ctx->level and
+ * appends the answers to out, each ending with an empty line as HAProxy's; `prompt`,
+ * `quit`, `user` and `operator` change ctx. Callable by any front end of the CLI (stats
+ * sockets, the master CLI) on worker 0's thread. */
+enum { RT_CLI_USER = 1, RT_CLI_OPER = 2, RT_CLI_ADMIN = 3 };
+struct rt_cli_ctx {
+	struct rt *rt;
+	int level;
+	bool prompt, quit;
+	long timeout_ms; /* `set timeout cli`: the session's new idle timeout, 0: unchanged */
+};
+void rt_cli_exec(struct rt_cli_ctx *ctx, char *line, struct rt_sbuf *out);
+/* cli_admin.c: runs the runtime API's work queued for worker w, on its thread (called from
+ * its qwake callback); effective maxconn of a frontend, a server, the process (0: none). */
+void rt_cli_worker_run(struct rt_worker *w);
+#define RT_FE_READY   0
+#define RT_FE_PAUSED  1 /* disable frontend: listeners paused, enable frontend resumes */
+#define RT_FE_STOPPED 2 /* shutdown frontend: listeners closed for good */
+int rt_svc_maxconn(const struct rt_service *svc);
+int rt_srv_maxconn(const struct rt_server *sv);
+int rt_global_maxconn(const struct rt *rt);
 void rt_cli_start(struct rt *rt, struct ev_loop *loop);
 void rt_cli_close(struct rt *rt);
 /* ---- end stats ------------------------------------------------------------------- */
@@ -449,6 +582,9 @@ static inline const struct m_proxy_conf *rt_sess_be(const struct rt_sess *s)
 struct rt_smp {
 	const struct h1_msg *req, *rsp;
 	const struct sockaddr_storage *src, *dst;
+	struct rt_sess *sess; /* sc_* fetches: its tracked counters; NULL: none */
+	const unsigned char *payload; /* mode tcp content rules: the client's bytes so far */
+	size_t plen;
 };
 
 struct rt_cond;     /* a compiled if/unless condition */
@@ -466,7 +602,20 @@ void rt_acl_ctx_free(struct rt_acl_ctx *cx);
 bool rt_cond_compile(struct rt_acl_ctx *cx, const struct m_rule *r, const struct m_acl *acls,
                      const char *px, const struct rt_cond **out);
 bool rt_cond_eval(const struct rt_cond *c, const struct rt_smp *x);
+/* True when c reads the HTTP request or response (it cannot decide on a connection alone). */
+bool rt_cond_needs_http(const struct rt_cond *c);
+/* True when c reads the client's payload (req.len, req_ssl_hello_type...); rt_cond_unless()
+ * says whether it is an `unless` condition. */
+bool rt_cond_needs_payload(const struct rt_cond *c);
+bool rt_cond_unless(const struct rt_cond *c);
+/* True when more client bytes could change what c's payload fetches read (req.len always;
+ * req_ssl_hello_type while a TLS record header is incomplete). */
+bool rt_cond_may_change(const struct rt_cond *c, const struct rt_smp *x);
 void *rt_acl_alloc(struct rt_acl_ctx *cx, size_t n); /* zeroed, freed with the context */
+/* The stick tables that sc_* / src_* fetches may name (rules_stk.c sets them before any
+ * condition is compiled; the fetches of a proxy default to the table named after it). */
+struct rt_stick;
+void rt_acl_ctx_tables(struct rt_acl_ctx *cx, struct rt_stick **t, int n);
 void rt_acl_alert(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* acl.c, also used by rules.c: sample fetches on a head. rt_smp_path() and friends return
@@ -475,6 +624,9 @@ bool rt_smp_path(const struct h1_msg *m, const char **p, size_t *n);
 bool rt_smp_query(const struct h1_msg *m, const char **p, size_t *n);
 /* The whole value of header `name`: occurrence occ (1 the first, 0 the first too). */
 bool rt_smp_hdr(const struct h1_msg *m, const char *name, int occ, const char **p, size_t *n);
+bool rt_smp_url_param(const struct h1_msg *m, const char *name, const char **p, size_t *n);
+/* The SNI of the TLS ClientHello that starts p[0..n) (mode tcp content inspection). */
+bool rt_smp_ssl_sni(const unsigned char *p, size_t n, const char **out, size_t *len);
 
 /* rules.c: rt_rules_build() compiles the rules, ACLs and routes of every service and pool
  * (-1 after an "[ALERT]" line: rt_run refuses to start); rt_rules_free() undoes it.
@@ -491,6 +643,108 @@ int rt_rules_build(struct rt *rt);
 void rt_rules_free(struct rt *rt);
 bool rt_rules_request(struct rt_sess *s, struct h1_msg *m, struct rt_scratch *sc);
 void rt_rules_response(struct rt_sess *s, struct h1_msg *m, struct rt_scratch *sc);
+/* rules_exec.c: http-request tarpit. rt_rules_tarpit_tmo() is the delay (timeout tarpit,
+ * else timeout connect, of the proxy whose rule tarpitted); rt_rules_tarpit_end() sends the
+ * answer when it is over. */
+m_ms rt_rules_tarpit_tmo(const struct rt_sess *s);
+void rt_rules_tarpit_end(struct rt_sess *s);
+/* rules_tcp.c: tcp-request rules of the session's frontend. rt_tcpreq_connection() runs the
+ * connection rules on a just-accepted session: false when it must be closed at once (reset,
+ * not logged: s->nolog is set). rt_tcpreq_content() runs the content rules of a mode tcp
+ * session before it connects: false when rejected (the caller closes it, logged "PR"). In
+ * mode http, content rules run per request inside rt_rules_request(). */
+bool rt_tcpreq_connection(struct rt_sess *s);
+bool rt_tcpreq_content(struct rt_sess *s);
+/* When a content rule reads the client's first bytes (req.len, req_ssl_hello_type) and
+ * cannot decide yet, rt_tcpreq_content() sets s->tcp_wait and arms TMO_INSPECT instead of
+ * letting the session connect; sess.c then calls rt_tcpreq_wait() after each read (final:
+ * the delay is over or the client closed): it connects the session once the rules accept,
+ * marks it dead when they reject, or leaves it waiting. */
+void rt_tcpreq_wait(struct rt_sess *s, bool final);
+
+/* stick.c: stick tables. rt_stick_key() makes a key of the table's type from an address
+ * (ss) or a string sample (s, n); false when it cannot (an IPv6 address in an ip table...).
+ * rt_stick_track() returns the key's entry (created; NULL when the table is full of
+ * tracked entries) with conn_cur/conn_cnt/conn_rate counted, which rt_stick_untrack() gives
+ * back. rt_stick_get() reads data M_SD_* of a tracked entry (after incrementing gpc0 when
+ * asked); rt_stick_lookup() does so for a key (false: no entry). All calls lock the table. */
+struct rt_stick;
+struct rt_ste;
+struct rt_stick_key {
+	size_t len;
+	uint8_t b[1024];
+};
+struct rt_stick_smp {
+	const struct sockaddr_storage *ss;
+	const char *s;
+	size_t n;
+};
+enum rt_stick_ev { RT_STK_HTTP_REQ, RT_STK_HTTP_ERR, RT_STK_INC_GPC0 };
+struct rt_stick *rt_stick_new(const struct m_stick_table *conf, const char *name);
+void rt_stick_free(struct rt_stick *t);
+const char *rt_stick_name(const struct rt_stick *t);
+bool rt_stick_key(const struct rt_stick *t, const struct rt_stick_smp *v, struct rt_stick_key *k);
+struct rt_ste *rt_stick_track(struct rt_stick *t, const struct rt_stick_key *k);
+void rt_stick_untrack(struct rt_stick *t, struct rt_ste *e);
+void rt_stick_event(struct rt_stick *t, struct rt_ste *e, enum rt_stick_ev ev);
+long long rt_stick_get(struct rt_stick *t, struct rt_ste *e, int data, bool inc_gpc0);
+bool rt_stick_lookup(struct rt_stick *t, const struct rt_stick_key *k, int data, bool inc_gpc0,
+                     long long *out);
+bool rt_stick_stores(const struct rt_stick *t, int data); /* the table keeps data M_SD_* */
+
+/* For the runtime API (cli_api.c): `show table` and `clear table`. rt_stick_find() returns
+ * the table of proxy `name` (NULL: none); rt_stick_show() appends HAProxy's header line
+ * "# table: NAME, type: T, size:N, used:N" and one line per entry ("0x..: key=K use=N
+ * exp=MS gpc0=N conn_rate(P)=N ..." in HAProxy's data order); rt_stick_show_all() appends
+ * only the header lines of every table, last declared first, as `show table` without a name
+ * does (HAProxy then ends the answer with an empty line, as every answer); rt_stick_clear()
+ * removes every entry no session tracks and returns how many. Thread-safe. */
+struct rt_stick *rt_stick_find(struct rt *rt, const char *name);
+void rt_stick_show(struct rt_stick *t, struct rt_sbuf *out);
+void rt_stick_head(struct rt_stick *t, struct rt_sbuf *out); /* the header line only */
+void rt_stick_show_all(struct rt *rt, struct rt_sbuf *out);
+long long rt_stick_clear(struct rt_stick *t);
+
+/* rules_stk.c: a session's tracked counters. rt_trk_release() gives back those of the last
+ * request (all: every one, when the session ends); rt_trk_http_status() counts an HTTP error
+ * (4xx) response on each tracked counter. */
+void rt_trk_release(struct rt_sess *s, bool all);
+void rt_trk_http_status(struct rt_sess *s, int status);
+
+/* vars.c: sample expressions (one fetch, converters) and variables. rt_sexpr_compile()
+ * returns NULL after an "[ALERT]" (`http`: HTTP fetches allowed). rt_var_name() splits
+ * "txn.name" into a scope (0 proc, 1 sess, 2 txn, 3 req, 4 res) and the name. A value is
+ * an integer or a string (s, n: valid until the variable changes; proc copies into buf). */
+struct rt_sexpr;
+struct rt_var;
+struct rt_sval {
+	bool is_int;
+	long long i;
+	const char *s;
+	size_t n;
+	char buf[256];
+};
+#define RT_VS_PROC 0
+#define RT_VS_SESS 1
+#define RT_VS_TXN  2
+#define RT_VS_REQ  3
+#define RT_VS_RES  4
+struct rt_sexpr *rt_sexpr_compile(struct rt_acl_ctx *cx, const char *text, bool http,
+                                  const char *px, const char *what);
+bool rt_sexpr_eval(const struct rt_sexpr *e, const struct rt_smp *x, struct rt_sval *v);
+bool rt_var_name(const char *full, int *scope, const char **name);
+void rt_var_set(struct rt_sess *s, int scope, const char *name, const struct rt_sexpr *e,
+                const struct rt_smp *x);
+void rt_var_unset(struct rt_sess *s, int scope, const char *name);
+bool rt_var_get(struct rt_sess *s, int scope, const char *name, struct rt_sval *out);
+void rt_vars_clear(struct rt_sess *s, unsigned scope_mask); /* 1 << RT_VS_* */
+void rt_vars_proc_free(void);
+/* capture.c, for the log line (log.c): the captures of one direction of the session's current
+ * request as HAProxy's %hr / %hs print them, "{v1|v2} " (trailing space included), into buf;
+ * returns the length, 0 when the frontend declares no capture in that direction. */
+size_t rt_capture_log(const struct rt_sess *s, bool rsp, char *buf, size_t len);
+/* rules_stk.c: everything rules attached to a session ends with it (counters, variables). */
+void rt_rules_sess_end(struct rt_sess *s);
 
 /* ================================================================ end of ACLs and rules */
 
@@ -525,7 +779,8 @@ int rt_lvs_schedule(struct rt_lvs_sched *st, const struct rt_lvs_dest *d, int n,
 /* lvs.c. rt_lvs_start(): the once-per-virtual_server startup line (no kernel IPVS, DR/TUN
  * emulated by proxying) and the live `ipvsadm -Ln` table served to `vipr ipvs` on the
  * abstract unix socket @vipr-ipvs of the network namespace. rt_lvs_bind_ok(): whether the service gets a userspace listener
- * (TCP virtual servers with an address; UDP/SCTP/fwmark are not served). rt_lvs_listen_opts():
+ * (TCP virtual servers with an address, and no kernel IPVS; lvs_udp.c serves UDP ones, the
+ * kernel fwmark ones: ipvs_kernel.c). rt_lvs_listen_opts():
  * IP_FREEBIND + IP_TRANSPARENT on a virtual_server's listener, so that it binds before VRRP
  * assigns the VIP. rt_lvs_pick_locked(): balance.c, pool lock held: persistence, the
  * scheduler, the sorry_server; NULL when nothing can take the connection. */

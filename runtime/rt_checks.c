@@ -10,10 +10,10 @@
  *
  * A HAProxy server may also have an agent-check: its "down" takes the server down, its "up"
  * brings it back when the regular check agrees, "N%" sets the weight and drain/maint/ready
- * the admin state (HAProxy's log lines). keepalived real_servers log keepalived 2.2.7's
- * checker lines ("TCP connection to [ip]:tcp:80 success.", "Removing service ... from VS
- * ...") on stderr with keepalived's console timestamp, keep weight 0 instead of removal
- * with inhibit_on_failure, start down with alpha, and run notify_up/notify_down.
+ * the admin state (HAProxy's log lines); "maxconn:N" the server's maxconn. `check-ssl` and
+ * SSL_GET run their probes over TLS (chk_set_tls()). `observe` counts the errors real
+ * traffic reports through rt_checks_observe() and applies `on-error` on the checks' loop.
+ * keepalived real_servers are handled in rt_checks_ka.c (start down with alpha here).
  * A keyword that is parsed but has no probe here makes rt_checks_start() refuse to start.
  */
 #include <arpa/inet.h>
@@ -32,29 +32,14 @@
 int rt_checks_start(struct rt *rt);
 void rt_checks_stop(struct rt *rt);
 
-struct rt_chk {
-	struct rt *rt;
-	struct rt_server *rs;
-	struct m_check eff; /* the effective schedule (timeouts and keepalived defaults) */
-	struct chk_item *it;
-	bool up;
-	int prev_health; /* of the previous result, for option log-health-checks */
-	enum chk_status prev_status;
-	struct rt_chk *same; /* keepalived: the next checker of the same real_server */
-	bool agent;          /* haproxy agent-check of rs */
-	bool agent_down;     /* the agent's last health word was down/stopped/fail */
-	bool has_run;        /* keepalived: a result was seen */
-	struct rt_chk *peer; /* haproxy: the server's other item (check <-> agent) */
-	struct m_probe aprobe; /* agent: its probe (agent-send) */
-};
+#include "runtime/rt_checks_priv.h"
 
-struct rt_checks {
-	struct rt *rt;
-	struct chk_engine *e;
-	struct rt_chk *v;
-	int n;
-};
+/* HAProxy's texts for the last error of a "Detected N consecutive errors" line. */
+enum obs_kind { OBS_NONE, OBS_L4_ERR, OBS_HTTP_STS };
+static const char *const obs_text[] = {"", "L4 unsuccessful connection", "Wrong http response"};
 
+/* Set on the thread that runs the checks' loop, the first time it runs a callback here. */
+static _Thread_local bool on_checks_thread;
 
 static bool pool_logs(const struct rt *rt, const struct m_pool *p)
 {
@@ -86,7 +71,7 @@ static void reason(char *buf, size_t len, const struct chk_state *st, bool ok)
 		n += (size_t)snprintf(buf + n, len - n, ", code: %d", st->code >= 0 ? st->code : 0);
 	if (n < len && st->desc[0])
 		n += (size_t)snprintf(buf + n, len - n, ", info: \"%s\"", st->desc);
-	if (n < len)
+	if (n < len && st->status != CHK_ST_HANA) /* HAProxy: no probe, no duration */
 		snprintf(buf + n, len - n, ", check duration: %ldms", st->duration_ms);
 }
 
@@ -98,7 +83,7 @@ static void count(const struct rt_pool *p, int *act, int *bck)
 			(*(p->srv[i].backup ? bck : act))++;
 }
 
-static void set_usable(struct rt_server *rs, bool up)
+void rtc_set_usable(struct rt_server *rs, bool up)
 {
 	pthread_mutex_lock(&rs->pool->lock);
 	__atomic_store_n(&rs->usable, up, __ATOMIC_RELEASE);
@@ -141,221 +126,6 @@ static void log_transition(const struct rt_chk *c, const struct chk_state *st, b
 	}
 }
 
-/* ---------------------------------------------------------------- keepalived lines */
-
-/* keepalived's log_message() on the console: "Mon Jan  1 00:00:00 2024: text". */
-static void ka_log(const struct rt *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ka_log(const struct rt *rt, const char *fmt, ...)
-{
-	if (rt->o->quiet)
-		return;
-	char msg[768], ts[64];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	time_t t = time(NULL);
-	struct tm tm;
-	strftime(ts, sizeof(ts), "%a %b %e %H:%M:%S %Y", localtime_r(&t, &tm));
-	fprintf(stderr, "%s: %s\n", ts, msg);
-	fflush(stderr);
-}
-
-/* keepalived's FMT_RS / FMT_VS / FMT_CHK: "[192.168.88.83]:tcp:80". */
-static const char *ka_fmt(const struct m_addr *a, int port, const struct m_lvs *lvs, char *buf,
-                          size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	if (a->kind == M_ADDR_INET) {
-		if (a->ss.ss_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, ip,
-			          sizeof(ip));
-		else
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, ip,
-			          sizeof(ip));
-	}
-	const char *proto = lvs && lvs->protocol ? lvs->protocol : "TCP";
-	char pl[8];
-	size_t k = 0;
-	for (; proto[k] && k + 1 < sizeof(pl); k++)
-		pl[k] = (char)(proto[k] >= 'A' && proto[k] <= 'Z' ? proto[k] + 32 : proto[k]);
-	pl[k] = 0;
-	snprintf(buf, len, "[%s]:%s:%d", ip, pl, port);
-	return buf;
-}
-
-static const char *fmt_rs(const struct rt_server *rs, char *buf, size_t len)
-{
-	const struct m_server *s = rs->conf;
-	return ka_fmt(&s->addr, s->addr.port_lo, rs->pool->conf->lvs, buf, len);
-}
-
-static const char *fmt_vs(const struct rt_pool *p, char *buf, size_t len)
-{
-	const struct m_pool *mp = p->conf;
-	if (mp->lvs->fwmark > 0) {
-		snprintf(buf, len, "FWM %d", mp->lvs->fwmark);
-		return buf;
-	}
-	const struct m_bind *b = mp->service ? mp->service->binds : NULL;
-	if (!b) {
-		snprintf(buf, len, "%s", mp->lvs->group ? mp->lvs->group : mp->name);
-		return buf;
-	}
-	return ka_fmt(&b->addr, b->addr.port_lo, mp->lvs, buf, len);
-}
-
-/* The checker's own address: its connect_ip/connect_port when given, else the server's. */
-static const char *fmt_chk(const struct rt_chk *c, char *buf, size_t len)
-{
-	const struct m_server *s = c->rs->conf;
-	const struct m_addr *a = c->eff.addr.kind == M_ADDR_INET ? &c->eff.addr : &s->addr;
-	int port = c->eff.port > 0 ? c->eff.port : s->addr.port_lo;
-	return ka_fmt(a, port, c->rs->pool->conf->lvs, buf, len);
-}
-
-/* Runs a notify script detached (double fork: nothing to reap later), as keepalived's
- * notify_exec() does: through /bin/sh, no arguments added. */
-static void run_script(const char *cmd)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return;
-	if (pid == 0) {
-		if (fork() == 0) {
-			setsid();
-			signal(SIGPIPE, SIG_DFL);
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-			_exit(127);
-		}
-		_exit(0);
-	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
-static long live_weight(const struct rt_pool *p)
-{
-	long sum = 0;
-	for (int i = 0; i < p->nsrv; i++)
-		if (p->srv[i].usable)
-			sum += p->srv[i].conf->weight > 0 ? p->srv[i].conf->weight : 1;
-	return sum;
-}
-
-/* One checker result on a keepalived real_server: the checker's own lines. */
-static void ka_checker_lines(const struct rt_chk *c, const struct chk_state *st, bool changed)
-{
-	const struct m_probe *p = c->eff.probe;
-	const struct m_lvs *lvs = c->rs->pool->conf->lvs;
-	(void)lvs;
-	char ck[96];
-	fmt_chk(c, ck, sizeof(ck));
-	bool was_up = changed ? !st->up : st->up;
-	bool ok = st->status == CHK_ST_L4OK || st->status == CHK_ST_L7OK ||
-	          st->status == CHK_ST_PROCOK;
-	bool all = c->eff.log_all_failures == 1 || c->rt->cfg->ka.checker_log_all_failures == 1;
-	int kind = p ? p->kind : PROBE_TCP;
-	if (!ok && was_up && all && kind == PROBE_TCP)
-		ka_log(c->rt, "TCP connection to %s %s.", ck,
-		       st->status == CHK_ST_L4TOUT ? "timedout" : "failed");
-	if (!ok && was_up && all && kind == PROBE_HTTP) {
-		const char *why = st->status == CHK_ST_L4TOUT   ? "Timeout connecting"
-		                  : st->status == CHK_ST_L7TOUT ? "Timeout WEB read"
-		                  : st->status == CHK_ST_L7STS  ? "HTTP status code error to"
-		                  : strstr(st->desc, "MD5")     ? "MD5 digest error to"
-		                  : st->status == CHK_ST_L7RSP  ? "Read, no data received from"
-		                                                : "Error connecting";
-		ka_log(c->rt, "%s server %s.", why, ck);
-	}
-	if (!changed && c->has_run)
-		return;
-	const char *tag = kind == PROBE_HTTP ? (c->eff.ssl == 1 ? "SSL_CHECK" : "HTTP_CHECK")
-	                                     : "TCP_CHECK";
-	if (kind == PROBE_SCRIPT) {
-		const char *cmd = p && p->script ? p->script : "";
-		if (st->up)
-			ka_log(c->rt, "Misc check for [%s] by [%s] succeeded.", ck, cmd);
-		else
-			ka_log(c->rt, "Misc check for [%s] by [%s] %s.", ck, cmd,
-			       st->status == CHK_ST_PROCTOUT ? "timed out" : "failed");
-		return;
-	}
-	if (!st->up) {
-		if (c->eff.retry > 0 && c->has_run)
-			ka_log(c->rt, "%s on service %s failed after %d retries.", tag, ck, c->eff.retry);
-		else
-			ka_log(c->rt, "%s on service %s failed.", tag, ck);
-		return;
-	}
-	if (kind == PROBE_TCP) {
-		ka_log(c->rt, "TCP connection to %s success.", ck);
-		return;
-	}
-	for (const struct m_check_step *u = p ? p->steps : NULL; u; u = u->next)
-		if (u->op == STEP_URL)
-			ka_log(c->rt, "%s success to %s url(%s)", u->digest ? "MD5 digest" : "HTTP status code",
-			       ck, u->uri ? u->uri : "/");
-	ka_log(c->rt, "Remote Web server %s succeed on service.", ck);
-}
-
-/* The real_server changed state: keepalived's perform_svr_state() lines and effects. */
-static void ka_server_change(struct rt_chk *c, bool up)
-{
-	struct rt_server *rs = c->rs;
-	const struct m_server *s = rs->conf;
-	const struct m_lvs *lvs = rs->pool->conf->lvs;
-	bool inhibit = s->inhibit_on_failure == 1 || lvs->inhibit_on_failure == 1;
-	char r[96], v[96];
-	fmt_rs(rs, r, sizeof(r));
-	fmt_vs(rs->pool, v, sizeof(v));
-	long before = live_weight(rs->pool);
-	/* inhibit_on_failure keeps the destination with weight 0 instead of removing it;
-	 * for the userspace data plane both mean "no new connections" */
-	pthread_mutex_lock(&rs->pool->lock);
-	rs->weight = up || !inhibit ? (s->weight >= 0 ? s->weight : 1) : 0;
-	pthread_mutex_unlock(&rs->pool->lock);
-	set_usable(rs, up);
-	ka_log(c->rt, "%s %sservice %s %s VS %s", up ? (inhibit ? "Enabling" : "Adding")
-	                                             : (inhibit ? "Disabling" : "Removing"),
-	       "", r, up ? "to" : "from", v);
-	const char *script = up ? s->notify_up : s->notify_down;
-	if (script) {
-		ka_log(c->rt, "Executing [%s] for service %s in VS %s", script, r, v);
-		run_script(script);
-	}
-	/* quorum (default 1, hysteresis 0): the VS's notify scripts */
-	long q = lvs->quorum > 0 ? lvs->quorum : 1, h = lvs->hysteresis > 0 ? lvs->hysteresis : 0;
-	long after = live_weight(rs->pool);
-	if (!up && before >= q - h && (after == 0 || after < q - h)) {
-		ka_log(c->rt, "Lost quorum %ld-%ld=%ld > %ld for VS %s", q, h, q - h, after, v);
-		if (lvs->quorum_down) {
-			ka_log(c->rt, "Executing [%s] for VS %s", lvs->quorum_down, v);
-			run_script(lvs->quorum_down);
-		}
-	} else if (up && (before == 0 || before < q - h) && after >= q + h) {
-		ka_log(c->rt, "Gained quorum %ld+%ld=%ld <= %ld for VS %s", q, h, q + h, after, v);
-		if (lvs->quorum_up) {
-			ka_log(c->rt, "Executing [%s] for VS %s", lvs->quorum_up, v);
-			run_script(lvs->quorum_up);
-		}
-	}
-}
-
-static void ka_notify(struct rt_chk *c, const struct chk_state *st, bool changed)
-{
-	ka_checker_lines(c, st, changed);
-	c->has_run = true;
-	if (!changed)
-		return;
-	c->up = st->up;
-	bool up = st->up;
-	for (struct rt_chk *o = c->same; o && o != c; o = o->same)
-		up = up && o->up; /* keepalived: every checker must pass */
-	if (up != c->rs->usable)
-		ka_server_change(c, up);
-}
-
 /* ---------------------------------------------------------------- haproxy agent */
 
 static void hap_line(const struct rt_chk *c, const char *fmt, ...)
@@ -384,6 +154,8 @@ static void agent_apply(struct rt_chk *c, const struct chk_state *st)
 		rs->weight = w;
 		pthread_mutex_unlock(&rs->pool->lock);
 	}
+	if (st->agent_maxconn >= 0) /* as `set maxconn server` does (0: no limit) */
+		atomic_store(&rs->maxconn_cli, st->agent_maxconn + 1);
 	int adm = atomic_load(&rs->admin);
 	if (!strcmp(st->agent_admin, "maint") && !(adm & RT_ADM_MAINT)) {
 		atomic_fetch_or(&rs->admin, RT_ADM_MAINT);
@@ -405,8 +177,8 @@ static void agent_apply(struct rt_chk *c, const struct chk_state *st)
 	} else if (!strcmp(st->agent_admin, "ready") && (adm & (RT_ADM_MAINT | RT_ADM_DRAIN))) {
 		atomic_fetch_and(&rs->admin, ~(RT_ADM_MAINT | RT_ADM_DRAIN));
 		hap_line(c, "%s %s/%s is %s/READY (leaving forced %s).",
-		         rs->backup ? "Backup Server" : "Server", pn, sn, rs->usable ? "UP" : "DOWN",
-		         adm & RT_ADM_MAINT ? "maintenance" : "drain");
+		         rs->backup ? "Backup Server" : "Server", pn, sn,
+		         rs->usable ? "UP" : "DOWN", adm & RT_ADM_MAINT ? "maintenance" : "drain");
 	}
 }
 
@@ -417,8 +189,9 @@ static void notify(struct chk_item *it, const struct chk_state *st, bool changed
 	struct rt_chk *c = owner;
 	const struct m_pool *mp = c->rs->pool->conf;
 	(void)it;
+	on_checks_thread = true;
 	if (mp->lvs) {
-		ka_notify(c, st, changed);
+		rtc_ka_notify(c, st, changed);
 		return;
 	}
 	bool loghc = mp->conf && mp->conf->opt[OPT_LOG_HEALTH_CHECKS] == 1;
@@ -453,9 +226,82 @@ static void notify(struct chk_item *it, const struct chk_state *st, bool changed
 	                   : c->up && (!c->peer || !c->peer->agent_down);
 	if (up == c->rs->usable)
 		return;
-	set_usable(c->rs, up);
+	rtc_set_usable(c->rs, up);
 	atomic_store(&c->rs->lastchg, (long long)time(NULL));
 	log_transition(c, st, !loghc);
+}
+
+/* ---------------------------------------------------------------- observe */
+
+static void obs_apply(struct rt_chk *c)
+{
+	int kind = atomic_exchange(&c->obs_pending, 0);
+	if (!kind || !c->it)
+		return;
+	char desc[128];
+	snprintf(desc, sizeof(desc), "Detected %d consecutive errors, last one was: %s", c->limit,
+	         obs_text[kind]);
+	chk_observe_error(c->it, c->onerr, desc);
+}
+
+void rt_checks_observe(struct rt_server *rs, int what)
+{
+	struct rt_chk *c = rs && rs->chk ? chk_item_owner(rs->chk) : NULL;
+	if (!c || !c->obs)
+		return;
+	enum obs_kind kind = OBS_NONE;
+	if (what < 0) {
+		kind = OBS_L4_ERR; /* an error in both modes */
+	} else if (what == 0) {
+		if (c->obs != 4)
+			return; /* a connection is a success for layer4 only */
+	} else {
+		if (c->obs != 7)
+			return;
+		/* configuration.txt, observe layer7: 100-499, 501 and 505 are fine */
+		if (what >= 500 && what != 501 && what != 505)
+			kind = OBS_HTTP_STS;
+	}
+	if (kind == OBS_NONE) {
+		if (atomic_load_explicit(&c->obs_errs, memory_order_relaxed))
+			atomic_store(&c->obs_errs, 0);
+		return;
+	}
+	if (atomic_fetch_add(&c->obs_errs, 1) + 1 < c->limit)
+		return;
+	atomic_store(&c->obs_errs, 0);
+	atomic_store(&c->obs_pending, (int)kind);
+	/* on the checks' own thread at once, as HAProxy does (its log line then still counts
+	 * the failing session as active); from another worker through the loop's async */
+	if (on_checks_thread)
+		obs_apply(c);
+	else
+		ev_async_send(c->rt->w[0].loop, &c->rt->checks->obs);
+}
+
+static void obs_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct rt_checks *g = container_of(w, struct rt_checks, obs);
+	on_checks_thread = true;
+	for (int i = 0; i < g->n; i++)
+		if (g->v[i].obs)
+			obs_apply(&g->v[i]);
+}
+
+static void obs_setup(struct rt_chk *c, const struct m_server *s)
+{
+	static const char *const acts[] = {"fastinter", "fail-check", "sudden-death", "mark-down"};
+	c->obs = !s->observe                     ? 0
+	         : !strcmp(s->observe, "layer4") ? 4
+	         : !strcmp(s->observe, "layer7") ? 7
+	                                         : 0;
+	c->limit = s->error_limit > 0 ? s->error_limit : 10;
+	c->onerr = CHK_ONERR_FASTINTER;
+	for (size_t i = 0; s->on_error && i < ARRAY_SIZE(acts); i++)
+		if (!strcmp(s->on_error, acts[i]))
+			c->onerr = (enum chk_onerr)i;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -464,14 +310,6 @@ static void notify(struct chk_item *it, const struct chk_state *st, bool changed
 static const char *hap_unsupported(const struct m_server *s, const struct m_pool *mp)
 {
 	const struct m_probe *p = s->check.probe ? s->check.probe : mp->probe;
-	if (s->check.enabled && s->check.ssl == 1)
-		return "check-ssl";
-	if (s->check.enabled && s->check.sni)
-		return "check-sni";
-	if (s->observe)
-		return "observe";
-	if (s->on_error)
-		return "on-error";
 	if (s->check.enabled && p && p->kind == PROBE_PGSQL &&
 	    (!p->body || strncmp(p->body, "user ", 5)))
 		return "option pgsql-check (without 'user')";
@@ -482,8 +320,10 @@ static const char *hap_unsupported(const struct m_server *s, const struct m_pool
 
 static const char *ka_unsupported(const struct m_check *k)
 {
-	static const char *names[] = {[PROBE_SMTP] = "SMTP_CHECK", [PROBE_DNS] = "DNS_CHECK",
-	                              [PROBE_UDP] = "UDP_CHECK",   [PROBE_PING] = "PING_CHECK",
+	static const char *names[] = {[PROBE_SMTP] = "SMTP_CHECK",
+	                              [PROBE_DNS] = "DNS_CHECK",
+	                              [PROBE_UDP] = "UDP_CHECK",
+	                              [PROBE_PING] = "PING_CHECK",
 	                              [PROBE_FILE] = "FILE_CHECK"};
 	if (!k->probe)
 		return "checker";
@@ -492,8 +332,6 @@ static const char *ka_unsupported(const struct m_check *k)
 	if (k->probe->kind != PROBE_TCP && k->probe->kind != PROBE_HTTP &&
 	    k->probe->kind != PROBE_SCRIPT)
 		return "checker";
-	if (k->ssl == 1)
-		return "SSL_GET";
 	if (k->bindto)
 		return "bindto";
 	if (k->bind_port > 0)
@@ -526,6 +364,63 @@ static struct rt_chk *new_chk(struct rt_checks *g, struct rt_server *rs, int *k)
 	return c;
 }
 
+/* A file named relative to HAProxy's ca-base / crt-base. */
+static const char *based(const char *base, const char *f, char *buf, size_t len)
+{
+	if (!f || !base || f[0] == '/')
+		return f;
+	snprintf(buf, len, "%s/%s", base, f);
+	return buf;
+}
+
+static int tls_refused(const struct rt_chk *c, const char *err)
+{
+	const struct m_server *s = c->rs->conf;
+	const struct m_pool *mp = c->rs->pool->conf;
+	fprintf(stderr,
+	        "[ALERT]    (%d) : config : %s '%s', server '%s' (%s:%d): TLS for checks: %s.\n",
+	        (int)getpid(), mp->lvs ? "virtual_server" : "proxy", mp->name, s->name,
+	        s->at.file ? s->at.file : "?", s->at.line, err);
+	return -1;
+}
+
+/* HAProxy: check-ssl, or `ssl` on the server unless no-check-ssl; verify required unless
+ * `verify none`; the server's ca-file and crt; check-sni. */
+static int hap_tls(struct rt_checks *g, struct rt_chk *c)
+{
+	const struct m_server *s = c->rs->conf;
+	if (!(s->check.ssl == 1 || (s->ssl == 1 && s->check.ssl != 0)))
+		return 0;
+	char ca[4096], crt[4096], err[512];
+	const struct m_global *gl = &g->rt->cfg->global;
+	struct chk_tls t = {
+	    .ca_file = based(gl->ca_base, s->ssl_ca_file, ca, sizeof(ca)),
+	    .cert = based(gl->crt_base, s->ssl_crt, crt, sizeof(crt)),
+	    .sni = s->check.sni,
+	    .verify = s->check.verify_none != 1,
+	};
+	return chk_set_tls(c->it, &t, err, sizeof(err)) < 0 ? tls_refused(c, err) : 0;
+}
+
+/* keepalived SSL_GET: the global SSL block's files; keepalived does not fail a check on the
+ * server's certificate; enable_sni sends the checker's (else the VS's) virtualhost. */
+static int ka_tls(struct rt_checks *g, struct rt_chk *c, const struct m_check *kc)
+{
+	if (kc->ssl != 1)
+		return 0;
+	const struct m_ka_global *ka = &g->rt->cfg->ka;
+	const struct m_lvs *lvs = c->rs->pool->conf->lvs;
+	char err[512];
+	struct chk_tls t = {
+	    .ca_file = ka->ssl_ca,
+	    .cert = ka->ssl_cert,
+	    .key = ka->ssl_key,
+	    .password = ka->ssl_password,
+	    .sni = kc->enable_sni == 1 ? (kc->sni ? kc->sni : lvs->virtualhost) : NULL,
+	};
+	return chk_set_tls(c->it, &t, err, sizeof(err)) < 0 ? tls_refused(c, err) : 0;
+}
+
 static int add_hap(struct rt_checks *g, struct rt_server *rs, int *k)
 {
 	const struct m_server *s = rs->conf;
@@ -536,8 +431,9 @@ static int add_hap(struct rt_checks *g, struct rt_server *rs, int *k)
 		chk_hap_effective(&c->eff, &s->check, mp->conf);
 		const struct m_probe *p = s->check.probe ? s->check.probe : mp->probe;
 		c->it = chk_add(g->e, s, &c->eff, p, true, notify, c);
-		if (!c->it)
+		if (!c->it || hap_tls(g, c) < 0)
 			return -1;
+		obs_setup(c, s);
 		rs->chk = c->it;
 	}
 	if (s->agent.enabled) {
@@ -574,7 +470,7 @@ static int add_ka(struct rt_checks *g, struct rt_server *rs, int *k)
 		c->up = !alpha;
 		chk_ka_effective(&c->eff, kc, s, mp->lvs);
 		c->it = chk_add(g->e, s, &c->eff, kc->probe, !alpha, notify, c);
-		if (!c->it)
+		if (!c->it || ka_tls(g, c, kc) < 0)
 			return -1;
 		if (!rs->chk)
 			rs->chk = c->it;
@@ -583,13 +479,13 @@ static int add_ka(struct rt_checks *g, struct rt_server *rs, int *k)
 		else
 			first = c;
 		prev = c;
-		ka_log(g->rt, "Activating healthchecker for service %s for VS %s",
-		       fmt_rs(rs, r, sizeof(r)), fmt_vs(rs->pool, v, sizeof(v)));
+		rtc_ka_log(g->rt, "Activating healthchecker for service %s for VS %s",
+		           rtc_fmt_rs(rs, r, sizeof(r)), rtc_fmt_vs(rs->pool, v, sizeof(v)));
 	}
 	if (prev && prev != first)
 		prev->same = first; /* a ring of the server's checkers */
 	if (alpha && first)
-		set_usable(rs, false); /* alpha: added only after a first success */
+		rtc_set_usable(rs, false); /* alpha: added only after a first success */
 	return 0;
 }
 
@@ -655,6 +551,9 @@ int rt_checks_start(struct rt *rt)
 	if (rt->cfg->global.spread_checks > 0)
 		chk_engine_set_spread(g->e, rt->cfg->global.spread_checks);
 	rt->checks = g;
+	ev_async_init(&g->obs, obs_cb);
+	ev_async_start(rt->w[0].loop, &g->obs);
+	ev_unref(rt->w[0].loop); /* only the checks' own watchers keep the loop alive */
 	int k = 0;
 	for (int i = 0; i < rt->npools; i++)
 		for (int j = 0; j < rt->pools[i].nsrv; j++)
@@ -679,15 +578,17 @@ void rt_checks_stop(struct rt *rt)
 		if (!lvs || (c->same && c->same < c))
 			continue; /* one line per real_server: its first checker */
 		char r[96], v[96];
-		fmt_rs(c->rs, r, sizeof(r));
-		fmt_vs(c->rs->pool, v, sizeof(v));
-		ka_log(rt, "Shutting down service %s from VS %s", r, v);
+		rtc_fmt_rs(c->rs, r, sizeof(r));
+		rtc_fmt_vs(c->rs->pool, v, sizeof(v));
+		rtc_ka_log(rt, "Shutting down service %s from VS %s", r, v);
 		if (lvs->omega == 1 && c->rs->usable && c->rs->conf->notify_down) {
-			ka_log(rt, "Executing [%s] for service %s in VS %s", c->rs->conf->notify_down, r,
-			       v);
-			run_script(c->rs->conf->notify_down);
+			rtc_ka_log(rt, "Executing [%s] for service %s in VS %s",
+			           c->rs->conf->notify_down, r, v);
+			rtc_run_script(c->rs->conf->notify_down);
 		}
 	}
+	ev_ref(rt->w[0].loop);
+	ev_async_stop(rt->w[0].loop, &g->obs);
 	chk_engine_free(g->e);
 	free(g->v);
 	free(g);

@@ -15,8 +15,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "runtime/master.h"
 #include "runtime/rt.h"
 
 static void alert(const char *fmt, const char *a, const char *b, const char *c)
@@ -146,7 +151,9 @@ static void build_service(struct rt *rt, struct rt_service *rs, const struct m_s
 		if (ffc->ff_except)
 			rs->ff_has_except = parse_net(ffc->ff_except, &rs->ff_except);
 	}
-	bool logfmt = opt(rs->fe, NULL, OPT_HTTPLOG) == 1 || opt(rs->fe, NULL, OPT_TCPLOG) == 1;
+	rt_logfmt_build(rs); /* logfmt.c: the frontend's own log-format */
+	bool logfmt = opt(rs->fe, NULL, OPT_HTTPLOG) == 1 || opt(rs->fe, NULL, OPT_TCPLOG) == 1 ||
+	              rs->logfmt.n;
 	bool target = rt->o->log_stderr || (rs->fe && rs->fe->logs) ||
 	              (rs->fe && rs->fe->log_global == 1 && rt->cfg->global.logs);
 	rs->log = logfmt && target;
@@ -175,8 +182,28 @@ static int build(struct rt *rt)
 
 /* ---------------------------------------------------------------- listeners */
 
+/* The key under which a master hands a listening socket to the next worker: the address,
+ * the options that change the socket, and the thread. */
+static void listener_key(const struct sockaddr_storage *ss, const struct m_bind *b, int thread,
+                         char *key, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+	uint16_t port;
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		port = ntohs(s4->sin_port);
+	}
+	snprintf(key, size, "tcp%c:[%s]:%u:%d%d#%d", ss->ss_family == AF_INET6 ? '6' : '4', a,
+	         port, b->v6only == 1, b->defer_accept == 1, thread);
+}
+
 static int open_listener(const struct rt_service *rs, const struct m_bind *b, uint16_t port,
-                         int backlog, const char **err)
+                         int backlog, const char **err, int thread, char *key, size_t ksize)
 {
 	struct sockaddr_storage ss = b->addr.ss;
 	socklen_t len =
@@ -185,7 +212,13 @@ static int open_listener(const struct rt_service *rs, const struct m_bind *b, ui
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
 	else
 		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	listener_key(&ss, b, thread, key, ksize);
+	int fd = rt_mw_take_listener(key); /* a socket the former worker listened on */
+	if (fd >= 0) {
+		listen(fd, backlog);
+		return fd;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		*err = strerror(errno);
 		return -1;
@@ -203,6 +236,95 @@ static int open_listener(const struct rt_service *rs, const struct m_bind *b, ui
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/* unix@PATH (or a plain path) and abns@NAME: one socket for the process, served by thread 0
+ * (the kernel spreads nothing over unix sockets). A path is bound under a temporary name
+ * and renamed over the old one, so that clients never find it missing during a reload; its
+ * `mode`, `uid` and `gid` are applied before the rename. */
+static int open_unix_listener(const struct m_bind *b, int backlog, const char **err, char *key,
+                              size_t ksize)
+{
+	bool abns = b->addr.kind == M_ADDR_ABNS;
+	const char *path = b->addr.path ? b->addr.path : "";
+	snprintf(key, ksize, "%s:%s#0", abns ? "abns" : "unix", path);
+	int fd = rt_mw_take_listener(key);
+	if (fd >= 0) {
+		listen(fd, backlog);
+		return fd;
+	}
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char tmp[sizeof(sun.sun_path) + 32];
+	if (strlen(path) + (abns ? 1 : 0) >= sizeof(sun.sun_path)) {
+		*err = "name too long";
+		return -1;
+	}
+	socklen_t len = sizeof(sun);
+	if (abns) {
+		memcpy(sun.sun_path + 1, path, strlen(path));
+		/* HAProxy's abstract names take the whole sun_path, zero-padded */
+	} else {
+		snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+		if (strlen(tmp) >= sizeof(sun.sun_path)) {
+			*err = "name too long";
+			return -1;
+		}
+		memcpy(sun.sun_path, tmp, strlen(tmp) + 1);
+		unlink(tmp);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, backlog) < 0) {
+		*err = errno == EADDRINUSE ? "Address already in use" : strerror(errno);
+		if (fd >= 0)
+			close(fd);
+		if (!abns)
+			unlink(tmp);
+		return -1;
+	}
+	if (abns)
+		return fd;
+	if ((b->unix_mode != M_UNSET && chmod(tmp, (mode_t)b->unix_mode) < 0) ||
+	    ((b->uid != M_UNSET || b->gid != M_UNSET) &&
+	     chown(tmp, b->uid != M_UNSET ? (uid_t)b->uid : (uid_t)-1,
+	           b->gid != M_UNSET ? (gid_t)b->gid : (gid_t)-1) < 0) ||
+	    rename(tmp, path) < 0) {
+		*err = strerror(errno);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	return fd;
+}
+
+/* fd@N: a listening socket the process inherited (from a supervisor or a former process). */
+static int open_fd_listener(const struct m_bind *b, int backlog, const char **err, char *key,
+                            size_t ksize)
+{
+	snprintf(key, ksize, "fd:%d#0", b->addr.fd);
+	int fd = rt_mw_take_listener(key);
+	if (fd >= 0)
+		return fd;
+	int type = 0;
+	socklen_t tl = sizeof(type);
+	if (getsockopt(b->addr.fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM) {
+		*err = errno == ENOTSOCK ? "Socket operation on non-socket" : "not a stream socket";
+		return -1;
+	}
+	int acc = 0;
+	tl = sizeof(acc);
+	getsockopt(b->addr.fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &tl);
+	if (!acc && listen(b->addr.fd, backlog) < 0) {
+		*err = strerror(errno);
+		return -1;
+	}
+	/* a copy, so that closing the listener (soft stop) leaves the inherited one alone */
+	fd = fcntl(b->addr.fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		*err = strerror(errno);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
 }
 
@@ -224,26 +346,51 @@ static int bind_worker(struct rt *rt, struct rt_worker *w)
 		if (!rt_lvs_bind_ok(rs)) /* lvs: UDP/SCTP/fwmark virtual servers are not served */
 			continue;
 		for (const struct m_bind *b = rs->conf->binds; b; b = b->next) {
-			if (b->addr.kind != M_ADDR_INET)
-				continue; /* unix, abns and fd@ binds come later */
+			bool local = b->addr.kind == M_ADDR_UNIX || b->addr.kind == M_ADDR_ABNS ||
+			             b->addr.kind == M_ADDR_FD;
+			if (b->addr.kind != M_ADDR_INET && !local)
+				continue; /* names were resolved by the parser; nothing else binds */
+			if (local && w->id > 0)
+				continue; /* one socket, on thread 0 */
 			int backlog = b->backlog > 0                  ? b->backlog
 			              : rs->fe && rs->fe->backlog > 0 ? rs->fe->backlog
 			              : rs->fe && rs->fe->maxconn > 0 ? rs->fe->maxconn
 			                                              : 1024;
 			uint16_t hi = b->addr.port_hi ? b->addr.port_hi : b->addr.port_lo;
+			if (local)
+				hi = b->addr.port_lo; /* one pass */
 			for (unsigned port = b->addr.port_lo; port <= hi; port++) {
 				const char *err = NULL;
-				int fd = open_listener(rs, b, (uint16_t)port, backlog, &err);
+				char key[sizeof(((struct rt_listener *)0)->key)];
+				int fd = b->addr.kind == M_ADDR_FD
+				             ? open_fd_listener(b, backlog, &err, key, sizeof(key))
+				         : local ? open_unix_listener(b, backlog, &err, key, sizeof(key))
+				                 : open_listener(rs, b, (uint16_t)port, backlog, &err, w->id,
+				                                 key, sizeof(key));
 				if (fd < 0) {
-					char abuf[128];
+					char abuf[160];
 					m_addr_str(&b->addr, abuf, sizeof(abuf));
-					alert("Starting %s %s: cannot bind socket (%s)", "proxy",
-					      rs->conf->name, err);
-					fprintf(stderr, "    [%s]\n", abuf);
+					if (rt->o->version_notice)
+						rt->o->version_notice();
+					fprintf(stderr,
+					        "[ALERT]    (%d) : Binding [%s:%u] for %s %s: cannot bind %s "
+					        "(%s) for [%s]\n",
+					        (int)getpid(), b->at.file ? b->at.file : "", b->at.line,
+					        rs->conf->kind == SVC_LISTEN ? "listen" : "frontend",
+					        rs->conf->name,
+					        local && b->addr.kind != M_ADDR_FD ? "UNIX socket" : "socket", err,
+					        abuf);
+					alert("[%s.main()] Some protocols failed to start their listeners! "
+					      "Exiting.",
+					      "haproxy", "", "");
 					return -1;
 				}
 				struct rt_listener *l = calloc(1, sizeof(*l));
 				l->fd = fd;
+				/* perf (sess.c): accepted TCP sockets inherit TCP_NODELAY from their
+				 * listener, which saves a setsockopt per connection; unix: no effect */
+				(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+				memcpy(l->key, key, sizeof(l->key));
 				socklen_t ll = sizeof(l->local);
 				if (getsockname(fd, (struct sockaddr *)&l->local, &ll) == 0)
 					l->local_fixed = !addr_is_any(&l->local);
@@ -271,6 +418,32 @@ static void close_listeners(struct rt_worker *w)
 
 /* ---------------------------------------------------------------- workers and signals */
 
+/* HAProxy's lines when a soft stop closes the proxies: those with listeners first, then the
+ * backends, each with its cumulated frontend and backend connections. */
+static void log_proxies_stopped(const struct rt *rt)
+{
+	if (rt->o->quiet)
+		return;
+	for (int i = 0; i < rt->nsvc; i++) {
+		const struct rt_service *sv = &rt->svc[i];
+		if (sv->conf->kind == SVC_VIRTUAL_SERVER)
+			continue;
+		long long be = 0;
+		for (int k = 0; k < rt->npools; k++)
+			if (rt->pools[k].conf->service == sv->conf)
+				be = atomic_load(&rt->pools[k].cnt.stot);
+		fprintf(stderr,
+		        "[WARNING]  (%d) : Proxy %s stopped (cumulated conns: FE: %lld, BE: %lld).\n",
+		        (int)getpid(), sv->conf->name, (long long)atomic_load(&sv->cnt.stot), be);
+	}
+	for (int k = 0; k < rt->npools; k++)
+		if (!rt->pools[k].conf->service)
+			fprintf(stderr,
+			        "[WARNING]  (%d) : Proxy %s stopped (cumulated conns: FE: 0, BE: %lld).\n",
+			        (int)getpid(), rt->pools[k].conf->name,
+			        (long long)atomic_load(&rt->pools[k].cnt.stot));
+}
+
 /* Applies the process-wide stop state to one worker, on its own thread. */
 static void worker_check_stop(struct rt_worker *w)
 {
@@ -282,6 +455,12 @@ static void worker_check_stop(struct rt_worker *w)
 	} else if (st == 1) {
 		if (!w->soft) {
 			w->soft = true;
+			/* Without a master to hand the sockets over (-sf), take what already waits
+			 * in the listen queues: closing them would reset those connections. */
+			if (!w->rt->o->master_fd)
+				for (struct rt_listener *l = w->listeners; l; l = l->next)
+					if (!l->paused)
+						rt_accept_cb(w->loop, &l->io, EV_READ);
 			/* hard-stop-after bounds how long sessions may keep a soft stop waiting */
 			m_ms hsa = w->rt->cfg->global.hard_stop_after;
 			if (w->id == 0 && hsa > 0) {
@@ -290,6 +469,8 @@ static void worker_check_stop(struct rt_worker *w)
 			}
 			close_listeners(w);
 			rt_sess_close_idle(w);
+			if (w->id == 0)
+				log_proxies_stopped(w->rt);
 		}
 		if (w->nsess == 0)
 			ev_break(w->loop, EVBREAK_ALL);
@@ -322,6 +503,8 @@ static void signal_cb(struct ev_loop *loop, ev_signal *sw, int revents)
 	(void)loop;
 	(void)revents;
 	struct sigw *s = container_of(sw, struct sigw, sig);
+	if (sw->signum != SIGUSR1)
+		s->rt->stop_sig = sw->signum;
 	stop_all(s->rt, sw->signum == SIGUSR1 ? 1 : 2);
 }
 
@@ -330,6 +513,58 @@ static void hard_stop_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	stop_all(t->data, 2);
+}
+
+/* A worker of a master: the master's end closing means the master is gone, so the worker
+ * stops too. "C" + a level digit + a command line is a master CLI command forwarded to this
+ * worker (@1, @!PID): the answer goes back in "O" datagrams, then "E". */
+static void master_msg_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)revents;
+	struct rt *rt = container_of(io, struct rt, mw_io);
+	char buf[8192];
+	ssize_t n = recv(io->fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ev_io_stop(loop, io);
+		rt->stop_sig = SIGTERM;
+		stop_all(rt, 2);
+		return;
+	}
+	buf[n] = 0;
+	if (buf[0] != 'C' || n < 2)
+		return;
+	struct rt_cli_ctx ctx = {.rt = rt, .level = buf[1] - '0'};
+	struct rt_sbuf out = {0};
+	rt_cli_exec(&ctx, buf + 2, &out);
+	for (size_t off = 0; off < out.len;) {
+		char chunk[16384];
+		size_t k = out.len - off < sizeof(chunk) - 1 ? out.len - off : sizeof(chunk) - 1;
+		chunk[0] = 'O';
+		memcpy(chunk + 1, out.d + off, k);
+		if (send(io->fd, chunk, k + 1, MSG_NOSIGNAL) < 0)
+			break;
+		off += k;
+	}
+	send(io->fd, "E", 1, MSG_NOSIGNAL);
+	free(out.d);
+}
+
+/* Once listening: tell the master (master-worker), or stop the old pids (-sf/-st). */
+static void announce(struct rt *rt)
+{
+	const struct rt_opts *o = rt->o;
+	if (o->master_fd > 0) {
+		ev_io_init(&rt->mw_io, master_msg_cb, o->master_fd, EV_READ);
+		ev_io_start(rt->w[0].loop, &rt->mw_io);
+		ev_unref(rt->w[0].loop); /* the master's channel alone must not keep it alive */
+		if (!rt_mw_worker_ready(rt, o->master_fd))
+			stop_all(rt, 2);
+	}
+	for (int i = 0; i < o->noldpids; i++)
+		if (o->oldpids[i] > 0)
+			kill(o->oldpids[i], o->terminate_old ? SIGTERM : SIGUSR1);
 }
 
 static void worker_start(struct rt_worker *w)
@@ -386,9 +621,56 @@ static int daemonize(const char *pidfile, bool *parent)
 	return 0;
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VIPR_LSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define VIPR_LSAN 1
+#endif
+#ifdef VIPR_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+/* global chroot, group and user: applied once every socket is bound and the pidfile written,
+ * before any thread starts, as HAProxy does (in master-worker mode, by the worker only). */
+static int drop_privileges(const struct m_global *g)
+{
+	char buf[64];
+#ifdef VIPR_LSAN
+	/* LeakSanitizer needs /proc at exit, which a chroot lacks: look for leaks now instead */
+	if (g->chroot)
+		__lsan_do_leak_check();
+#endif
+	if (g->chroot && (chroot(g->chroot) < 0 || chdir("/") < 0)) {
+		alert("[%s.main()] Cannot chroot(%s).", "haproxy", g->chroot, "");
+		return -1;
+	}
+	if (g->gid != M_UNSET && g->gid > 0) {
+		gid_t gid = (gid_t)g->gid;
+		if (setgroups(1, &gid) < 0 || setgid(gid) < 0) {
+			snprintf(buf, sizeof(buf), "%d", g->gid);
+			alert("[%s.main()] Cannot set gid %s.", "haproxy", buf, "");
+			return -1;
+		}
+	}
+	if (g->uid != M_UNSET && g->uid > 0) {
+		if (g->user && g->gid != M_UNSET && g->gid > 0)
+			initgroups(g->user, (gid_t)g->gid); /* the user's supplementary groups */
+		if (setuid((uid_t)g->uid) < 0) {
+			snprintf(buf, sizeof(buf), "%d", g->uid);
+			alert("[%s.main()] Cannot set uid %s.", "haproxy", buf, "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void teardown(struct rt *rt)
 {
 	rt_rules_free(rt); /* rules.c */
+	rt_logfmt_free(rt);
 	rt_cli_close(rt); /* stats sockets */
 	for (int i = 0; i < rt->nw; i++) {
 		struct rt_worker *w = &rt->w[i];
@@ -434,6 +716,7 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 			return 1;
 		}
 	}
+	rt_mw_close_unused(); /* sockets of binds the new configuration no longer has */
 	if (rt_cli_open(&rt) < 0) { /* stats sockets (cli_api.c) */
 		teardown(&rt);
 		return 1;
@@ -450,11 +733,15 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 			for (int i = 0; i < rt.nw; i++)
 				for (struct rt_listener *l = rt.w[i].listeners; l; l = l->next)
 					close(l->fd), l->fd = -1;
-			free(rt.pools);
-			free(rt.svc);
-			free(rt.w);
-			return 0;
+			/* Leave as HAProxy's parent does, at once: the child serves the model and
+			 * the stats sockets, which a teardown here would unlink. */
+			fflush(NULL);
+			_exit(0);
 		}
+	}
+	if (drop_privileges(&cfg->global) < 0) {
+		teardown(&rt);
+		return 1;
 	}
 	/* HAProxy writes the pidfile only when it daemonizes: a foreground (-db) run or a
 	 * systemd unit's -Ws leaves it alone. */
@@ -491,6 +778,7 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 		pthread_create(&rt.w[i].th, NULL, worker_main, &rt.w[i]);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
+	announce(&rt);
 	ev_run(rt.w[0].loop, 0);
 	/* worker 0 broke out; wait for the others (a soft stop lets their sessions end) */
 	for (int i = 1; i < rt.nw; i++)
@@ -501,6 +789,15 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 		ev_signal_stop(rt.w[0].loop, &sigs[i].sig);
 	}
 	ev_async_stop(rt.w[0].loop, &rt.w[0].wake);
+	if (o && o->master_fd > 0) {
+		if (ev_is_active(&rt.mw_io)) {
+			ev_ref(rt.w[0].loop);
+			ev_io_stop(rt.w[0].loop, &rt.mw_io);
+		}
+		/* the master reports how the worker ended: "exited with code 143 (Terminated)" */
+		if (rt.stop_sig)
+			rc = 128 + rt.stop_sig;
+	}
 	rt_checks_stop(&rt); /* before teardown frees the pools the checks point at */
 	rt_lvs_stop(&rt); /* lvs: the live-table thread reads the pools too */
 	teardown(&rt);

@@ -18,7 +18,35 @@ struct rt_opts {
 	const char *pidfile; /* -p FILE; NULL: the global `pidfile`, if any */
 	bool quiet;          /* -q: no startup warnings */
 	bool log_stderr;     /* print traffic logs on stderr even without a `log` line */
+	/* process model (master.c): a worker of a master gets the master's end of its
+	 * socketpair (>0; 0: no master), -sf/-st pids are signalled once listening */
+	int master_fd;
+	const int *oldpids;
+	int noldpids;
+	bool terminate_old; /* -st: SIGTERM the old pids instead of SIGUSR1 */
+	void (*version_notice)(void); /* the haproxy personality's, before a startup alert */
 };
+
+/* ---- master-worker (master.c) ----
+ * rt_master_run(): HAProxy's master process (-W, -Ws, `master-worker`). cfg is the loaded
+ * configuration, or NULL when it failed to load on a reload (the running workers are kept).
+ * Forks a worker serving cfg with rt_run(o), writes the pidfile with the master's pid,
+ * re-executes argv on SIGUSR2 or the master CLI's `reload`, soft-stops the former workers
+ * once the new one is listening, and notifies systemd (NOTIFY_SOCKET) with -Ws. Returns the
+ * exit code of the master. rt_master_reexec(): true when this process is a master that
+ * re-executed itself for a reload (its state is in the environment). */
+struct rt_master_opts {
+	char **argv;        /* the command line, executed again on reload */
+	const char *pidfile; /* -p, or the global pidfile */
+	bool systemd;       /* -Ws */
+	bool daemon;        /* -D or `daemon`: the master goes to the background */
+	bool no_exit_on_failure;
+	const char **cli; /* -S arguments: "<bind>[,<option>...]" */
+	int ncli;
+	void (*version_notice)(void); /* printed once before the first warning or alert */
+};
+int rt_master_run(struct m_config *cfg, const struct rt_opts *o, const struct rt_master_opts *mo);
+bool rt_master_reexec(void);
 
 /* rt_run(): starts serving cfg (which must stay valid and unmodified until rt_run returns)
  * and blocks until stopped. Returns the process exit code: 0 after SIGINT, SIGTERM or a
@@ -31,14 +59,21 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o);
 /* ---- lvs: keepalived virtual_servers (runtime/lvs.c) ----
  * rt_lvs_spawn(): the keepalived daemon's checker process. When cfg has virtual_servers,
  * forks a child that serves them with rt_run() (health checks of the real servers and the
- * userspace L4 path; the kernel has no IPVS) and dies with its parent. Returns the child's
- * pid, 0 when there is nothing to serve, -1 when fork fails. The parent keeps cfg.
+ * kernel's IPVS where it has it, else the userspace L4 path) and dies with its parent.
+ * Returns the child's pid, 0 when there is nothing to serve, -1 when fork fails. The parent
+ * keeps cfg.
  * rt_lvs_ipvs_table(): the virtual servers of cfg in `ipvsadm -Ln` layout.
  * rt_lvs_ipvs_live(): the same table, live (weights after checks, ActiveConn), from the
  * virtual-server process of this network namespace; -1 when there is none. */
 #include <stdio.h>
 #include <sys/types.h>
 pid_t rt_lvs_spawn(struct m_config *cfg);
+/* rt_lvs_reload(): in the daemon on SIGHUP, before `old` is freed: with kernel IPVS, the
+ * services `cur` dropped are deleted (the checker keeps its configuration otherwise).
+ * rt_lvs_wait(): on stop, SIGTERMs the checker and waits (at most 5 s) until it has
+ * removed its services. */
+void rt_lvs_reload(const struct m_config *old, struct m_config *cur);
+void rt_lvs_wait(void);
 void rt_lvs_ipvs_table(const struct m_config *cfg, FILE *out);
 int rt_lvs_ipvs_live(FILE *out);
 /* ---- end lvs ---- */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "runtime/rt.h"
@@ -19,6 +20,7 @@
 static void pump(struct rt_sess *s);
 static void io_cb(struct ev_loop *loop, ev_io *io, int revents);
 static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents);
+static bool do_write(struct rt_sess *s, struct rt_end *e, struct rt_chan *c);
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -60,9 +62,12 @@ static struct rt_sess *sess_new(struct rt_worker *w, struct rt_service *svc, int
 {
 	/* one allocation: the session, then its four buffers */
 	size_t in = RT_BUFSIZE, out = RT_BUFSIZE + RT_MAXREWRITE;
-	struct rt_sess *s = calloc(1, sizeof(*s) + 2 * in + 2 * out);
+	struct rt_sess *s = malloc(sizeof(*s) + 2 * in + 2 * out);
 	if (!s)
 		return NULL;
+	/* the buffers need no zeroing: clearing 66 kB per connection was most of the
+	 * instructions of a `Connection: close` request */
+	memset(s, 0, sizeof(*s));
 	char *p = (char *)(s + 1);
 	s->req.in = (struct rt_buf){.d = p, .cap = in};
 	s->rsp.in = (struct rt_buf){.d = p + in, .cap = in};
@@ -114,9 +119,8 @@ void rt_sess_shut_srv(struct rt_sess *s)
 
 static bool over_limit(const struct rt_listener *l)
 {
-	const struct m_proxy_conf *fe = l->svc->fe;
-	int gmax = l->w->rt->cfg->global.maxconn;
-	if (fe && fe->maxconn > 0 && atomic_load(&l->svc->cur) >= fe->maxconn)
+	int fmax = rt_svc_maxconn(l->svc), gmax = rt_global_maxconn(l->w->rt); /* cli may set */
+	if (fmax > 0 && atomic_load(&l->svc->cur) >= fmax)
 		return true;
 	return gmax > 0 && atomic_load(&l->w->rt->actconn) >= gmax;
 }
@@ -155,8 +159,10 @@ bool rt_sess_attach_srv(struct rt_sess *s, int fd)
 	s->srv.fd = fd;
 	s->srv.events = 0;
 	s->srv.connecting = false;
+	s->srv.rd = false; /* a parked connection that became readable was dropped */
 	s->req.dst_shut = s->rsp.src_eof = false;
 	ev_io_init(&s->srv.io, io_cb, fd, 0);
+	rt_io_same_fd(&s->srv.io);
 	return true;
 }
 
@@ -182,8 +188,11 @@ static void sess_free(struct rt_sess *s)
 {
 	struct rt_worker *w = s->w;
 	sess_unqueue(s);
+	rt_rules_sess_end(s); /* rules_stk.c: stick counters, variables */
 	bool null = s->req.bytes == 0 && s->rsp.bytes == 0 && rt_buf_len(&s->req.in) == 0;
-	if (s->svc->mode == M_MODE_TCP && s->svc->log && null)
+	if (s->nolog)
+		; /* rules_tcp.c: rejected by a tcp-request connection rule */
+	else if (s->svc->mode == M_MODE_TCP && s->svc->log && null)
 		rt_log_null(s);
 	else if (s->svc->mode == M_MODE_TCP && s->svc->log)
 		rt_log_tcp(s);
@@ -205,6 +214,7 @@ static void sess_free(struct rt_sess *s)
 		s->next->prev = s->prev;
 	w->nsess--;
 	rt_stats_applet_end(s); /* stats */
+	rt_splice_release(s);
 	atomic_fetch_sub(&s->svc->cur, 1);
 	atomic_fetch_sub(&w->rt->actconn, 1);
 	free(s);
@@ -221,11 +231,19 @@ void rt_sess_close_cli(struct rt_sess *s)
 	s->rsp.dst_shut = true;
 }
 
+/* cli_admin.c, on s's worker: `shutdown session(s)` ends s now ("K" in the log). */
+void rt_sess_shutdown(struct rt_sess *s)
+{
+	s->term[0] = 'K';
+	sess_free(s);
+}
+
 void rt_sess_kill_all(struct rt_worker *w)
 {
 	while (w->sessions)
 		sess_free(w->sessions);
 	rt_idle_flush(w);
+	rt_splice_flush(w);
 }
 
 /* Soft stop: sessions idle between two requests are closed now, the others once their
@@ -234,6 +252,7 @@ void rt_sess_close_idle(struct rt_worker *w)
 {
 	struct rt_sess *s = w->sessions, *n;
 	rt_idle_flush(w);
+	rt_splice_flush(w);
 	for (; s; s = n) {
 		n = s->next;
 		s->closing = true;
@@ -241,86 +260,6 @@ void rt_sess_close_idle(struct rt_worker *w)
 		    rt_buf_len(&s->req.in) == 0)
 			sess_free(s);
 	}
-}
-
-/* ---------------------------------------------------------------- timers */
-
-static m_ms pick(m_ms a, m_ms b)
-{
-	if (a <= 0)
-		return b;
-	if (b <= 0)
-		return a;
-	return a < b ? a : b;
-}
-
-/* A tunnel (mode tcp once connected, HTTP after 101) waits `timeout tunnel`, or the
- * smaller of the client and server timeouts without it. Once one direction is shut, the
- * side expected to close too gets `timeout client-fin` / `timeout server-fin` instead. */
-static m_ms tunnel_tmo(const struct rt_sess *s, const struct m_proxy_conf *fe,
-                       const struct m_proxy_conf *be, m_ms dflt)
-{
-	if (s->rsp.dst_shut && !s->req.src_eof && fe && fe->timeout_client_fin > 0)
-		return fe->timeout_client_fin;
-	if (s->req.dst_shut && !s->rsp.src_eof && be && be->timeout_server_fin > 0)
-		return be->timeout_server_fin;
-	return be && be->timeout_tunnel > 0 ? be->timeout_tunnel : dflt;
-}
-
-static m_ms tmo_value(struct rt_sess *s, enum rt_tmo t)
-{
-	const struct m_proxy_conf *fe = s->svc->fe, *be = rt_sess_be(s);
-	m_ms cli = fe ? fe->timeout_client : M_UNSET;
-	m_ms srv = be ? be->timeout_server : M_UNSET;
-	switch (t) {
-	case TMO_HTTP_REQ:
-		return fe && fe->timeout_http_request > 0 ? fe->timeout_http_request : cli;
-	case TMO_KEEPALIVE:
-		if (fe && fe->timeout_http_keep_alive > 0)
-			return fe->timeout_http_keep_alive;
-		return tmo_value(s, TMO_HTTP_REQ);
-	case TMO_CONNECT:
-		return be ? be->timeout_connect : M_UNSET;
-	case TMO_TURNAROUND: {
-		/* HAProxy waits min(timeout connect, 1s) before retrying a failed connect */
-		m_ms c = tmo_value(s, TMO_CONNECT);
-		return c > 0 && c < 1000 ? c : 1000;
-	}
-	case TMO_SERVER:
-		return srv;
-	case TMO_DATA:
-		return pick(cli, srv);
-	case TMO_LINGER:
-		return pick(cli, 1000);
-	case TMO_TUNNEL:
-		return tunnel_tmo(s, fe, be, pick(cli, srv));
-	case TMO_QUEUE: /* HAProxy: timeout connect when timeout queue is not set */
-		return be && be->timeout_queue > 0 ? be->timeout_queue : tmo_value(s, TMO_CONNECT);
-	case TMO_NONE:
-		break;
-	}
-	return M_UNSET;
-}
-
-/* Arms the session's one timer for a new phase; M_UNSET (or 0) means no timeout. */
-void rt_sess_set_tmo(struct rt_sess *s, enum rt_tmo t)
-{
-	m_ms v = tmo_value(s, t);
-	s->tmo = t;
-	ev_timer_stop(s->w->loop, &s->timer);
-	if (v > 0) {
-		ev_timer_set(&s->timer, 0, (double)v / 1000.0);
-		ev_timer_again(s->w->loop, &s->timer);
-	}
-}
-
-/* Activity pushes inactivity timeouts back; the head and turn-around timers are absolute. */
-static void touch(struct rt_sess *s)
-{
-	if (s->tmo == TMO_DATA || s->tmo == TMO_SERVER || s->tmo == TMO_LINGER ||
-	    s->tmo == TMO_TUNNEL)
-		if (ev_is_active(&s->timer))
-			ev_timer_again(s->w->loop, &s->timer);
 }
 
 /* ---------------------------------------------------------------- connect */
@@ -376,6 +315,7 @@ bool rt_sess_connect(struct rt_sess *s)
 	s->srv.fd = fd;
 	s->srv.events = 0;
 	s->srv.connecting = true;
+	s->srv.rd = false;
 	ev_io_init(&s->srv.io, io_cb, fd, 0);
 	/* An immediate failure (ECONNREFUSED on loopback) leaves the socket writable with
 	 * SO_ERROR set, so it is reported through the same write event as a late one. */
@@ -416,6 +356,7 @@ static void give_up(struct rt_sess *s)
  * redispatched to another server; give up when the retries are spent. */
 static void connect_failed(struct rt_sess *s)
 {
+	rt_checks_observe(s->server, -1); /* observe/on-error (rt_checks.c) */
 	end_close(s, &s->srv);
 	if (s->retries_left <= 0) {
 		give_up(s);
@@ -443,13 +384,28 @@ static void connect_failed(struct rt_sess *s)
 
 static void connect_done(struct rt_sess *s)
 {
+	/* With bytes to send, the first write tells whether the connection is established
+	 * (a refused one fails it with ECONNREFUSED): no SO_ERROR query then. */
+	bool probe = rt_buf_len(&s->req.out) || s->req.fwd || s->req.piped;
 	int err = 0;
 	socklen_t len = sizeof(err);
-	if (getsockopt(s->srv.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+	if (!probe && (getsockopt(s->srv.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)) {
 		connect_failed(s);
 		return;
 	}
 	s->srv.connecting = false;
+	if (probe) {
+		uint64_t before = s->req.bytes;
+		if (!do_write(s, &s->srv, &s->req)) {
+			if (s->req.bytes != before) {
+				s->dead = true; /* it was established: an error after the first bytes */
+				return;
+			}
+			connect_failed(s);
+			return;
+		}
+	}
+	rt_checks_observe(s->server, 0); /* observe/on-error (rt_checks.c) */
 	s->t_conn = rt_ms_since(&s->t_req);
 	rt_sess_set_tmo(s, s->svc->mode == M_MODE_HTTP ? TMO_SERVER : TMO_TUNNEL);
 }
@@ -459,7 +415,12 @@ static void connect_done(struct rt_sess *s)
 /* Reads what the source offers into the channel. Returns false on a fatal error. */
 static bool do_read(struct rt_sess *s, struct rt_end *e, struct rt_chan *c)
 {
-	if (e->fd < 0 || e->connecting || c->src_eof)
+	if (rt_splice_on(s, c))
+		return rt_splice_in(s, e, c);
+	/* only after a read event, or while the last read filled the buffer: a read that would
+	 * fail with EAGAIN costs a system call for nothing (the watchers are level-triggered, so
+	 * bytes that arrive later are reported by the next poll) */
+	if (e->fd < 0 || e->connecting || c->src_eof || !e->rd)
 		return true;
 	if (c->in.w == c->in.cap)
 		rt_buf_compact(&c->in);
@@ -469,60 +430,77 @@ static bool do_read(struct rt_sess *s, struct rt_end *e, struct rt_chan *c)
 	ssize_t n = recv(e->fd, c->in.d + c->in.w, room, 0);
 	if (n > 0) {
 		c->in.w += (size_t)n;
+		if ((size_t)n < room)
+			e->rd = false; /* the socket's receive queue is empty */
 		rt_stats_bytes(s, c == &s->req, (size_t)n); /* stats */
 		if (c->tunnel)
 			c->fwd = rt_buf_len(&c->in);
-		touch(s);
+		rt_sess_touch(s);
 	} else if (n == 0) {
 		c->src_eof = true;
-	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+	} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		e->rd = false;
+	} else if (errno != EINTR) {
+		/* a server resetting an HTTP exchange ends it like a close: the analyzer answers
+		 * 502 when no response came yet, as HAProxy does (rules helper, rt_dying.sh) */
+		if (e == &s->srv && s->svc->mode == M_MODE_HTTP && !c->tunnel) {
+			c->src_eof = true;
+			return true;
+		}
 		return false;
 	}
 	return true;
 }
 
-/* Sends up to max bytes from b; returns the count sent (0 when the socket is full) or -1 on a
- * fatal error. */
-static ssize_t send_some(struct rt_sess *s, int fd, struct rt_buf *b, size_t max, struct rt_chan *c)
+/* Writes generated bytes first, then approved raw bytes, both with one sendmsg() (a head
+ * and its body leave in one segment). A short write means the socket buffer is full: the
+ * next write event resumes. Returns false on a fatal error. */
+static bool do_write(struct rt_sess *s, struct rt_end *e, struct rt_chan *c)
 {
-	size_t sent = 0;
-	while (sent < max) {
-		ssize_t n = send(fd, b->d + b->r, max - sent, MSG_NOSIGNAL);
+	if (c->piped)
+		return rt_splice_out(s, e, c);
+	if (e->fd < 0 || e->connecting || c->dst_shut)
+		return true;
+	size_t no = rt_buf_len(&c->out), ni = c->fwd, sent = 0;
+	while (no + ni) {
+		struct iovec iov[2];
+		int k = 0;
+		if (no)
+			iov[k++] = (struct iovec){c->out.d + c->out.r, no};
+		if (ni)
+			iov[k++] = (struct iovec){c->in.d + c->in.r, ni};
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)k};
+		ssize_t n = sendmsg(e->fd, &mh, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
-			return -1;
-		}
-		b->r += (size_t)n;
-		sent += (size_t)n;
-		c->bytes += (uint64_t)n;
-	}
-	if (sent)
-		touch(s);
-	if (b->r == b->w)
-		b->r = b->w = 0;
-	return (ssize_t)sent;
-}
-
-/* Writes generated bytes first, then approved raw bytes. Returns false on a fatal error. */
-static bool do_write(struct rt_sess *s, struct rt_end *e, struct rt_chan *c)
-{
-	if (e->fd < 0 || e->connecting || c->dst_shut)
-		return true;
-	if (rt_buf_len(&c->out) && send_some(s, e->fd, &c->out, rt_buf_len(&c->out), c) < 0)
-		return false;
-	if (rt_buf_len(&c->out) == 0 && c->fwd) {
-		ssize_t n = send_some(s, e->fd, &c->in, c->fwd, c);
-		if (n < 0)
 			return false;
-		c->fwd -= (size_t)n;
+		}
+		size_t a = (size_t)n < no ? (size_t)n : no, b = (size_t)n - a;
+		c->out.r += a;
+		c->in.r += b;
+		c->fwd -= b;
+		c->bytes += (uint64_t)n;
+		sent += (size_t)n;
+		bool full = (size_t)n < no + ni;
+		no -= a;
+		ni -= b;
+		if (full)
+			break;
 	}
+	if (!sent)
+		return true;
+	rt_sess_touch(s);
+	if (c->out.r == c->out.w)
+		c->out.r = c->out.w = 0;
+	if (c->in.r == c->in.w)
+		c->in.r = c->in.w = 0;
 	return true;
 }
 
 bool rt_chan_flushed(const struct rt_chan *c)
 {
-	return rt_buf_len(&c->out) == 0 && c->fwd == 0;
+	return rt_buf_len(&c->out) == 0 && c->fwd == 0 && c->piped == 0;
 }
 
 /* mode tcp: a direction whose source closed and whose bytes are all delivered is shut
@@ -557,7 +535,14 @@ static int wanted(struct rt_sess *s, struct rt_end *e)
 	struct rt_chan *in = is_cli ? &s->req : &s->rsp;
 	struct rt_chan *out = is_cli ? &s->rsp : &s->req;
 	int ev = 0;
-	if (!in->src_eof && (in->in.w < in->in.cap || in->in.r > 0))
+	/* A client whose request is complete is not polled for reading until its response is
+	 * out (as HAProxy does): a `Connection: close` exchange then never registers the
+	 * client socket with epoll. Once polled, it stays so: no epoll_ctl per request. */
+	bool idle_cli = is_cli && !(e->events & EV_READ) && s->rq == RQ_DONE && !in->tunnel &&
+	                s->svc->mode == M_MODE_HTTP;
+	/* splice.c reads into an empty pipe only; while splicing, the buffer is empty */
+	bool room = !in->piped && (in->in.w < in->in.cap || in->in.r > 0);
+	if (!in->src_eof && room && !idle_cli)
 		ev |= EV_READ;
 	if (!out->dst_shut && !rt_chan_flushed(out))
 		ev |= EV_WRITE;
@@ -572,7 +557,9 @@ static void update_io(struct rt_sess *s, struct rt_end *e)
 	ev_io_stop(s->w->loop, &e->io);
 	e->events = ev;
 	if (ev) {
-		ev_io_set(&e->io, e->fd, ev);
+		/* not ev_io_set(): that flags the fd as new, which libev pays for with an
+		 * EPOLL_CTL_ADD failing with EEXIST before the EPOLL_CTL_MOD */
+		ev_io_modify(&e->io, ev);
 		ev_io_start(s->w->loop, &e->io);
 	}
 }
@@ -587,17 +574,28 @@ void rt_sess_tunnel(struct rt_sess *s)
 	rt_sess_set_tmo(s, TMO_TUNNEL);
 }
 
+/* Changes whenever a round of the pump moved bytes or changed an HTTP state. */
+static uint64_t progress(const struct rt_sess *s)
+{
+	return s->req.in.w + s->rsp.in.w + s->req.out.r + s->rsp.out.r + s->req.fwd + s->rsp.fwd +
+	       s->req.piped + s->rsp.piped + s->req.bytes + s->rsp.bytes + (uint64_t)s->rq +
+	       (uint64_t)s->rs;
+}
+
 static void pump(struct rt_sess *s)
 {
 	bool http = s->svc->mode == M_MODE_HTTP && !s->req.tunnel;
 	for (int round = 0; round < 4 && !s->dead; round++) {
-		size_t before = s->req.in.w + s->rsp.in.w + s->req.out.r + s->rsp.out.r +
-		                s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
+		uint64_t before = progress(s);
 		if (!do_read(s, &s->cli, &s->req) || !do_read(s, &s->srv, &s->rsp)) {
 			memcpy(s->term, s->req.src_eof ? "SD" : "CD", 2);
 			s->dead = true;
 			break;
 		}
+		if (s->tcp_wait) /* rules_tcp.c: content rules wait for the client's bytes */
+			rt_tcpreq_wait(s, s->req.src_eof);
+		if (s->dead)
+			break;
 		if (http)
 			rt_http_analyze(s);
 		if (s->dead)
@@ -611,9 +609,7 @@ static void pump(struct rt_sess *s)
 			rt_http_analyze(s);
 		else
 			tcp_halfclose(s);
-		size_t after = s->req.in.w + s->rsp.in.w + s->req.out.r + s->rsp.out.r +
-		               s->req.fwd + s->rsp.fwd + (size_t)s->rq + (size_t)s->rs;
-		if (after == before)
+		if (progress(s) == before)
 			break;
 	}
 	if (s->dead) {
@@ -629,6 +625,8 @@ static void io_cb(struct ev_loop *loop, ev_io *io, int revents)
 	(void)loop;
 	struct rt_end *e = container_of(io, struct rt_end, io);
 	struct rt_sess *s = e->s;
+	if (revents & EV_READ)
+		e->rd = true;
 	if (e == &s->srv && e->connecting && (revents & EV_WRITE)) {
 		connect_done(s);
 		if (s->dead) {
@@ -644,7 +642,8 @@ static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	struct rt_sess *s = container_of(t, struct rt_sess, timer);
-	ev_timer_stop(s->w->loop, &s->timer);
+	if (!rt_sess_tmo_due(s))
+		return;
 	switch (s->tmo) {
 	case TMO_CONNECT:
 		connect_failed(s);
@@ -659,6 +658,9 @@ static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 				s->dead = true;
 		}
 		break; /* else a slot was just granted: rt_sess_queue_cb() is coming */
+	case TMO_INSPECT: /* rules_tcp.c: inspect-delay is over, decide with what came */
+		rt_tcpreq_wait(s, true);
+		break;
 	case TMO_TURNAROUND:
 		if (!rt_sess_connect(s)) {
 			if (s->svc->mode == M_MODE_HTTP)
@@ -703,6 +705,7 @@ void rt_sess_queue_cb(struct ev_loop *loop, ev_async *a, int revents)
 	(void)loop;
 	(void)revents;
 	struct rt_worker *w = container_of(a, struct rt_worker, qwake);
+	rt_cli_worker_run(w); /* runtime API work for this thread (cli_admin.c) */
 	for (;;) {
 		pthread_mutex_lock(&w->qlock);
 		struct rt_sess *s = w->ready;
@@ -750,8 +753,7 @@ void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		    accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return; /* EAGAIN, or an error the next readiness will retry */
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* TCP_NODELAY comes from the listener (rt_main.c): no setsockopt here */
 		struct rt_sess *s = sess_new(l->w, l->svc, fd);
 		if (!s) {
 			close(fd);
@@ -764,14 +766,20 @@ void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			socklen_t dlen = sizeof(s->dst_addr);
 			getsockname(fd, (struct sockaddr *)&s->dst_addr, &dlen);
 		}
-		const struct m_proxy_conf *be = l->svc->be;
+		if (!rt_tcpreq_connection(s) || /* rules_tcp.c: tcp-request rules */
+		    (l->svc->mode != M_MODE_HTTP && !rt_tcpreq_content(s))) {
+			sess_free(s);
+			continue;
+		}
+		s->cli.rd = true; /* the request often arrives with the connection */
+		const struct m_proxy_conf *be = rt_sess_be(s); /* mode tcp: use_backend's choice */
 		s->retries_left = be && be->retries >= 0 ? be->retries : 3;
 		if (l->svc->mode == M_MODE_HTTP) {
 			s->rq = RQ_HEAD;
 			rt_sess_set_tmo(s, TMO_HTTP_REQ);
 		} else {
 			s->req.tunnel = s->rsp.tunnel = true;
-			if (!rt_sess_connect(s)) {
+			if (!s->tcp_wait && !rt_sess_connect(s)) { /* tcp_wait: rules_tcp.c */
 				memcpy(s->term, "SC", 2);
 				sess_free(s);
 				continue;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "checks/checks.h"
-#include "runtime/rt.h"
+#include "runtime/stats_int.h"
 
 static const char css[] =
     "<style type=\"text/css\"><!--\n"
@@ -69,7 +69,21 @@ static const char css[] =
     "table.lgd td { border-width: 1px; border-style: solid solid solid solid; border-color: "
     "gray; padding: 2px;}\n"
     "table.lgd td.noborder { border-style: none; padding: 2px; white-space: nowrap;}\n"
+    "table.det { border-collapse: collapse; border-style: none; }\n"
+    "table.det th { text-align: left; border-width: 0px; padding: 0px 1px 0px 0px; "
+    "font-style:normal;font-size:11px;font-weight:bold;font-family: sans-serif;}\n"
+    "table.det td { text-align: right; border-width: 0px; padding: 0px 0px 0px 4px; "
+    "white-space: nowrap; font-style:normal;font-size:11px;font-weight:normal;}\n"
     "u {text-decoration:none; border-bottom: 1px dotted black;}\n"
+    /* the details under a counter stay hidden until the pointer is over it */
+    "div.tips {\n display:block;\n visibility:hidden;\n z-index:2147483647;\n"
+    " position:absolute;\n padding:2px 4px 3px;\n background:#f0f060; color:#000000;\n"
+    " border:1px solid #7040c0;\n white-space:nowrap;\n"
+    " font-style:normal;font-size:11px;font-weight:normal;\n"
+    " -moz-border-radius:3px;-webkit-border-radius:3px;border-radius:3px;\n"
+    " -moz-box-shadow:gray 2px 2px 3px;-webkit-box-shadow:gray 2px 2px 3px;box-shadow:gray "
+    "2px 2px 3px;\n}\n"
+    "u:hover div.tips {visibility:visible;}\n"
     "-->\n</style>\n";
 
 static void legend(struct rt_sbuf *o)
@@ -98,11 +112,64 @@ static void legend(struct rt_sbuf *o)
 	              "Note: \"NOLB\"/\"DRAIN\" = UP with load-balancing disabled.");
 }
 
-static void header(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, const char *uri,
-                   bool refresh)
+static void scope_sfx(char *buf, size_t len, const struct rt_stats_page *pg);
+
+/* The box above the proxies telling what the last admin POST did (";st=" in the uri). */
+static void status_msg(struct rt_sbuf *o, const struct rt_stats_page *pg)
 {
+	static const char *const msgs[][3] = {
+	    {"DONE", "active_up", "Action processed successfully."},
+	    {"NONE", "active_going_down", "Nothing has changed."},
+	    {"PART", "active_going_down",
+	     "Action partially processed.<br>Some server names are probably unknown or ambiguous "
+	     "(duplicated names in the backend)."},
+	    {"ERRP", "active_down",
+	     "Action not processed because of invalid parameters.<ul><li>The action is maybe "
+	     "unknown.</li><li>Invalid key parameter (empty or too long).</li><li>The backend "
+	     "name is probably unknown or ambiguous (duplicated names).</li><li>Some server "
+	     "names are probably unknown or ambiguous (duplicated names in the backend).</li>"
+	     "</ul>"},
+	    {"EXCD", "active_down",
+	     "<b>Action not processed : the buffer couldn't store all the data.<br>You should "
+	     "retry with less servers at a time.</b>"},
+	    {"DENY", "active_down", "<b>Action denied.</b>"},
+	    {"IVAL", "active_down",
+	     "<b>Invalid requests (unsupported method or chunked encoded request).</b>"},
+	};
+	if (!pg->st_code)
+		return;
+	const char *cls = "active_no_check", *msg = "Unexpected result.";
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
+		if (!strcmp(pg->st_code, msgs[i][0]))
+			cls = msgs[i][1], msg = msgs[i][2];
+	char sc[40];
+	scope_sfx(sc, sizeof(sc), pg);
+	rt_sb_printf(o,
+	             "<p><div class=%s><a class=lfsb href=\"%s%s%s%s\" title=\"Remove this "
+	             "message\">[X]</a> %s</div>\n",
+	             cls, pg->uri, (pg->flags & RT_SD_UP) ? ";up" : "",
+	             pg->st->refresh > 0 && !pg->refresh ? ";norefresh" : "", sc, msg);
+}
+
+/* "?scope=NAME" for the page's own links when the request had one. */
+static void scope_sfx(char *buf, size_t len, const struct rt_stats_page *pg)
+{
+	buf[0] = 0;
+	if (pg->scope.q)
+		snprintf(buf, len, "?scope=%.*s", (int)(pg->scope.qlen > 20 ? 20 : pg->scope.qlen),
+		         pg->scope.q);
+}
+
+static void header(struct rt *rt, struct rt_sbuf *o, const struct rt_stats_page *pg)
+{
+	const struct m_stats *st = pg->st;
+	const char *uri = pg->uri;
+	bool refresh = pg->refresh;
+	char sc[40];
+	scope_sfx(sc, sizeof(sc), pg);
 	long long up = (long long)time(NULL) - rt->started;
-	int maxconn = rt->cfg->global.maxconn > 0 ? rt->cfg->global.maxconn : 4096;
+	int hard = rt->cfg->global.maxconn > 0 ? rt->cfg->global.maxconn : 4096;
+	int maxconn = rt_global_maxconn(rt) > 0 ? rt_global_maxconn(rt) : hard;
 	rt_sb_puts(o, "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\"\n"
 	              "\"http://www.w3.org/TR/html4/loose.dtd\">\n<html><head><title>Statistics "
 	              "Report for HAProxy</title>\n<link rel=\"icon\" href=\"data:,\">\n"
@@ -129,26 +196,32 @@ static void header(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, c
 	    "current pipes = 0/0; conn rate = 0/sec; bit rate = 0.000 kbps<br>\n"
 	    "Running tasks: 0/0; idle = 100 %%<br>\n</td><td align=\"center\" nowrap>\n",
 	    (int)getpid(), (int)getpid(), rt->nw, up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
-	    2 * maxconn + 31, 2 * maxconn + 31, maxconn, atomic_load(&rt->actconn));
+	    2 * hard + 31, 2 * hard + 31, maxconn, atomic_load(&rt->actconn));
 	legend(o);
 	rt_sb_printf(o,
 	             "</td><td align=\"left\" valign=\"top\" nowrap width=\"1%%\">\n"
 	             "<b>Display option:</b><ul style=\"margin-top: 0.25em;\">\n"
-	             "<li><a href=\"%s;up\">Hide 'DOWN' servers</a><br>\n",
-	             uri);
+	             "<li><form method=\"GET\">Scope : <input value=\"%.*s\" name=\"scope\" "
+	             "size=\"8\" maxlength=\"20\" tabindex=\"1\"/></form>\n"
+	             "<li><a href=\"%s;up%s\">Hide 'DOWN' servers</a><br>\n",
+	             pg->scope.q ? (int)(pg->scope.qlen > 20 ? 20 : pg->scope.qlen) : 0,
+	             pg->scope.q ? pg->scope.q : "", uri, sc);
 	if (refresh)
-		rt_sb_printf(o, "<li><a href=\"%s;norefresh\">Disable refresh</a><br>\n", uri);
+		rt_sb_printf(o, "<li><a href=\"%s;norefresh%s\">Disable refresh</a><br>\n", uri,
+		             sc);
 	rt_sb_printf(o,
-	             "<li><a href=\"%s\">Refresh now</a><br>\n"
-	             "<li><a href=\"%s;csv;norefresh\">CSV export</a><br>\n"
-	             "<li><a href=\"%s;json;norefresh\">JSON export</a><br>\n</ul></td>\n"
+	             "<li><a href=\"%s%s\">Refresh now</a><br>\n"
+	             "<li><a href=\"%s;csv;norefresh%s\">CSV export</a><br>\n"
+	             "<li><a href=\"%s;json;norefresh%s\">JSON export</a><br>\n</ul></td>\n"
 	             "<td align=\"left\" valign=\"top\" nowrap width=\"1%%\">\n"
 	             "<b>External resources:</b><ul style=\"margin-top: 0.25em;\">\n"
 	             "<li><a href=\"http://www.haproxy.org/\">Primary site</a><br>\n"
 	             "<li><a href=\"http://www.haproxy.org/#down\">Updates (v2.6)</a><br>\n"
 	             "<li><a href=\"http://www.haproxy.org/#docs\">Online manual</a><br>\n"
-	             "</ul></td></tr></table>\n<p>\n",
-	             uri, uri, uri);
+	             "</ul></td></tr></table>\n",
+	             uri, sc, uri, sc, uri, sc);
+	status_msg(o, pg);
+	rt_sb_puts(o, "<p>\n");
 }
 
 static const char thead[] =
@@ -209,17 +282,17 @@ static void td_common(struct rt_sbuf *o, struct rt_counters *c, long long scur, 
 	             atomic_load(&c->hrsp[3]), atomic_load(&c->hrsp[4]), atomic_load(&c->hrsp[5]));
 }
 
-static void row_frontend(struct rt *rt, struct rt_sbuf *o, struct rt_service *svc)
+static void row_frontend(struct rt *rt, struct rt_sbuf *o, struct rt_service *svc, bool admin)
 {
 	struct rt_counters *c = &svc->cnt;
-	int lim = svc->fe && svc->fe->maxconn > 0 ? svc->fe->maxconn : rt->cfg->global.maxconn;
+	int lim = rt_svc_maxconn(svc) > 0 ? rt_svc_maxconn(svc) : rt_global_maxconn(rt);
 	char slim[16] = "";
 	if (lim > 0)
 		snprintf(slim, sizeof(slim), "%d", lim);
 	rt_sb_printf(o,
-	             "<tr class=\"frontend\"><td class=ac><a name=\"%s/Frontend\"></a><a "
+	             "<tr class=\"frontend\">%s<td class=ac><a name=\"%s/Frontend\"></a><a "
 	             "class=lfsb href=\"#%s/Frontend\">Frontend</a></td><td colspan=3></td>",
-	             svc->conf->name, svc->conf->name);
+	             admin ? "<td></td>" : "", svc->conf->name, svc->conf->name);
 	td_common(o, c, atomic_load(&svc->cur), slim);
 	rt_sb_puts(o, "<td></td><td></td>");
 	td_num(o, atomic_load(&c->bin));
@@ -230,7 +303,9 @@ static void row_frontend(struct rt *rt, struct rt_sbuf *o, struct rt_service *sv
 	rt_sb_printf(o,
 	             "<td></td><td></td><td></td><td></td><td class=ac>%s</td>"
 	             "<td colspan=8></td></tr>\n",
-	             atomic_load(&rt->stop) ? "STOP" : "OPEN");
+	             atomic_load(&rt->stop) || atomic_load(&svc->adm) == RT_FE_STOPPED ? "STOP"
+	             : atomic_load(&svc->adm) == RT_FE_PAUSED                          ? "PAUSED"
+	                                                                               : "OPEN");
 }
 
 static const char *srv_class(const struct rt_server *sv, const char *status)
@@ -246,22 +321,27 @@ static const char *srv_class(const struct rt_server *sv, const char *status)
 	return sv->backup ? "backup_up" : "active_up";
 }
 
-static void row_server(struct rt_sbuf *o, struct rt_pool *p, struct rt_server *sv)
+static void row_server(struct rt_sbuf *o, struct rt_pool *p, struct rt_server *sv, bool admin)
 {
 	struct rt_counters *c = &sv->cnt;
 	const char *status = rt_stats_srv_status(sv);
 	const struct m_server *ms = sv->conf;
 	char slim[16] = "", last[32] = "", chg[32];
 	long long now = (long long)time(NULL), ls = atomic_load(&c->last_sess);
-	if (ms->maxconn > 0)
-		snprintf(slim, sizeof(slim), "%d", ms->maxconn);
+	if (rt_srv_maxconn(sv) > 0)
+		snprintf(slim, sizeof(slim), "%d", rt_srv_maxconn(sv));
 	human(last, sizeof(last), ls ? now - ls : -1);
 	human(chg, sizeof(chg), now - atomic_load(&sv->lastchg));
+	rt_sb_printf(o, "<tr class=\"%s\">", srv_class(sv, status));
+	if (admin)
+		rt_sb_printf(o,
+		             "<td><input class='%s-checkbox' type=\"checkbox\" name=\"s\" "
+		             "value=\"%s\"></td>",
+		             p->conf->name, ms->name);
 	rt_sb_printf(o,
-	             "<tr class=\"%s\"><td class=ac><a name=\"%s/%s\"></a><a class=lfsb "
+	             "<td class=ac><a name=\"%s/%s\"></a><a class=lfsb "
 	             "href=\"#%s/%s\">%s</a></td>",
-	             srv_class(sv, status), p->conf->name, ms->name, p->conf->name, ms->name,
-	             ms->name);
+	             p->conf->name, ms->name, p->conf->name, ms->name, ms->name);
 	rt_sb_puts(o, "<td>0</td><td>0</td><td>");
 	if (ms->maxqueue > 0)
 		rt_sb_printf(o, "%d", ms->maxqueue);
@@ -305,7 +385,7 @@ static void row_server(struct rt_sbuf *o, struct rt_pool *p, struct rt_server *s
 	rt_sb_puts(o, "<td class=ac>-</td></tr>\n");
 }
 
-static void row_backend(struct rt *rt, struct rt_sbuf *o, struct rt_pool *p)
+static void row_backend(struct rt *rt, struct rt_sbuf *o, struct rt_pool *p, bool admin)
 {
 	struct rt_counters *c = &p->cnt;
 	int act = 0, bck = 0, w = 0;
@@ -328,10 +408,11 @@ static void row_backend(struct rt *rt, struct rt_sbuf *o, struct rt_pool *p)
 	int lim = be && be->fullconn > 0 ? be->fullconn : (fe_max > 0 ? fe_max / 10 : 1);
 	char slim[16];
 	snprintf(slim, sizeof(slim), "%d", lim > 0 ? lim : 1);
-	rt_sb_printf(o,
-	             "<tr class=\"backend\"><td class=ac><a name=\"%s/Backend\"></a><a class=lfsb "
-	             "href=\"#%s/Backend\">Backend</a></td><td>0</td><td>0</td><td></td>",
-	             p->conf->name, p->conf->name);
+	rt_sb_printf(
+	    o,
+	    "<tr class=\"backend\">%s<td class=ac><a name=\"%s/Backend\"></a><a "
+	    "class=lfsb href=\"#%s/Backend\">Backend</a></td><td>0</td><td>0</td><td></td>",
+	    admin ? "<td></td>" : "", p->conf->name, p->conf->name);
 	td_common(o, c, atomic_load(&p->cur), slim);
 	td_num(o, atomic_load(&c->stot));
 	td_txt(o, last);
@@ -352,10 +433,72 @@ static void row_backend(struct rt *rt, struct rt_sbuf *o, struct rt_pool *p)
 	             chg, up ? "UP" : "DOWN", w, w, act, bck);
 }
 
-void rt_stats_html(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, const char *uri,
-                   unsigned flags, bool refresh)
+static const char actions[] =
+    "Choose the action to perform on the checked servers : <select name=action><option "
+    "value=\"\"></option><option value=\"ready\">Set state to READY</option><option "
+    "value=\"drain\">Set state to DRAIN</option><option value=\"maint\">Set state to "
+    "MAINT</option><option value=\"dhlth\">Health: disable checks</option><option "
+    "value=\"ehlth\">Health: enable checks</option><option value=\"hrunn\">Health: force "
+    "UP</option><option value=\"hnolb\">Health: force NOLB</option><option "
+    "value=\"hdown\">Health: force DOWN</option><option value=\"dagent\">Agent: disable "
+    "checks</option><option value=\"eagent\">Agent: enable checks</option><option "
+    "value=\"arunn\">Agent: force UP</option><option value=\"adown\">Agent: force "
+    "DOWN</option><option value=\"shutdown\">Kill Sessions</option></select>";
+
+/* One proxy's tables; with admin rights a backend's is a form whose check boxes pick the
+ * servers the chosen action applies to. */
+static void proxy(struct rt *rt, struct rt_sbuf *o, const struct rt_stats_page *pg,
+                  struct rt_service *svc, struct rt_pool *p)
 {
-	header(rt, o, st, uri, refresh);
+	const char *name = svc ? svc->conf->name : p->conf->name;
+	bool form = pg->admin && p && p->nsrv > 0; /* HAProxy: a backend with servers */
+	rt_sb_printf(o,
+	             "%s<table class=\"tbl\" width=\"100%%\">\n<tr class=\"titre\"><th "
+	             "class=\"pxname\" width=\"10%%\"><a name=\"%s\"></a><a class=px "
+	             "href=\"#%s\">%s</a></th><th class=\"empty\" width=\"90%%\"></th></tr>\n"
+	             "</table>\n",
+	             form ? "<form method=\"post\">" : "", name, name, name);
+	const char *first = "<tr class=\"titre\"><th rowspan=2></th>";
+	if (!pg->admin) {
+		rt_sb_puts(o, thead);
+	} else {
+		rt_sb_puts(o, "<table class=\"tbl\" width=\"100%\">\n");
+		if (form)
+			rt_sb_printf(
+			    o,
+			    "<tr class=\"titre\"><th rowspan=2 width=1><input type=\"checkbox\" "
+			    "onclick=\"for(c in document.getElementsByClassName('%s-checkbox')) "
+			    "document.getElementsByClassName('%s-checkbox').item(c).checked = "
+			    "this.checked\"></th><th rowspan=2></th>",
+			    p->conf->name, p->conf->name);
+		else
+			rt_sb_puts(o, "<tr class=\"titre\"><th rowspan=2></th><th rowspan=2></th>");
+		rt_sb_puts(o, strstr(thead, first) + strlen(first));
+	}
+	if (svc)
+		row_frontend(rt, o, svc, pg->admin);
+	for (int i = 0; p && i < p->nsrv; i++) {
+		struct rt_server *sv = &p->srv[i];
+		bool down = !sv->usable || (atomic_load(&sv->admin) & RT_ADM_MAINT);
+		if ((pg->flags & RT_SD_UP) && down)
+			continue;
+		row_server(o, p, sv, pg->admin);
+	}
+	if (p)
+		row_backend(rt, o, p, pg->admin);
+	if (form)
+		rt_sb_printf(
+		    o,
+		    "</table>%s<input type=\"hidden\" name=\"b\" value=\"#%d\">&nbsp;<input "
+		    "type=\"submit\" value=\"Apply\"></form><p>\n",
+		    actions, st_proxy_iid(p->conf->id));
+	else
+		rt_sb_puts(o, "</table><p>\n");
+}
+
+void rt_stats_html(struct rt *rt, struct rt_sbuf *o, const struct rt_stats_page *pg)
+{
+	header(rt, o, pg);
 	int maxid = 0;
 	for (int i = 0; i < rt->nsvc; i++)
 		maxid = rt->svc[i].conf->id > maxid ? rt->svc[i].conf->id : maxid;
@@ -371,29 +514,9 @@ void rt_stats_html(struct rt *rt, struct rt_sbuf *o, const struct m_stats *st, c
 		for (int i = 0; i < rt->npools; i++)
 			if (rt->pools[i].conf->id == id && !rt->pools[i].conf->lvs)
 				p = &rt->pools[i];
-		if (!svc && !p)
-			continue;
-		const char *name = svc ? svc->conf->name : p->conf->name;
-		rt_sb_printf(
-		    o,
-		    "<table class=\"tbl\" width=\"100%%\">\n<tr class=\"titre\"><th "
-		    "class=\"pxname\" width=\"10%%\"><a name=\"%s\"></a><a class=px "
-		    "href=\"#%s\">%s</a></th><th class=\"empty\" width=\"90%%\"></th></tr>\n"
-		    "</table>\n",
-		    name, name, name);
-		rt_sb_puts(o, thead);
-		if (svc)
-			row_frontend(rt, o, svc);
-		for (int i = 0; p && i < p->nsrv; i++) {
-			struct rt_server *sv = &p->srv[i];
-			bool down = !sv->usable || (atomic_load(&sv->admin) & RT_ADM_MAINT);
-			if ((flags & RT_SD_UP) && down)
-				continue;
-			row_server(o, p, sv);
-		}
-		if (p)
-			row_backend(rt, o, p);
-		rt_sb_puts(o, "</table><p>\n");
+		if ((svc || p) &&
+		    rt_stats_in_scope(&pg->scope, svc ? svc->conf->name : p->conf->name))
+			proxy(rt, o, pg, svc, p);
 	}
 	rt_sb_puts(o, "</body></html>\n");
 }

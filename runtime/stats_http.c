@@ -105,6 +105,55 @@ static bool has_opt(const char *rest, size_t n, const char *opt)
 	return false;
 }
 
+/* The value of ";st=XXXX" (the answer of a POST shown on the page), NULL when absent. */
+static const char *st_code(const char *rest, size_t n, char *buf)
+{
+	for (size_t i = 0; i + 8 <= n; i++)
+		if (!memcmp(rest + i, ";st=", 4)) {
+			memcpy(buf, rest + i + 4, 4);
+			buf[4] = 0;
+			return buf;
+		}
+	return NULL;
+}
+
+/* "?scope=NAME": the name, up to ';', '&' or the end. */
+static void uri_scope(const char *rest, size_t n, struct rt_stats_scope *sc)
+{
+	for (size_t i = 0; i + 7 <= n; i++)
+		if (!memcmp(rest + i, "?scope=", 7)) {
+			sc->q = rest + i + 7;
+			sc->qlen = 0;
+			while (i + 7 + sc->qlen < n && !strchr(";&", sc->q[sc->qlen]))
+				sc->qlen++;
+			return;
+		}
+}
+
+/* A form POST: applied when `stats admin` allows it, answered by a 303 to the page with
+ * its status, as HAProxy. A body still on its way counts as empty (NONE): the applet answers
+ * on the request head. */
+static void admin_post(struct rt_sess *s, const struct h1_msg *m, const struct rt_stats_page *pg,
+                       struct rt_sbuf *ans, bool close)
+{
+	const char *code = "DENY";
+	if (pg->admin) {
+		const char *body = s->req.in.d + s->req.in.r + m->head_len;
+		size_t have = rt_buf_len(&s->req.in) - m->head_len;
+		bool whole = m->content_length >= 0 && (size_t)m->content_length <= have;
+		code = whole ? rt_stats_admin_post(s, body, (size_t)m->content_length) : "NONE";
+	}
+	rt_sb_printf(ans,
+	             "HTTP/1.1 303 See Other\r\ncache-control: no-cache\r\n"
+	             "content-type: text/plain\r\ncontent-length: 0\r\nlocation: %s;st=%s%s%s",
+	             pg->uri, code, (pg->flags & RT_SD_UP) ? ";up" : "",
+	             pg->st->refresh > 0 && !pg->refresh ? ";norefresh" : "");
+	if (pg->scope.q)
+		rt_sb_printf(ans, "?scope=%.*s", (int)pg->scope.qlen, pg->scope.q);
+	rt_sb_printf(ans, "\r\n%s\r\n", close ? "connection: close\r\n" : "");
+	s->status = 303;
+}
+
 /* Puts the whole answer in place of the session's response buffer. */
 static void queue_answer(struct rt_sess *s, struct rt_sbuf *ans)
 {
@@ -139,19 +188,34 @@ bool rt_stats_applet(struct rt_sess *s, const struct h1_msg *m)
 		             s->req_head ? "" : page_401);
 		s->status = 401;
 	} else {
-		unsigned flags = has_opt(rest, rlen, "up") ? RT_SD_UP : 0;
+		char code[5];
+		struct rt_stats_page pg = {
+		    .st = st,
+		    .uri = uri,
+		    .flags = has_opt(rest, rlen, "up") ? RT_SD_UP : 0,
+		    .refresh = st->refresh > 0 && !has_opt(rest, rlen, "norefresh"),
+		    .admin = st->admin && rt_stats_admin_ok(s, st, m),
+		    .st_code = st_code(rest, rlen, code),
+		    .scope = {.st = st, .self = s->svc->conf->name},
+		};
+		uri_scope(rest, rlen, &pg.scope);
 		if (st->show_legends == 1)
-			flags |= RT_SD_LEGENDS;
-		bool refresh = st->refresh > 0 && !has_opt(rest, rlen, "norefresh");
+			pg.flags |= RT_SD_LEGENDS;
+		bool refresh = pg.refresh;
 		const char *type = "text/html";
+		if (m->method_len == 4 && !memcmp(m->method, "POST", 4)) {
+			admin_post(s, m, &pg, &ans, close);
+			rt_stats_answer(s, m, &ans, close);
+			return true;
+		}
 		if (has_opt(rest, rlen, "csv")) {
-			rt_stats_csv(rt, &body, flags);
+			rt_stats_csv_in(rt, &body, pg.flags, &pg.scope);
 			type = "text/plain";
 		} else if (has_opt(rest, rlen, "json")) {
-			rt_stats_json(rt, &body, flags);
+			rt_stats_json_in(rt, &body, pg.flags, &pg.scope);
 			type = "application/json";
 		} else {
-			rt_stats_html(rt, &body, st, uri, flags, refresh);
+			rt_stats_html(rt, &body, &pg);
 		}
 		rt_sb_printf(&ans,
 		             "HTTP/1.1 200 OK\r\ncache-control: no-cache\r\ncontent-type: %s\r\n",

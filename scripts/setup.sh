@@ -5,7 +5,9 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev libev-dev libssl-dev re2c bison
       libpcre2-dev libmnl-dev libcmocka-dev
       haproxy keepalived nginx-light libnginx-mod-http-echo nftables ipvsadm tcpdump curl socat
-      iproute2 wrk hyperfine python3 valgrind)
+      iproute2 wrk hyperfine python3 valgrind openssl # openssl: certificates of the TLS check tests
+      qemu-system-x86 busybox-static kmod # qemu..kmod: the IPVS test in a Debian kernel (ipvs_qemu.sh)
+      tmux hatop prometheus-haproxy-exporter chromium) # real runtime API clients (rt_clients.sh)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

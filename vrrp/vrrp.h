@@ -19,11 +19,12 @@
 
 #define VRRP_PROTO      112          /* IANA protocol number, RFC 3768 section 5.2.4 */
 #define VRRP_MCAST_V4   0xe0000012u  /* 224.0.0.18, host order (RFC 5798 section 5.1.1.2) */
+#define VRRP_MCAST_V6   "ff02::12"   /* RFC 5798 section 5.1.2.2 */
 #define VRRP_TTL        255
 #define VRRP_AUTH_LEN   8            /* RFC 3768 section 5.3.10 */
 #define VRRP_MAX_ADDRS  255          /* Count IP Addrs is one octet */
 #define VRRP_IP_HDR_MAX 60
-#define VRRP_PKT_MAX    (VRRP_IP_HDR_MAX + 8 + 4 * VRRP_MAX_ADDRS + VRRP_AUTH_LEN)
+#define VRRP_PKT_MAX    (VRRP_IP_HDR_MAX + 8 + 16 * VRRP_MAX_ADDRS + VRRP_AUTH_LEN)
 
 /* ---------------------------------------------------------------- wire format */
 
@@ -48,8 +49,9 @@ enum vrrp_err {
 };
 
 /* A parsed or to-be-built advert. addrs points into the caller's buffer (parse) or the
- * caller's array (build), network byte order, 4 bytes each. */
+ * caller's array (build), network byte order, 4 bytes each (16 with family AF_INET6). */
 struct vrrp_adv {
+	uint8_t family;               /* 0 or AF_INET: IPv4; AF_INET6: VRRPv3 over IPv6 */
 	uint8_t version, type, vrid, priority, naddr;
 	uint8_t auth_type;            /* v2 only */
 	uint16_t interval_cs;         /* v2: seconds x 100; v3: the 12-bit centisecond field */
@@ -58,6 +60,7 @@ struct vrrp_adv {
 	uint8_t auth[VRRP_AUTH_LEN];  /* v2 authentication data */
 	uint8_t ttl;                  /* from the IP header (parse only) */
 	uint32_t saddr, daddr;        /* network order, from the IP header (parse only) */
+	uint8_t saddr6[16], daddr6[16]; /* AF_INET6: from the socket (parse only) */
 };
 
 struct vrrp_stats {
@@ -79,6 +82,16 @@ int vrrp_pkt_build(uint8_t *buf, size_t len, const struct vrrp_adv *a, uint32_t 
  * Never allocates, never reads past len. */
 int vrrp_pkt_parse(const uint8_t *buf, size_t len, struct vrrp_adv *out, enum vrrp_err *err);
 
+/* IPv6 (RFC 5798 5.1.2, 5.2.8): raw IPv6 sockets give the VRRP message without the IP
+ * header. vrrp_pkt_build6() writes it with the checksum over the IPv6 pseudo-header of
+ * src and dst (16 bytes each); vrrp_pkt_parse6() checks msg as read, with the source and
+ * destination and hop limit the socket reported. Same returns as the IPv4 functions; a
+ * version other than 3 is refused (VRRPv2 has no IPv6). */
+int vrrp_pkt_build6(uint8_t *buf, size_t len, const struct vrrp_adv *a, const uint8_t *src,
+		    const uint8_t *dst);
+int vrrp_pkt_parse6(const uint8_t *msg, size_t len, const uint8_t *src, const uint8_t *dst,
+		    int hoplimit, struct vrrp_adv *out, enum vrrp_err *err);
+
 /* What an instance expects of an advert (keepalived's receive checks). */
 struct vrrp_expect {
 	uint8_t version, vrid;
@@ -88,7 +101,8 @@ struct vrrp_expect {
 	bool check_ttl;               /* false for unicast peers (keepalived checks only mcast) */
 	bool skip_addr_check;         /* vrrp_skip_check_adv_addr */
 	uint8_t naddr;
-	const uint32_t *addrs;        /* network order */
+	uint8_t family;               /* 0 or AF_INET: 4-byte addresses; AF_INET6: 16 */
+	const void *addrs;            /* network order */
 };
 
 /* vrrp_pkt_check(): the per-instance checks of a parsed advert, in keepalived's order:
@@ -125,6 +139,8 @@ struct vrrp_fsm {
 	bool preempt;
 	int64_t preempt_delay_ms;
 	uint32_t primary;                /* our primary IPv4 address, network order */
+	uint8_t family;                  /* 0 or AF_INET; AF_INET6: primary6 and master_addr6 */
+	uint8_t primary6[16];            /* IPv6: our link-local source */
 	const struct vrrp_fsm_ops *ops;
 	void *owner;
 	/* state */
@@ -133,6 +149,7 @@ struct vrrp_fsm {
 	int64_t deadline;                /* adver timer (MASTER) or Master_Down timer (BACKUP) */
 	int64_t preempt_at;              /* preempt_delay: no preemption before this, 0: unset */
 	uint32_t master_addr;            /* last master heard, network order */
+	uint8_t master_addr6[16];
 };
 
 /* vrrp_fsm_skew(): Skew_Time in ms, (256 - priority) x interval / 256 (RFC 5798 6.1). */

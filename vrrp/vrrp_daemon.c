@@ -49,11 +49,6 @@ void vrrp_log(const char *fmt, ...)
 	}
 }
 
-static const char *ip4(uint32_t a, char *buf)
-{
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
 /* ---------------------------------------------------------------- clock and timers */
 
 int64_t vrrp_now_ms(void)
@@ -73,78 +68,42 @@ void vrrp_arm(struct vrrp_inst *in)
 	ev_timer_start(in->d->loop, &in->tm);
 }
 
-/* ---------------------------------------------------------------- side effects */
+/* ---------------------------------------------------------------- state machine glue */
 
-static int vip_ifindex(struct vrrp_inst *in, const struct m_vip *v)
+/* Adverts go out on the vmac (source MAC 00:00:5e:00:01:VRID, RFC 5798 7.3) unless
+ * vmac_xmit_base keeps them on the base interface. */
+static const struct vrrp_if *tx_if(const struct vrrp_inst *in)
 {
-	int idx = v->dev ? (int)if_nametoindex(v->dev) : 0;
-	return idx ? idx : in->vi.index;
+	return in->conf->vmac_xmit_base == 1 ? &in->vi : &in->xi;
 }
 
-static void vip_one(struct vrrp_inst *in, const struct m_vip *v, bool add)
-{
-	if (v->addr.ss.ss_family != AF_INET)
-		return; /* IPv6 VIPs: not yet */
-	uint32_t a = ((const struct sockaddr_in *)&v->addr.ss)->sin_addr.s_addr, brd = 0;
-	if (v->brd)
-		inet_pton(AF_INET, v->brd, &brd);
-	int scope = vrrp_scope_parse(v->scope);
-	int r = vrrp_nl_addr(in->d->nl, add, vip_ifindex(in, v), a, v->prefix, v->label, brd,
-			     scope < 0 ? 0 : scope);
-	if (r < 0 && r != -EEXIST && r != -EADDRNOTAVAIL) {
-		char b[INET_ADDRSTRLEN];
-		vrrp_log("(%s) Netlink: error: %s (%s %s)", in->conf->name, strerror(-r),
-			 add ? "adding" : "deleting", ip4(a, b));
-	}
-}
-
-static void vips_apply(struct vrrp_inst *in, const struct m_vip *list, bool add)
-{
-	for (const struct m_vip *v = list; v; v = v->next)
-		vip_one(in, v, add);
-}
-
-static void garp_burst(struct vrrp_inst *in)
+/* RFC 5798 5.1.2: from the link-local address (or unicast_src_ip) to ff02::12 or to each
+ * IPv6 unicast peer. */
+static void send6(struct vrrp_inst *in, struct vrrp_adv *a)
 {
 	const struct m_vrrp_instance *c = in->conf;
-	const struct m_ka_global *g = &in->d->cfg->ka;
-	int rep = c->garp_master_repeat != M_UNSET ? c->garp_master_repeat
-		  : g->vrrp_garp_master_repeat != M_UNSET ? g->vrrp_garp_master_repeat : 5;
-	char b[INET_ADDRSTRLEN];
-	for (int i = 0; i < in->nvip; i++) {
-		vrrp_log("(%s) Sending/queueing gratuitous ARPs on %s for %s", c->name, in->vi.name,
-			 ip4(in->vip[i], b));
-		for (int k = 0; k < rep; k++) {
-			vrrp_log("Sending gratuitous ARP on %s for %s", in->vi.name, b);
-			vrrp_garp_send(in->d->garp_fd, &in->vi, in->vip[i]);
-		}
+	const uint8_t *src = in->fsm.primary6;
+	uint8_t msg[VRRP_PKT_MAX];
+	a->family = AF_INET6;
+	a->addrs = in->vip6[0];
+	if (!c->nunicast_peers) {
+		uint8_t dst[16];
+		inet_pton(AF_INET6, VRRP_MCAST_V6, dst);
+		int n = vrrp_pkt_build6(msg, sizeof(msg), a, src, dst);
+		if (n > 0)
+			vrrp_sock_send6(in->fd, tx_if(in), msg, (size_t)n, dst, src);
+		return;
+	}
+	for (int i = 0; i < c->nunicast_peers; i++) {
+		const struct sockaddr_in6 *p = (const void *)&c->unicast_peers[i].ss;
+		if (p->sin6_family != AF_INET6)
+			continue;
+		const uint8_t *dst = p->sin6_addr.s6_addr;
+		int n = vrrp_pkt_build6(msg, sizeof(msg), a, src, dst);
+		if (n > 0)
+			vrrp_sock_send6(in->fd, tx_if(in), msg, (size_t)n, dst, src);
 	}
 }
-
-static void garp_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	struct vrrp_inst *in = container_of(w, struct vrrp_inst, garp_tm);
-	if (in->fsm.state == VRRP_MASTER)
-		garp_burst(in);
-}
-
-static void set_vips(struct vrrp_inst *in, bool on)
-{
-	if (on == in->vips_set && on)
-		return;
-	/* keepalived's order: the drop rule goes in before the VIPs and out after them */
-	if (on)
-		vrrp_fw_set(in, true);
-	vrrp_log("(%s) %s VIPs.", in->conf->name, on ? "setting" : "removing");
-	vips_apply(in, in->conf->vips, on);
-	in->vips_set = on;
-	if (!on)
-		vrrp_fw_set(in, false);
-}
-
-/* ---------------------------------------------------------------- state machine glue */
 
 static void fsm_send(struct vrrp_fsm *f, uint8_t prio)
 {
@@ -156,21 +115,24 @@ static void fsm_send(struct vrrp_fsm *f, uint8_t prio)
 			      .addrs = (const uint8_t *)in->vip };
 	memcpy(a.auth, in->expect.auth, VRRP_AUTH_LEN);
 	uint8_t msg[VRRP_PKT_MAX];
-	if (c->nunicast_peers) {
+	if (in->family == AF_INET6) {
+		send6(in, &a);
+	} else if (c->nunicast_peers) {
 		for (int i = 0; i < c->nunicast_peers; i++) {
 			const struct sockaddr_in *p = (const void *)&c->unicast_peers[i].ss;
 			if (p->sin_family != AF_INET)
 				continue;
-			int n = vrrp_pkt_build(msg, sizeof(msg), &a, in->vi.primary,
+			int n = vrrp_pkt_build(msg, sizeof(msg), &a, f->primary,
 					       p->sin_addr.s_addr);
 			if (n > 0)
-				vrrp_sock_send(in->fd, &in->vi, msg, (size_t)n, p->sin_addr.s_addr);
+				vrrp_sock_send(in->fd, tx_if(in), msg, (size_t)n, p->sin_addr.s_addr,
+					       f->primary);
 		}
 	} else {
 		uint32_t dst = htonl(VRRP_MCAST_V4);
-		int n = vrrp_pkt_build(msg, sizeof(msg), &a, in->vi.primary, dst);
+		int n = vrrp_pkt_build(msg, sizeof(msg), &a, f->primary, dst);
 		if (n > 0)
-			vrrp_sock_send(in->fd, &in->vi, msg, (size_t)n, dst);
+			vrrp_sock_send(in->fd, tx_if(in), msg, (size_t)n, dst, f->primary);
 	}
 	in->stats.adverts_sent++;
 	if (!prio)
@@ -180,26 +142,22 @@ static void fsm_send(struct vrrp_fsm *f, uint8_t prio)
 static void fsm_state(struct vrrp_fsm *f, enum vrrp_state from, enum vrrp_state to)
 {
 	struct vrrp_inst *in = f->owner;
-	const struct m_ka_global *g = &in->d->cfg->ka;
 	in->init_fault = false;
 	clock_gettime(CLOCK_REALTIME, &in->last_transition);
 	if (to == VRRP_MASTER) {
 		in->stats.became_master++;
-		set_vips(in, true);
-		garp_burst(in);
-		m_ms delay = in->conf->garp_master_delay != M_UNSET ? in->conf->garp_master_delay
-			     : g->vrrp_garp_master_delay != M_UNSET ? g->vrrp_garp_master_delay
-								    : 5000;
-		ev_timer_stop(in->d->loop, &in->garp_tm);
-		if (delay > 0) {
-			ev_timer_set(&in->garp_tm, (double)delay / 1000.0, 0.0);
-			ev_timer_start(in->d->loop, &in->garp_tm);
-		}
+		vrrp_vips_set(in, true);
+		vrrp_garp_master(in);
 	} else if (from == VRRP_MASTER) {
 		in->stats.released_master++;
-		ev_timer_stop(in->d->loop, &in->garp_tm);
+		vrrp_garp_stop(in);
 		if (to != VRRP_STOP || !in->d->o.dont_release)
-			set_vips(in, false);
+			vrrp_vips_set(in, false);
+	}
+	/* keepalived tells a sync group's BACKUP at start before its members' */
+	if (from == VRRP_INIT && in->group && !in->group->init_told) {
+		in->group->init_told = true;
+		vrrp_notify_group(in->group, to);
 	}
 	if (to != VRRP_INIT)
 		vrrp_notify(in, to);
@@ -265,13 +223,19 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	struct vrrp_inst *in = container_of(w, struct vrrp_inst, io);
 	uint8_t buf[VRRP_PKT_MAX + 64];
+	bool v6 = in->family == AF_INET6;
 	for (;;) {
-		ssize_t n = recv(in->fd, buf, sizeof(buf), 0);
+		uint8_t src[16], dst[16];
+		int hl;
+		ssize_t n = v6 ? vrrp_sock_recv6(in->fd, buf, sizeof(buf), src, dst, &hl)
+			       : recv(in->fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			break;
 		struct vrrp_adv a;
 		enum vrrp_err e;
-		if (vrrp_pkt_parse(buf, (size_t)n, &a, &e) < 0) {
+		int r = v6 ? vrrp_pkt_parse6(buf, (size_t)n, src, dst, hl, &a, &e)
+			   : vrrp_pkt_parse(buf, (size_t)n, &a, &e);
+		if (r < 0) {
 			vrrp_stats_count(&in->stats, e);
 			if (log_opts.log_detail)
 				vrrp_log("(%s) %s - discarding packet", in->conf->name,
@@ -279,7 +243,8 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		/* Our own adverts (unicast peers or looped) and other routers' VRIDs: not ours */
-		if (a.saddr == in->vi.primary || a.vrid != in->expect.vrid)
+		if (a.vrid != in->expect.vrid ||
+		    (v6 ? !memcmp(a.saddr6, in->fsm.primary6, 16) : a.saddr == in->fsm.primary))
 			continue;
 		e = vrrp_pkt_check(&a, &in->expect);
 		if (e != VRRP_OK) {
@@ -291,15 +256,34 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		in->master_prio = a.priority;
 		if (!a.priority)
 			in->stats.pri_zero_rcvd++;
+		bool lower = in->fsm.state == VRRP_MASTER && a.priority &&
+			     a.priority < in->fsm.priority;
 		vrrp_fsm_rx(&in->fsm, vrrp_now_ms(), &a);
+		if (lower && in->fsm.state == VRRP_MASTER)
+			vrrp_garp_lower(in);
 		vrrp_arm(in);
 	}
 }
 
 /* ---------------------------------------------------------------- instances */
 
+/* keepalived: the first VIP gives the instance its family (addresses of the other family
+ * were refused while parsing); without VIPs, the unicast peers or native_ipv6 do. */
+static int inst_family(const struct m_vrrp_instance *c)
+{
+	for (const struct m_vip *v = c->vips; v; v = v->next)
+		if (!v->excluded)
+			return v->addr.ss.ss_family == AF_INET6 ? AF_INET6 : AF_INET;
+	if (c->nunicast_peers)
+		return c->unicast_peers[0].ss.ss_family == AF_INET6 ? AF_INET6 : AF_INET;
+	return c->native_ipv6 == 1 ? AF_INET6 : AF_INET;
+}
+
+/* VRRPv2 has no IPv6: an IPv6 instance runs v3 whatever `version` says, as keepalived. */
 static int inst_version(const struct vrrp_daemon *d, const struct m_vrrp_instance *c)
 {
+	if (inst_family(c) == AF_INET6)
+		return 3;
 	return c->version != M_UNSET ? c->version
 	       : d->cfg->ka.vrrp_version != M_UNSET ? d->cfg->ka.vrrp_version : 2;
 }
@@ -320,11 +304,25 @@ static void inst_configure(struct vrrp_inst *in, const struct m_vrrp_instance *c
 		f->adver_ms = 1000;
 	f->preempt = c->nopreempt != 1;
 	f->preempt_delay_ms = c->preempt_delay != M_UNSET ? c->preempt_delay : 0;
+	/* the source of adverts, which is also the address that breaks priority ties */
+	f->family = (uint8_t)in->family;
 	f->primary = in->vi.primary;
+	memcpy(f->primary6, in->vi.ll6, 16);
+	const struct sockaddr_storage *src = c->unicast_src.ss.ss_family ? &c->unicast_src.ss
+					     : c->mcast_src.ss.ss_family ? &c->mcast_src.ss : NULL;
+	if (src && src->ss_family == AF_INET && in->family == AF_INET)
+		f->primary = ((const struct sockaddr_in *)src)->sin_addr.s_addr;
+	else if (src && src->ss_family == AF_INET6 && in->family == AF_INET6)
+		memcpy(f->primary6, &((const struct sockaddr_in6 *)src)->sin6_addr, 16);
 	in->nvip = 0;
-	for (const struct m_vip *v = c->vips; v && in->nvip < VRRP_MAX_ADDRS; v = v->next)
-		if (v->addr.ss.ss_family == AF_INET)
-			in->vip[in->nvip++] = ((const struct sockaddr_in *)&v->addr.ss)->sin_addr.s_addr;
+	for (const struct m_vip *v = c->vips; v && in->nvip < VRRP_MAX_ADDRS; v = v->next) {
+		if (v->excluded || v->addr.ss.ss_family != in->family)
+			continue;
+		if (in->family == AF_INET6)
+			memcpy(in->vip6[in->nvip++], vrrp_vip_addr(v), 16);
+		else
+			memcpy(&in->vip[in->nvip++], vrrp_vip_addr(v), 4);
+	}
 	struct vrrp_expect *x = &in->expect;
 	memset(x, 0, sizeof(*x));
 	x->version = f->version;
@@ -347,7 +345,36 @@ static void inst_configure(struct vrrp_inst *in, const struct m_vrrp_instance *c
 	x->skip_addr_check = c->skip_check_adv_addr == 1 ||
 			     (c->skip_check_adv_addr == M_UNSET && d->cfg->ka.vrrp_skip_check_adv_addr == 1);
 	x->naddr = (uint8_t)in->nvip;
-	x->addrs = in->vip;
+	x->family = (uint8_t)in->family;
+	x->addrs = in->family == AF_INET6 ? (const void *)in->vip6 : (const void *)in->vip;
+}
+
+/* use_vmac: keepalived's default name is vrrp.VRID. */
+static void vmac_open(struct vrrp_inst *in)
+{
+	const struct m_vrrp_instance *c = in->conf;
+	if (in->family == AF_INET6) {
+		vrrp_log("(%s) use_vmac with IPv6 is not supported by vipr yet - using %s", c->name,
+			 in->vi.name);
+		return;
+	}
+	char name[IF_NAMESIZE];
+	if (c->vmac_name)
+		snprintf(name, sizeof(name), "%s", c->vmac_name);
+	else
+		snprintf(name, sizeof(name), "vrrp.%d", c->vrid);
+	const uint8_t mac[6] = { 0x00, 0x00, 0x5e, 0x00, 0x01, (uint8_t)c->vrid };
+	int idx = vrrp_vmac_add(in->d->nl, name, in->vi.index, in->vi.name, mac);
+	if (idx < 0) {
+		vrrp_log("(%s): Failed to create VMAC interface %s: %s", c->name, name,
+			 strerror(-idx));
+		return;
+	}
+	vrrp_log("(%s): Success creating VMAC interface %s", c->name, name);
+	snprintf(in->xi.name, sizeof(in->xi.name), "%s", name);
+	in->xi.index = idx;
+	memcpy(in->xi.mac, mac, 6);
+	in->vmac = true;
 }
 
 static struct vrrp_inst *inst_new(struct vrrp_daemon *d, const struct m_vrrp_instance *c)
@@ -357,15 +384,30 @@ static struct vrrp_inst *inst_new(struct vrrp_daemon *d, const struct m_vrrp_ins
 		return NULL;
 	in->d = d;
 	in->fd = -1;
+	in->conf = c;
 	const char *ifn = c->interface ? c->interface : d->cfg->ka.default_interface;
-	if (!ifn || vrrp_if_get(ifn, &in->vi) < 0) {
+	in->family = inst_family(c);
+	if (!ifn || vrrp_if_get(ifn, &in->vi, in->family) < 0) {
 		vrrp_log("(%s) Unknown interface!", c->name);
 		free(in);
 		return NULL;
 	}
-	in->fd = vrrp_sock_open(&in->vi, c->nunicast_peers == 0);
+	if (in->family == AF_INET6)
+		for (const struct m_vip *v = c->vips; v; v = v->next)
+			if (!v->excluded) {
+				if (!IN6_IS_ADDR_LINKLOCAL((const struct in6_addr *)vrrp_vip_addr(v)))
+					vrrp_log("(%s) the first IPv6 VIP address should be link "
+						 "local", c->name);
+				break;
+			}
+	in->xi = in->vi;
+	if (c->use_vmac == 1)
+		vmac_open(in);
+	in->fd = vrrp_sock_open(tx_if(in), in->family, c->nunicast_peers == 0);
 	if (in->fd < 0) {
 		vrrp_log("(%s) cannot open VRRP socket on %s: %s", c->name, ifn, strerror(errno));
+		if (in->vmac)
+			vrrp_vmac_del(d->nl, in->xi.index);
 		free(in);
 		return NULL;
 	}
@@ -374,31 +416,36 @@ static struct vrrp_inst *inst_new(struct vrrp_daemon *d, const struct m_vrrp_ins
 	in->fsm.owner = in;
 	ev_io_init(&in->io, io_cb, in->fd, EV_READ);
 	ev_init(&in->tm, timer_cb);
-	ev_init(&in->garp_tm, garp_cb);
+	vrrp_garp_init(in);
 	return in;
+}
+
+/* Whether only scripts that have not reported yet hold in (or its group) in FAULT. */
+static bool fault_pending(const struct vrrp_inst *in)
+{
+	if (!in->group)
+		return in->pending;
+	bool pending = true;
+	for (int i = 0; i < in->group->nmembers; i++)
+		pending &= !in->group->members[i]->own_fault || in->group->members[i]->pending;
+	return pending;
 }
 
 static void inst_start(struct vrrp_inst *in)
 {
-	/* keepalived clears VIPs a previous run may have left before entering BACKUP */
 	in->started = true;
 	clock_gettime(CLOCK_REALTIME, &in->last_transition);
-	set_vips(in, false);
+	bool fault = vrrp_sync_fault(in), pending = fault && fault_pending(in);
+	/* keepalived clears VIPs a previous run may have left before entering BACKUP */
+	vrrp_vips_set(in, false);
 	ev_io_start(in->d->loop, &in->io);
-	if (vrrp_sync_fault(in)) {
+	if (fault) {
 		/* keepalived: a faulty instance starts in FAULT; when only scripts that have not
 		 * reported yet hold it there, it says nothing until the first result. */
 		in->fsm.state = VRRP_FAULT;
 		in->fsm.deadline = INT64_MAX;
 		in->fsm.preempt_at = 0;
 		in->init_fault = true;
-		bool pending = true;
-		if (in->group)
-			for (int i = 0; i < in->group->nmembers; i++)
-				pending &= !in->group->members[i]->own_fault ||
-					   in->group->members[i]->pending;
-		else
-			pending = in->pending;
 		if (!pending)
 			vrrp_track_update(in);
 	} else {
@@ -414,9 +461,11 @@ static void inst_free(struct vrrp_inst *in)
 		vrrp_fsm_stop(&in->fsm, vrrp_now_ms());
 	ev_io_stop(loop, &in->io);
 	ev_timer_stop(loop, &in->tm);
-	ev_timer_stop(loop, &in->garp_tm);
+	vrrp_garp_stop(in);
 	if (in->fd >= 0)
 		close(in->fd);
+	if (in->vmac)
+		vrrp_vmac_del(in->d->nl, in->xi.index);
 	free(in);
 }
 
@@ -424,9 +473,14 @@ static void inst_free(struct vrrp_inst *in)
 static void tracking_start(struct vrrp_daemon *d)
 {
 	vrrp_script_setup(d);
+	vrrp_fifo_setup(d);
 	vrrp_sync_setup(d);
 	if (vrrp_track_setup(d) < 0)
 		vrrp_log("Unable to start the script checker: %s", strerror(errno));
+	/* keepalived says which new instances start in FAULT before any of them starts */
+	for (struct vrrp_inst *in = d->insts; in; in = in->next)
+		if (!in->started && vrrp_sync_fault(in) && !fault_pending(in))
+			vrrp_log("(%s) entering FAULT state", in->conf->name);
 	vrrp_fw_init(d);
 }
 
@@ -439,10 +493,13 @@ struct vrrp_daemon *vrrp_daemon_new(struct ev_loop *loop, struct m_config *cfg,
 	d->loop = loop;
 	d->cfg = cfg;
 	d->o = *o;
-	d->garp_fd = -1;
+	d->garp_fd = d->na_fd = -1;
+	d->fifo[0].fd = d->fifo[1].fd = -1;
+	d->ino_fd = -1;
 	d->nl = vrrp_nl_open();
 	d->garp_fd = vrrp_garp_open();
-	if (!d->nl || d->garp_fd < 0) {
+	d->na_fd = vrrp_na_open();
+	if (!d->nl || d->garp_fd < 0 || d->na_fd < 0) {
 		vrrp_log("Unable to open netlink/packet sockets: %s", strerror(errno));
 		vrrp_daemon_free(d);
 		return NULL;
@@ -463,11 +520,10 @@ struct vrrp_daemon *vrrp_daemon_new(struct ev_loop *loop, struct m_config *cfg,
 
 static const struct m_vip *find_vip(const struct m_vip *list, const struct m_vip *v)
 {
+	size_t alen = v->addr.ss.ss_family == AF_INET6 ? 16 : 4;
 	for (; list; list = list->next)
 		if (list->addr.ss.ss_family == v->addr.ss.ss_family &&
-		    !memcmp(&((const struct sockaddr_in *)&list->addr.ss)->sin_addr,
-			    &((const struct sockaddr_in *)&v->addr.ss)->sin_addr, 4) &&
-		    list->prefix == v->prefix)
+		    !memcmp(vrrp_vip_addr(list), vrrp_vip_addr(v), alen) && list->prefix == v->prefix)
 			return list;
 	return NULL;
 }
@@ -479,7 +535,7 @@ static struct vrrp_inst *take_kept(struct vrrp_daemon *d, const struct m_vrrp_in
 	for (struct vrrp_inst **pp = &d->insts; *pp; pp = &(*pp)->next) {
 		struct vrrp_inst *in = *pp;
 		const struct m_vrrp_instance *o = in->conf;
-		if (strcmp(o->name, c->name) || o->vrid != c->vrid ||
+		if (strcmp(o->name, c->name) || o->vrid != c->vrid || in->family != inst_family(c) ||
 		    strcmp(o->interface ? o->interface : "", c->interface ? c->interface : ""))
 			continue;
 		*pp = in->next;
@@ -493,7 +549,7 @@ struct m_config *vrrp_daemon_reload(struct vrrp_daemon *d, struct m_config *cfg)
 {
 	struct m_config *old = d->cfg;
 	struct vrrp_inst *list = NULL, **tail = &list;
-	vrrp_track_free(d);
+	vrrp_track_release(d);
 	vrrp_sync_free(d);
 	d->cfg = cfg;
 	for (const struct m_vrrp_instance *c = cfg->vrrp; c; c = c->next) {
@@ -501,9 +557,13 @@ struct m_config *vrrp_daemon_reload(struct vrrp_daemon *d, struct m_config *cfg)
 		if (in && in->vips_set) {
 			for (const struct m_vip *v = in->conf->vips; v; v = v->next)
 				if (!find_vip(c->vips, v))
-					vip_one(in, v, false);
+					vrrp_vip_one(in, v, false);
 			vrrp_log("(%s) setting VIPs.", c->name);
-			vips_apply(in, c->vips, true);
+			vrrp_vips_apply(in, c->vips, true, false);
+			if (vrrp_has_evips(c->vips)) {
+				vrrp_log("(%s) setting E-VIPs.", c->name);
+				vrrp_vips_apply(in, c->vips, true, true);
+			}
 		}
 		if (in)
 			inst_configure(in, c);
@@ -541,6 +601,7 @@ void vrrp_daemon_free(struct vrrp_daemon *d)
 	vrrp_track_free(d);
 	vrrp_sync_free(d);
 	vrrp_fw_fini(d);
+	vrrp_fifo_close(d);
 	while (d->insts) {
 		struct vrrp_inst *in = d->insts;
 		d->insts = in->next;
@@ -550,5 +611,7 @@ void vrrp_daemon_free(struct vrrp_daemon *d)
 		mnl_socket_close(d->nl);
 	if (d->garp_fd >= 0)
 		close(d->garp_fd);
+	if (d->na_fd >= 0)
+		close(d->na_fd);
 	free(d);
 }

@@ -121,12 +121,15 @@ static void data_inst(FILE *f, const struct vrrp_inst *in)
 {
 	const struct vrrp_fsm *fsm = &in->fsm;
 	const struct m_vrrp_instance *c = in->conf;
-	char b[INET_ADDRSTRLEN];
+	char b[INET_ADDRSTRLEN], b6[INET6_ADDRSTRLEN];
 	fprintf(f, " VRRP Instance = %s\n", c->name);
 	fprintf(f, "   VRRP Version = %u\n", fsm->version);
 	fprintf(f, "   State = %s\n", vrrp_state_str(fsm->state));
 	if (fsm->state == VRRP_BACKUP) {
-		if (fsm->master_addr)
+		if (fsm->family == AF_INET6)
+			fprintf(f, "   Master router = %s\n",
+			        inet_ntop(AF_INET6, fsm->master_addr6, b6, sizeof(b6)));
+		else if (fsm->master_addr)
 			fprintf(f, "   Master router = %s\n", ip4(fsm->master_addr, b));
 		fprintf(f, "   Master priority = %u\n", in->master_prio);
 		int64_t mi = fsm->master_adver_ms > 0 ? fsm->master_adver_ms : fsm->adver_ms;
@@ -140,7 +143,11 @@ static void data_inst(FILE *f, const struct vrrp_inst *in)
 	}
 	fprintf(f, "   Master down timer = %lld usecs\n", (long long)master_down_us(fsm));
 	fprintf(f, "   Interface = %s\n", in->vi.name);
-	fprintf(f, "   Using src_ip = %s\n", ip4(in->vi.primary, b));
+	if (in->family == AF_INET6)
+		fprintf(f, "   Using src_ip = %s\n",
+		        inet_ntop(AF_INET6, in->fsm.primary6, b6, sizeof(b6)));
+	else
+		fprintf(f, "   Using src_ip = %s\n", ip4(in->fsm.primary, b));
 	if (c->nunicast_peers) {
 		fputs("   Unicast Peer :\n", f);
 		for (int i = 0; i < c->nunicast_peers; i++) {

@@ -6,13 +6,32 @@
  */
 #include "vrrp.h"
 
+#include <string.h>
 #include <arpa/inet.h>
 
-#define IP_FMT(a) ip_str((a), (char[INET_ADDRSTRLEN]){ 0 })
+#define IP_FMT(a) ip_str((a), (char[INET6_ADDRSTRLEN]){ 0 })
 
-static const char *ip_str(uint32_t a, char *buf)
+/* The advert's source as text, either family. */
+static const char *ip_str(const struct vrrp_adv *a, char *buf)
 {
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	if (a->family == AF_INET6)
+		return inet_ntop(AF_INET6, a->saddr6, buf, INET6_ADDRSTRLEN);
+	return inet_ntop(AF_INET, &a->saddr, buf, INET_ADDRSTRLEN);
+}
+
+/* RFC 5798 6.4.3: on equal priorities the higher primary address wins (IPv6: compared as
+ * 128-bit unsigned numbers, which memcmp of network order does). */
+static bool higher_addr(const struct vrrp_fsm *f, const struct vrrp_adv *a)
+{
+	if (f->family == AF_INET6)
+		return memcmp(a->saddr6, f->primary6, 16) > 0;
+	return ntohl(a->saddr) > ntohl(f->primary);
+}
+
+static void set_master_addr(struct vrrp_fsm *f, const struct vrrp_adv *a)
+{
+	f->master_addr = a->saddr;
+	memcpy(f->master_addr6, a->saddr6, 16);
 }
 
 const char *vrrp_state_str(enum vrrp_state s)
@@ -90,12 +109,12 @@ static void rx_backup(struct vrrp_fsm *f, int64_t now, const struct vrrp_adv *a)
 	if (!f->preempt || !lower || delayed) {
 		if (f->version == 3)
 			f->master_adver_ms = (int64_t)a->interval_cs * 10;
-		f->master_addr = a->saddr;
+		set_master_addr(f, a);
 		f->deadline = now + vrrp_fsm_master_down(f);
 		return;
 	}
 	f->ops->log(f, "received lower priority (%u) advert from %s - discarding", a->priority,
-		    IP_FMT(a->saddr));
+		    IP_FMT(a));
 }
 
 static void rx_master(struct vrrp_fsm *f, int64_t now, const struct vrrp_adv *a)
@@ -107,24 +126,24 @@ static void rx_master(struct vrrp_fsm *f, int64_t now, const struct vrrp_adv *a)
 		return;
 	}
 	bool higher = a->priority > f->priority;
-	bool tie_lost = a->priority == f->priority && ntohl(a->saddr) > ntohl(f->primary);
+	bool tie_lost = a->priority == f->priority && higher_addr(f, a);
 	if (higher || tie_lost) {
 		if (higher)
 			f->ops->log(f, "Master received advert from %s with higher priority %u, "
-				       "ours %u", IP_FMT(a->saddr), a->priority, f->priority);
+				       "ours %u", IP_FMT(a), a->priority, f->priority);
 		else
 			f->ops->log(f, "Master received advert from %s with same priority %u but "
-				       "higher IP address than ours", IP_FMT(a->saddr), a->priority);
+				       "higher IP address than ours", IP_FMT(a), a->priority);
 		if (f->version == 3)
 			f->master_adver_ms = (int64_t)a->interval_cs * 10;
-		f->master_addr = a->saddr;
+		set_master_addr(f, a);
 		become_backup(f, now, "");
 		return;
 	}
 	/* keepalived (not the RFC, which discards): answer a lower priority at once so the
 	 * other side steps down without waiting for our next advert. */
 	f->ops->log(f, "Received advert from %s with lower priority %u, ours %u, forcing new "
-		       "election", IP_FMT(a->saddr), a->priority, f->priority);
+		       "election", IP_FMT(a), a->priority, f->priority);
 	f->ops->send(f, f->priority);
 	f->deadline = now + f->adver_ms;
 }

@@ -124,7 +124,8 @@ void vrrp_fw_init(struct vrrp_daemon *d)
 
 void vrrp_fw_set(struct vrrp_inst *in, bool on)
 {
-	if (!in->drop_rule || (on == in->fw_set && on))
+	/* the ip6 table is not made yet: IPv6 instances get no drop rule (docs/limits.md) */
+	if (!in->drop_rule || in->family == AF_INET6 || (on == in->fw_set && on))
 		return;
 	vrrp_log("(%s) %s firewall drop rule", in->conf->name, on ? "setting" : "removing");
 	in->fw_set = on;

@@ -6,6 +6,9 @@
  * line; with it, a script that a non-root user could modify is disabled. Notify scripts
  * (notify_master/backup/fault/stop, and `notify` with "INSTANCE|GROUP NAME STATE PRIORITY")
  * run asynchronously: a double fork hands them to init, the loop never waits for them.
+ * notify_fifo and vrrp_notify_fifo get one line per change in keepalived's format
+ * (`INSTANCE "VI_1" MASTER 100`, `GROUP "G1" BACKUP 0`); the FIFO is opened read-write and
+ * non-blocking, so that a missing or slow reader never stalls VRRP.
  */
 #include "vrrp_int.h"
 
@@ -113,9 +116,108 @@ static const char *state_script(const char *m, const char *b, const char *f, con
 	       : to == VRRP_STOP ? s : NULL;
 }
 
+/* ---------------------------------------------------------------- FIFOs */
+
+static void fifo_line(struct vrrp_daemon *d, bool group, const char *name, const char *what,
+		      int prio)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "%s \"%s\" %s %d\n", group ? "GROUP" : "INSTANCE",
+			 name, what, prio);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	for (int i = 0; i < 2; i++)
+		if (d->fifo[i].fd >= 0 && write(d->fifo[i].fd, line, (size_t)n) < 0 &&
+		    errno != EAGAIN)
+			vrrp_log("Error writing to notify FIFO %s: %s", d->fifo[i].path,
+				 strerror(errno));
+}
+
+static void fifo_write(struct vrrp_daemon *d, bool group, const char *name,
+		       enum vrrp_state to, int prio)
+{
+	fifo_line(d, group, name, state_word(to), prio);
+}
+
+/* "PATH [user [group]]": the path is the first word. */
+static char *fifo_path(const char *conf)
+{
+	if (!conf)
+		return NULL;
+	return strndup(conf, strcspn(conf, " \t"));
+}
+
+static void fifo_close_one(struct vrrp_fifo *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->made && f->path)
+		unlink(f->path);
+	free(f->path);
+	*f = (struct vrrp_fifo){ .fd = -1 };
+}
+
+void vrrp_fifo_close(struct vrrp_daemon *d)
+{
+	for (int i = 0; i < 2; i++)
+		fifo_close_one(&d->fifo[i]);
+}
+
+void vrrp_fifo_setup(struct vrrp_daemon *d)
+{
+	const struct m_ka_global *g = &d->cfg->ka;
+	const char *conf[2] = { g->notify_fifo, g->vrrp_notify_fifo };
+	const char *script[2] = { g->notify_fifo_script, g->vrrp_notify_fifo_script };
+	for (int i = 0; i < 2; i++) {
+		struct vrrp_fifo *f = &d->fifo[i];
+		char *path = fifo_path(conf[i]);
+		if (i == 1 && path && d->fifo[0].path && !strcmp(path, d->fifo[0].path)) {
+			free(path); /* the same FIFO twice: one line each change */
+			path = NULL;
+		}
+		if (f->path && path && !strcmp(f->path, path) && f->fd >= 0) {
+			free(path); /* stays open across the reload: the reader sees no EOF */
+			continue;
+		}
+		fifo_close_one(f);
+		if (!path)
+			continue;
+		struct stat sb;
+		if (stat(path, &sb) < 0) {
+			if (mkfifo(path, 0600) < 0) {
+				vrrp_log("Unable to create notify FIFO %s", path);
+				free(path);
+				continue;
+			}
+			f->made = true;
+			/* the reader runs as the script user, who must be able to open it */
+			const struct passwd *pw = d->script_user ? getpwnam(d->script_user) : NULL;
+			if (pw && chown(path, pw->pw_uid, pw->pw_gid) < 0)
+				vrrp_log("Unable to set owner of notify FIFO %s", path);
+		} else if (!S_ISFIFO(sb.st_mode)) {
+			vrrp_log("notify FIFO %s exists and is not a FIFO", path);
+			free(path);
+			continue;
+		}
+		f->path = path;
+		/* the reader is started first: it opens the FIFO by its name */
+		if (script[i]) {
+			char arg[4200] = "";
+			if (sh_quote(arg, sizeof(arg), 0, path) > 0)
+				run_detached(d, script[i], arg);
+		}
+		f->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (f->fd < 0)
+			vrrp_log("Unable to open notify FIFO %s: %s", path, strerror(errno));
+	}
+}
+
+/* ---------------------------------------------------------------- notify */
+
 void vrrp_notify(struct vrrp_inst *in, enum vrrp_state to)
 {
 	const struct m_vrrp_instance *c = in->conf;
+	fifo_write(in->d, false, c->name, to, in->fsm.priority);
 	run_detached(in->d, state_script(c->notify_master, c->notify_backup, c->notify_fault,
 					 c->notify_stop, to), NULL);
 	char args[512];
@@ -124,10 +226,17 @@ void vrrp_notify(struct vrrp_inst *in, enum vrrp_state to)
 		run_detached(in->d, c->notify, args);
 }
 
+void vrrp_notify_lower(struct vrrp_inst *in)
+{
+	fifo_line(in->d, false, in->conf->name, "MASTER_RX_LOWER_PRI", in->fsm.priority);
+	run_detached(in->d, in->conf->notify_master_rx_lower_pri, NULL);
+}
+
 void vrrp_notify_group(struct vrrp_group *g, enum vrrp_state to)
 {
 	const struct m_sync_group *c = g->conf;
 	struct vrrp_daemon *d = g->members[0]->d;
+	fifo_write(d, true, c->name, to, 0);
 	run_detached(d, state_script(c->notify_master, c->notify_backup, c->notify_fault,
 				     c->notify_stop, to), NULL);
 	char args[512];

@@ -182,6 +182,25 @@ static void inst_trefs(struct vrrp_daemon *d, struct vrrp_inst *in)
 			if (ts)
 				tref_add(in, (struct vrrp_tref){ .s = ts });
 		}
+	for (const struct m_track *t = c->track_files; t; t = t->next) {
+		struct vrrp_tfile *tf = vrrp_tfile_get(d, t->name);
+		if (!tf)
+			continue;
+		struct vrrp_tref r = { .f = tf, .weight = t->weight_set ? t->weight : tf->conf->weight,
+				       .reverse = t->weight_set ? t->reverse == 1 : tf->conf->reverse };
+		int64_t res = (int64_t)tf->value * r.weight * (r.reverse ? -1 : 1);
+		if ((!r.weight && tf->value) || (r.weight && res < -253))
+			vrrp_log("(%s): entering FAULT state (tracked file %s has status %i)", c->name,
+				 t->name, -254);
+		tref_add(in, r);
+	}
+	for (const struct m_track *t = c->track_processes; t; t = t->next) {
+		struct vrrp_tproc *tp = vrrp_tproc_get(d, t->name);
+		if (tp)
+			tref_add(in, (struct vrrp_tref){
+					     .p = tp, .weight = t->weight_set ? t->weight : tp->conf->weight,
+					     .reverse = t->weight_set ? t->reverse == 1 : tp->conf->reverse });
+	}
 	for (const struct m_track *t = c->track_interfaces; t; t = t->next) {
 		struct vrrp_tref r = { .weight = t->weight_set ? t->weight : 0, .reverse = t->reverse == 1 };
 		snprintf(r.ifname, sizeof(r.ifname), "%s", t->name);
@@ -203,12 +222,19 @@ static bool compute(struct vrrp_inst *in, int *prio, bool *init)
 	if (in->conf->dont_track_primary != 1 && (!watch_up(in->vi.name) || !in->if_addr))
 		fault = real = true;
 	for (int i = 0; i < in->ntrefs; i++) {
-		const struct vrrp_tref *r = &in->trefs[i];
-		bool ok = r->s ? r->s->result != VRRP_SCR_FAIL : watch_up(r->ifname);
+		struct vrrp_tref *r = &in->trefs[i];
+		if (r->f) {
+			if (vrrp_tfile_eval(r, &delta))
+				fault = real = true;
+			continue;
+		}
+		bool ok = r->s ? r->s->result != VRRP_SCR_FAIL : r->p ? r->p->up : watch_up(r->ifname);
 		bool pending = r->s && r->s->result == VRRP_SCR_INIT;
+		/* a process with `weight 0 reverse`: FAULT while its quorum is up */
+		bool bad = r->p && r->reverse ? ok : !ok || pending;
 		if (r->weight)
 			delta += vrrp_track_weight(r->weight, r->reverse, ok);
-		else if (!ok || pending) {
+		else if (bad) {
 			fault = true;
 			real |= !pending;
 		}
@@ -248,8 +274,11 @@ void vrrp_track_update(struct vrrp_inst *in)
 	in->own_fault = compute(in, &prio, &init);
 	in->pending = init;
 	if (prio != in->fsm.priority) {
-		vrrp_log("(%s) Changing effective priority from %d to %d", in->conf->name,
-			 in->fsm.priority, prio);
+		if (in->prio_set_msg)
+			vrrp_log("(%s) Setting effective priority to %d", in->conf->name, prio);
+		else
+			vrrp_log("(%s) Changing effective priority from %d to %d", in->conf->name,
+				 in->fsm.priority, prio);
 		in->fsm.priority = (uint8_t)prio;
 	}
 	apply_fault(in);
@@ -291,20 +320,31 @@ static void on_addr(struct vrrp_daemon *d, const struct nlmsghdr *nlh)
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	bool logged = false; /* one line per interface, not per instance */
 	for (struct vrrp_inst *in = d->insts; in; in = in->next) {
-		if ((int)ifa->ifa_index != in->vi.index)
+		if ((int)ifa->ifa_index != in->vi.index || ifa->ifa_family != in->family)
 			continue;
 		struct vrrp_if vi;
-		bool has = vrrp_if_get(in->vi.name, &vi) == 0;
-		char b[INET_ADDRSTRLEN];
-		if (has == in->if_addr && (!has || vi.primary == in->vi.primary))
+		bool v6 = in->family == AF_INET6;
+		bool has = vrrp_if_get(in->vi.name, &vi, in->family) == 0;
+		bool same = v6 ? !memcmp(vi.ll6, in->vi.ll6, 16) : vi.primary == in->vi.primary;
+		char b[INET6_ADDRSTRLEN];
+		if (has == in->if_addr && (!has || same))
 			continue;
+		const void *a = v6 ? (const void *)(has ? vi.ll6 : in->vi.ll6)
+				   : (const void *)(has ? &vi.primary : &in->vi.primary);
 		if (!logged)
 			vrrp_log(has ? "Assigned address %s for interface %s"
 				     : "Deassigned address %s from interface %s",
-				 inet_ntop(AF_INET, has ? &vi.primary : &in->vi.primary, b, sizeof(b)),
-				 in->vi.name);
-		if (has)
-			in->vi.primary = in->fsm.primary = vi.primary;
+				 inet_ntop(in->family, a, b, sizeof(b)), in->vi.name);
+		/* an explicit source (unicast_src_ip) stays; the interface's own one follows */
+		if (has && v6) {
+			if (!memcmp(in->fsm.primary6, in->vi.ll6, 16))
+				memcpy(in->fsm.primary6, vi.ll6, 16);
+			memcpy(in->vi.ll6, vi.ll6, 16);
+		} else if (has) {
+			if (in->fsm.primary == in->vi.primary)
+				in->fsm.primary = vi.primary;
+			in->vi.primary = vi.primary;
+		}
 		logged = true;
 		in->if_addr = has;
 		vrrp_track_update(in);
@@ -341,7 +381,7 @@ static void mon_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void mon_open(struct vrrp_daemon *d)
 {
 	d->mon = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (d->mon && mnl_socket_bind(d->mon, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
+	if (d->mon && mnl_socket_bind(d->mon, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
 				      MNL_SOCKET_AUTOPID) < 0) {
 		mnl_socket_close(d->mon);
 		d->mon = NULL;
@@ -356,38 +396,71 @@ static void mon_open(struct vrrp_daemon *d)
 
 /* ---------------------------------------------------------------- setup */
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* A reload keeps a script that is configured the same (its result and rise/fall counts go
+ * on), pointing it at the new model; others are stopped. */
+static void scripts_keep(struct vrrp_daemon *d)
+{
+	struct vrrp_tscript **pp = &d->scripts;
+	while (*pp) {
+		struct vrrp_tscript *ts = *pp;
+		const struct m_vrrp_script *vs = d->cfg->vrrp_scripts;
+		while (vs && strcmp(vs->name, ts->conf.name))
+			vs = vs->next;
+		const char *user = vs && vs->user ? vs->user : d->script_user;
+		if (vs && same_str(vs->script, ts->conf.script) && vs->interval == ts->conf.interval &&
+		    vs->timeout == ts->conf.timeout && vs->rise == ts->conf.rise &&
+		    vs->fall == ts->conf.fall && same_str(user, ts->conf.user) &&
+		    same_str(vs->group, ts->conf.group) &&
+		    !vrrp_script_unsafe(d, vs->script, user)) {
+			ts->conf = *vs;
+			ts->conf.user = (char *)user;
+			pp = &ts->next;
+			continue;
+		}
+		chk_remove(ts->it);
+		*pp = ts->next;
+		free(ts);
+	}
+}
+
 int vrrp_track_setup(struct vrrp_daemon *d)
 {
-	d->chk = chk_engine_new(d->loop);
+	if (d->chk)
+		scripts_keep(d);
+	else
+		d->chk = chk_engine_new(d->loop);
 	if (!d->chk)
 		return -1;
 	for (struct vrrp_inst *in = d->insts; in; in = in->next)
 		inst_trefs(d, in);
+	vrrp_tfile_start(d);
 	mon_open(d);
 	for (struct vrrp_inst *in = d->insts; in; in = in->next) {
 		int prio;
 		bool init;
 		in->own_fault = compute(in, &prio, &init);
 		in->pending = init;
+		if (!in->started && prio != in->fsm.priority)
+			vrrp_log("(%s) Changing effective priority from %d to %d", in->conf->name,
+				 in->fsm.priority, prio);
 		in->fsm.priority = (uint8_t)prio;
 	}
 	return 0;
 }
 
-void vrrp_track_free(struct vrrp_daemon *d)
+void vrrp_track_release(struct vrrp_daemon *d)
 {
 	if (d->mon) {
 		ev_io_stop(d->loop, &d->mon_io);
 		mnl_socket_close(d->mon);
 		d->mon = NULL;
 	}
-	chk_engine_free(d->chk); /* cancels every script */
-	d->chk = NULL;
-	while (d->scripts) {
-		struct vrrp_tscript *ts = d->scripts;
-		d->scripts = ts->next;
-		free(ts);
-	}
+	vrrp_tfile_free(d);
 	for (struct vrrp_inst *in = d->insts; in; in = in->next) {
 		free(in->trefs);
 		in->trefs = NULL;
@@ -396,4 +469,16 @@ void vrrp_track_free(struct vrrp_daemon *d)
 	free(watches);
 	watches = NULL;
 	nwatches = 0;
+}
+
+void vrrp_track_free(struct vrrp_daemon *d)
+{
+	vrrp_track_release(d);
+	chk_engine_free(d->chk); /* cancels every script */
+	d->chk = NULL;
+	while (d->scripts) {
+		struct vrrp_tscript *ts = d->scripts;
+		d->scripts = ts->next;
+		free(ts);
+	}
 }

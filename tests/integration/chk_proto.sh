@@ -4,7 +4,8 @@
 # protocol; with `option log-health-checks` the first result line of every server is
 # compared with what the test expects (status and info). When /usr/sbin/haproxy exists the
 # same config runs there first and its lines are printed as the reference (not counted).
-# Also checks that an unimplemented keyword (check-ssl) makes vipr refuse to start.
+# Also checks that an unimplemented keyword (agent-check without agent-port) makes vipr refuse
+# to start.
 # Env: VIPR. Exit 0 pass, 1 fail, 77 skip. Last line: "N passed, M failed".
 set -u
 : "${VIPR:?VIPR must point at the vipr binary}"
@@ -19,7 +20,7 @@ cleanup() {
 trap cleanup EXIT; [ -n "${KEEP:-}" ] && trap - EXIT
 mkdir -p "$T/bin" && ln -s "$(readlink -f "$VIPR")" "$T/bin/haproxy" && VIPR=$T/bin/haproxy
 # Below the ephemeral range (32768+), where other tests' client sockets could hold a port.
-B=${PORT_BASE:-$((20000 + ($$ % 48) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
+B=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
@@ -139,9 +140,9 @@ done
 grep -q "Server agentup/s1 is DOWN" "$T/v.log" && ko "agentup went down" || ok "agentup stays up"
 
 # a parsed keyword without a probe must stop the start
-printf 'defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\nlisten l\n    bind 127.0.0.1:%d\n    server s1 127.0.0.1:%d check check-ssl verify none\n' $((B + 21)) $((B + 13)) >"$T/ssl.cfg"
+printf 'defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\nlisten l\n    bind 127.0.0.1:%d\n    server s1 127.0.0.1:%d check agent-check\n' $((B + 21)) $((B + 13)) >"$T/ssl.cfg"
 timeout 3 "$VIPR" -db -f "$T/ssl.cfg" >"$T/ssl.log" 2>&1
 rc=$?
-if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "\[ALERT\].*'check-ssl' is not implemented" "$T/ssl.log"; then ok "check-ssl refused (rc $rc)"; else ko "check-ssl: rc $rc: $(head -3 "$T/ssl.log")"; fi
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "\[ALERT\].*'agent-check (without 'agent-port')' is not implemented" "$T/ssl.log"; then ok "agent-check without agent-port refused (rc $rc)"; else ko "agent-check without agent-port: rc $rc: $(head -3 "$T/ssl.log")"; fi
 echo "$PASS passed, $FAIL failed"
 [ $FAIL -eq 0 ]

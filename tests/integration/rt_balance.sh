@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BASE=${PORT_BASE:-$((20000 + ($$ % 48) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
+BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 PASS=0 FAIL=0 MODE=count
 ok() { if [ $MODE = count ]; then PASS=$((PASS + 1)); fi; echo "ok   $*"; }
 ko() { if [ $MODE = count ]; then FAIL=$((FAIL + 1)); fi; echo "FAIL $*"; }

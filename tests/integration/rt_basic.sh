@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 # below the ephemeral port range (32768+), where live client sockets could hold a port
-BASE=${PORT_BASE:-$((20000 + ($$ % 48) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
+BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 WEB1=$BASE WEB2=$((BASE + 1))
 PASS=0 FAIL=0 MODE=count
 

@@ -29,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BASE=${PORT_BASE:-$((20000 + ($$ % 48) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
+BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 WEB=$BASE
 PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }

@@ -5,7 +5,9 @@
 # number of requests it served at once. Behind `server ... maxconn 1`, parallel curls must
 # all succeed one after the other (the origin never sees two at once, the last answer
 # comes about N*SLOW later), and with a short `timeout queue` the requests that wait too
-# long get HAProxy's 503 page, byte for byte. Debian's /usr/sbin/haproxy, when installed,
+# long get HAProxy's 503 page, byte for byte. `maxqueue` refuses a hashed request at once
+# when its server's queue is full; `minconn` + `fullconn` lower a server's maxconn while its
+# backend is lightly loaded (the origin's peak shows it). Debian's /usr/sbin/haproxy, when installed,
 # runs the same steps first as a reference (reported, not counted), and its 503 answer is
 # the expected one.
 # Env: VIPR (binary). Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
@@ -23,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BASE=${PORT_BASE:-$((20000 + ($$ % 48) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
+BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 ORIG=$((BASE + 1))
 PASS=0 FAIL=0 MODE=count
 ok() { if [ $MODE = count ]; then PASS=$((PASS + 1)); fi; echo "ok   $*"; }
@@ -89,6 +91,18 @@ listen tcpwait
     mode tcp
     timeout queue 10s
     server slow 127.0.0.1:$ORIG maxconn 1
+
+listen maxq
+    bind 127.0.0.1:$(($2 + 3))
+    balance source
+    timeout queue 10s
+    server slow 127.0.0.1:$ORIG maxconn 1 maxqueue 1
+
+listen dyn
+    bind 127.0.0.1:$(($2 + 4))
+    fullconn 100
+    timeout queue 20s
+    server slow 127.0.0.1:$ORIG maxconn 10 minconn 2
 EOF
 }
 
@@ -120,6 +134,24 @@ run_checks() { # run_checks NAME PORT0
 	sleep 0.1
 	curl -s -i -m 5 "http://127.0.0.1:$((p + 1))/late" | tr -d '\r' >"$T/$name.503"
 	wait_jobs
+
+	# maxqueue: a hashed request waits for its own server; when that server's queue holds
+	# maxqueue requests already, the next ones get 503 at once
+	for i in 1 2 3 4; do
+		curl -s -m 15 -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$((p + 3))/q$i" >"$T/$name.qc$i" &
+		sleep 0.1
+	done
+	wait_jobs
+	check "$name: maxqueue 1: one served, one queued, two 503" "$(cat "$T/$name".qc* | sort | tr '\n' ' ')" "200 200 503 503 "
+	curl -s "http://127.0.0.1:$ORIG/peak" >/dev/null
+	# minconn 2 / maxconn 10 with fullconn 100: 5 requests make a backend load far below
+	# fullconn, so the server takes max(2, 10 * 5 / 100) = 2 at once
+	for i in 1 2 3 4 5; do
+		curl -s -m 30 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((p + 4))/d$i" >"$T/$name.dc$i" &
+	done
+	wait_jobs
+	check "$name: minconn/fullconn: all served" "$(cat "$T/$name".dc*)" "200200200200200"
+	check "$name: minconn/fullconn: the origin saw 2 at once" "$(curl -s "http://127.0.0.1:$ORIG/peak")" 2
 
 	t0=$(date +%s%N)
 	for i in 1 2; do

@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BASE=${PORT_BASE:-$((20000 + ($$ % 48) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
+BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 WEB1=$BASE WEB2=$((BASE + 1)) PH=$((BASE + 2)) PV=$((BASE + 3))
 PASS=0 FAIL=0
 

@@ -495,6 +495,51 @@ static void test_spread(void **state)
 	chk_engine_free(e);
 }
 
+/* observe / on-error: the actions move the health as HAProxy's fail-check, sudden-death and
+ * mark-down do, with status HANA and the "Detected ..." text; fastinter notifies nothing. */
+static void test_observe_actions(void **state)
+{
+	(void)state;
+	NEED_ORIGIN();
+	set_mode("up");
+	struct chk_engine *e = chk_engine_new(loop);
+	struct m_server s;
+	struct m_check k;
+	mk_server(&s, origin_port);
+	mk_check(&k, 100, 2, 3); /* health 0..4, up from 2 */
+	struct obs o = {0};
+	struct chk_item *it = chk_add(e, &s, &k, NULL, true, on_notify, &o);
+	assert_true(run_until(&o.results, 1, 2.0)); /* one success: fully up */
+	assert_int_equal(chk_get_state(it)->health, 4);
+	const char *why = "Detected 10 consecutive errors, last one was: L4 unsuccessful connection";
+	/* no loop run between the calls: no probe interferes */
+	chk_observe_error(it, CHK_ONERR_FASTINTER, why);
+	assert_int_equal(o.results, 1);
+	chk_observe_error(it, CHK_ONERR_FAIL_CHECK, why);
+	assert_int_equal(o.results, 2);
+	assert_int_equal(o.last.status, CHK_ST_HANA);
+	assert_string_equal(o.last.desc, why);
+	assert_string_equal(chk_status_desc(CHK_ST_HANA), "Health analyze");
+	assert_int_equal(o.last.health, 3);
+	assert_true(o.last.up);
+	chk_observe_error(it, CHK_ONERR_SUDDEN_DEATH, why); /* to rise: one failure from down */
+	assert_int_equal(o.last.health, 2);
+	assert_true(o.last.up);
+	assert_int_equal(o.changes, 0);
+	chk_observe_error(it, CHK_ONERR_SUDDEN_DEATH, why); /* already pre-fatal: down */
+	assert_false(o.last.up);
+	assert_int_equal(o.changes, 1);
+	assert_int_equal(o.last.health, 0);
+	assert_true(run_until(&o.changes, 2, 3.0)); /* the checks bring it back */
+	assert_true(o.last.up);
+	chk_observe_error(it, CHK_ONERR_MARK_DOWN, why);
+	assert_false(o.last.up);
+	assert_int_equal(o.last.health, 0);
+	assert_int_equal(o.changes, 3);
+	assert_ptr_equal(chk_item_owner(it), &o);
+	chk_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +553,7 @@ int main(void)
 	    cmocka_unit_test(test_script_timeout_kills_group),
 	    cmocka_unit_test(test_misc_dynamic),
 	    cmocka_unit_test(test_spread),
+	    cmocka_unit_test(test_observe_actions),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

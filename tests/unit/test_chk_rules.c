@@ -333,7 +333,8 @@ static void test_agent(void **state)
 		struct chk_state st = {0};
 		enum chk_status s = CHK_ST_UNKNOWN;
 		char desc[128] = "";
-		int h = chk_agent_parse(rows[i].in, strlen(rows[i].in), &st, &s, desc, sizeof(desc));
+		int h =
+		    chk_agent_parse(rows[i].in, strlen(rows[i].in), &st, &s, desc, sizeof(desc));
 		assert_int_equal(h, rows[i].health);
 		if (h == -2)
 			continue;
@@ -344,6 +345,32 @@ static void test_agent(void **state)
 	}
 }
 
+/* agent-check "maxconn:N" (HAProxy 2.6: the server's maxconn, as `set maxconn server`) */
+static void test_agent_maxconn(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		int health, maxconn, pct;
+	} rows[] = {
+	    {"maxconn:30\n", -1, 30, -1},
+	    {"up maxconn:5 50%\n", 1, 5, 50},
+	    {"maxconn:0,drain\n", -1, 0, -1},
+	    {"maxconn:10 maxconn:20\n", -1, 20, -1}, /* the last word wins */
+	    {"up\n", 1, -1, -1},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct chk_state st = {0};
+		enum chk_status s;
+		char desc[128];
+		assert_int_equal(
+		    chk_agent_parse(rows[i].in, strlen(rows[i].in), &st, &s, desc, sizeof(desc)),
+		    rows[i].health);
+		assert_int_equal(st.agent_maxconn, rows[i].maxconn);
+		assert_int_equal(st.agent_pct, rows[i].pct);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,7 +378,7 @@ int main(void)
 	    cmocka_unit_test(test_effective),    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_dechunk),      cmocka_unit_test(test_eval),
 	    cmocka_unit_test(test_status_match), cmocka_unit_test(test_status_text),
-	    cmocka_unit_test(test_agent),
+	    cmocka_unit_test(test_agent),        cmocka_unit_test(test_agent_maxconn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,8 +216,14 @@ static void arity_is_checked(void **state)
 	fx_init(&f, false);
 	struct cfg_stmt *vi = instance(&f, "priority 100");
 	mk(f.cfg->arena, NULL, vi, 8, "advert_int");
+	mk(f.cfg->arena, NULL, vi, 9, "garp_master_delay abc");
 	fx_run(&f);
-	assert_true(find(&f, "'advert_int' expects 1 argument, got 0", true) >= 0);
+	/* keepalived 2.2.7 reports the missing word and stops reading (exit status 2) */
+	int i = find(&f, "*** Configuration line starting `advert_int` is missing a parameter "
+			 "after keyword `advert_int` at word position 2", false);
+	assert_true(i >= 0);
+	assert_true(f.dl.v[i].flags & DIAG_ABORT);
+	assert_true(find(&f, "invalid number 'abc'", false) < 0); /* not read any more */
 	fx_free(&f);
 }
 

@@ -4,6 +4,7 @@
  * head, a client address, and whether the ACL matches. Further rows check conditions
  * (negation, ||, implicit AND, unless, anonymous ACLs, built-ins) and that unsupported
  * criteria and flags are refused at compile time rather than silently never matching.
+ * Stick counters (stick.c) and variables (vars.c) are read through their fetches.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -241,12 +242,131 @@ static void test_no_condition(void **state)
 	rt_acl_ctx_free(e.cx);
 }
 
+/* Compiles and evaluates cond against the session's tracked counters and variables. */
+static int eval_sess(struct env *e, const char *cond, struct rt_sess *s)
+{
+	char tmp[256];
+	char *w[16];
+	snprintf(tmp, sizeof(tmp), "%s", cond);
+	struct m_rule r = {.cond_words = w, .ncond_words = split(tmp, w, 16)};
+	const struct rt_cond *c;
+	if (!rt_cond_compile(e->cx, &r, NULL, "test", &c))
+		return -1;
+	struct rt_smp x = {.req = &e->m, .src = &e->src, .dst = &e->dst, .sess = s};
+	return rt_cond_eval(c, &x);
+}
+
+static struct rt_stick_key key_of(struct rt_stick *t, const char *ip)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	s4->sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &s4->sin_addr);
+	struct rt_stick_smp v = {.ss = &ss};
+	struct rt_stick_key k;
+	assert_true(rt_stick_key(t, &v, &k));
+	return k;
+}
+
+/* Stick counters through the fetches (sc_*, scN_*, src_*), and the table's bound: a full
+ * table evicts its least recently used untracked entry, never a tracked one. */
+static void test_stick(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e);
+	set_req(&e, "GET / HTTP/1.1", "10.0.0.1");
+	struct m_stick_table conf = {.type = M_ST_IP, .size = 2, .expire = M_UNSET,
+	                             .store = 1u << M_SD_HTTP_REQ_RATE | 1u << M_SD_GPC0 |
+	                                      1u << M_SD_CONN_CUR};
+	conf.period[M_SD_HTTP_REQ_RATE] = 60000;
+	struct rt_stick *t = rt_stick_new(&conf, "test");
+	rt_acl_ctx_tables(e.cx, &t, 1);
+	struct rt_sess *s = calloc(1, sizeof(*s));
+	struct rt_stick_key ka = key_of(t, "10.0.0.1");
+	struct rt_ste *a = rt_stick_track(t, &ka);
+	assert_non_null(a);
+	s->trk[0] = (struct rt_trk){t, a, false};
+	rt_stick_event(t, a, RT_STK_HTTP_REQ);
+	rt_stick_event(t, a, RT_STK_HTTP_REQ);
+	static const struct {
+		const char *cond;
+		int match;
+	} c[] = {
+	    {"{ sc_http_req_rate(0) gt 1 }", 1},  {"{ sc_http_req_rate(0) gt 2 }", 0},
+	    {"{ sc0_http_req_rate eq 2 }", 1},    {"{ sc0_conn_cur eq 1 }", 1},
+	    {"{ src_http_req_rate ge 2 }", 1},   {"{ src_http_req_rate(test) ge 2 }", 1},
+	    {"{ sc1_http_req_rate ge 0 }", 0},   /* counter 1 tracks nothing */
+	    {"{ sc_conn_rate(0) ge 0 }", 0},     /* not stored in the table */
+	    {"{ sc0_get_gpc0 eq 0 }", 1},        {"{ sc0_inc_gpc0 eq 1 }", 1},
+	    {"{ sc0_gpc0 eq 1 }", 1},            {"{ src_port ge 0 }", 1},
+	    {"{ sc_foo(0) gt 1 }", -1},          {"{ src_http_req_rate(nosuch) gt 1 }", -1},
+	    {"{ sc_http_req_rate(5) gt 1 }", -1},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (eval_sess(&e, c[i].cond, s) != c[i].match)
+			fail_msg("stick cond [%s]: want %d", c[i].cond, c[i].match);
+	/* size 2: b is dropped for c (a is tracked); with a and c tracked, d finds no room */
+	struct rt_stick_key kb = key_of(t, "10.0.0.2"), kc = key_of(t, "10.0.0.3"),
+	                    kd = key_of(t, "10.0.0.4");
+	struct rt_ste *b = rt_stick_track(t, &kb);
+	assert_non_null(b);
+	rt_stick_event(t, b, RT_STK_HTTP_REQ);
+	rt_stick_untrack(t, b);
+	long long v = -1;
+	assert_true(rt_stick_lookup(t, &kb, M_SD_HTTP_REQ_RATE, false, &v));
+	assert_int_equal(v, 1);
+	struct rt_ste *cc = rt_stick_track(t, &kc);
+	assert_non_null(cc);
+	assert_false(rt_stick_lookup(t, &kb, M_SD_HTTP_REQ_RATE, false, &v));
+	assert_null(rt_stick_track(t, &kd));
+	rt_stick_untrack(t, cc);
+	rt_stick_untrack(t, a);
+	assert_int_equal(rt_stick_clear(t), 2);
+	free(s);
+	rt_stick_free(t);
+	rt_acl_ctx_free(e.cx);
+}
+
+/* var() reads the session's variables, -m str / -m int / -m found. */
+static void test_vars(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e);
+	set_req(&e, "GET /p HTTP/1.1\nHost: Example.COM", "10.0.0.1");
+	struct rt_sess *s = calloc(1, sizeof(*s));
+	const struct rt_sexpr *host = rt_sexpr_compile(e.cx, "req.hdr(host),lower", true, "t", "t");
+	const struct rt_sexpr *n = rt_sexpr_compile(e.cx, "path,length,add(40)", true, "t", "t");
+	assert_non_null(host);
+	assert_non_null(n);
+	assert_null(rt_sexpr_compile(e.cx, "path,nosuch", true, "t", "t"));
+	assert_null(rt_sexpr_compile(e.cx, "path", false, "t", "t")); /* HTTP in tcp rules */
+	struct rt_smp x = {.req = &e.m, .src = &e.src, .dst = &e.dst, .sess = s};
+	rt_var_set(s, RT_VS_TXN, "host", host, &x);
+	rt_var_set(s, RT_VS_SESS, "n", n, &x);
+	assert_int_equal(eval_sess(&e, "{ var(txn.host) -m str example.com }", s), 1);
+	assert_int_equal(eval_sess(&e, "{ var(txn.host) -m beg ex }", s), 1);
+	assert_int_equal(eval_sess(&e, "{ var(sess.n) -m int 42 }", s), 1);
+	assert_int_equal(eval_sess(&e, "{ var(sess.n) -m int gt 42 }", s), 0);
+	assert_int_equal(eval_sess(&e, "{ var(txn.none) -m found }", s), 0);
+	assert_int_equal(eval_sess(&e, "{ var(bad) -m found }", s), -1);
+	rt_vars_clear(s, 1u << RT_VS_TXN);
+	assert_int_equal(eval_sess(&e, "{ var(txn.host) -m found }", s), 0);
+	assert_int_equal(eval_sess(&e, "{ var(sess.n) -m found }", s), 1);
+	rt_vars_clear(s, ~0u);
+	free(s);
+	rt_acl_ctx_free(e.cx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_acl_rows),
 	    cmocka_unit_test(test_conditions),
 	    cmocka_unit_test(test_no_condition),
+	    cmocka_unit_test(test_stick),
+	    cmocka_unit_test(test_vars),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,6 +208,40 @@ static void test_scenarios(void **state)
 		run(&scens[i]);
 }
 
+/* IPv6 (RFC 5798 6.4.3): a master hearing its own priority from a higher link-local address
+ * steps down, from a lower one answers; the log names the IPv6 source. */
+static void test_ipv6_tie(void **state)
+{
+	(void)state;
+	static const struct { const char *from; enum vrrp_state want; const char *log; } t[] = {
+		{ "fe80::200", VRRP_BACKUP, "from fe80::200 with same priority 100 but higher IP" },
+		{ "fe80::1:0", VRRP_BACKUP, "from fe80::1:0 with same" },
+		{ "fe80::0:ff", VRRP_MASTER, "from fe80::ff with lower priority" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		struct rec rec;
+		struct vrrp_fsm f = { .name = "VI_6", .version = 3, .vrid = 61, .priority = 100,
+				      .adver_ms = 1000, .preempt = true, .family = AF_INET6,
+				      .ops = &ops, .owner = &rec };
+		inet_pton(AF_INET6, "fe80::100", f.primary6);
+		memset(&rec, 0, sizeof(rec));
+		f.priority = 255; /* owner: straight to MASTER */
+		vrrp_fsm_start(&f, 0);
+		f.priority = 100;
+		struct vrrp_adv a = { .family = AF_INET6, .version = 3, .vrid = 61,
+				      .priority = (uint8_t)(t[i].want == VRRP_MASTER ? 90 : 100),
+				      .interval_cs = 100 };
+		inet_pton(AF_INET6, t[i].from, a.saddr6);
+		memset(&rec, 0, sizeof(rec));
+		vrrp_fsm_rx(&f, 10, &a);
+		assert_int_equal(f.state, t[i].want);
+		if (!strstr(rec.log, t[i].log))
+			fail_msg("%s: log [%s] lacks [%s]", t[i].from, rec.log, t[i].log);
+		if (t[i].want == VRRP_BACKUP)
+			assert_memory_equal(f.master_addr6, a.saddr6, 16);
+	}
+}
+
 static void test_timers(void **state)
 {
 	(void)state;
@@ -227,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_timers),
+		cmocka_unit_test(test_ipv6_tie),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

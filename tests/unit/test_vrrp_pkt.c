@@ -224,6 +224,77 @@ static void test_build_limits(void **state)
 	assert_int_equal(vrrp_pkt_build(buf, sizeof(buf), &a, 1, 2), 8 + 4 * 255 + 8);
 }
 
+/* keepalived 2.2.7's VRRPv3 advert over IPv6 as captured on a bridge: VRID 52, priority
+ * 100, 1 s, fd00:88::90 and ::91, from fe80::d8ec:e9ff:fe57:9114 to ff02::12. */
+static const uint8_t golden_v6[] = {
+	0x31, 0x34, 0x64, 0x02, 0x00, 0x64, 0x1d, 0xab, 0xfd, 0x00, 0x00, 0x88, 0, 0, 0, 0,
+	0,    0,    0,    0,    0,    0,    0,    0x90, 0xfd, 0x00, 0x00, 0x88, 0, 0, 0, 0,
+	0,    0,    0,    0,    0,    0,    0,    0x91,
+};
+
+static void v6_setup(uint8_t src[16], uint8_t dst[16], uint8_t vips[2][16])
+{
+	inet_pton(AF_INET6, "fe80::d8ec:e9ff:fe57:9114", src);
+	inet_pton(AF_INET6, "ff02::12", dst);
+	inet_pton(AF_INET6, "fd00:88::90", vips[0]);
+	inet_pton(AF_INET6, "fd00:88::91", vips[1]);
+}
+
+static void test_golden_v6(void **state)
+{
+	(void)state;
+	uint8_t src[16], dst[16], vips[2][16], buf[256];
+	v6_setup(src, dst, vips);
+	struct vrrp_adv a = { .version = 3, .vrid = 52, .priority = 100, .naddr = 2,
+			      .interval_cs = 100, .addrs = vips[0] };
+	int n = vrrp_pkt_build6(buf, sizeof(buf), &a, src, dst);
+	assert_int_equal(n, sizeof(golden_v6));
+	assert_memory_equal(buf, golden_v6, sizeof(golden_v6));
+	struct vrrp_adv out;
+	enum vrrp_err e;
+	uint8_t *m = malloc(sizeof(golden_v6));
+	memcpy(m, golden_v6, sizeof(golden_v6));
+	assert_int_equal(vrrp_pkt_parse6(m, sizeof(golden_v6), src, dst, 255, &out, &e),
+			 sizeof(golden_v6));
+	assert_int_equal(out.family, AF_INET6);
+	assert_int_equal(out.vrid, 52);
+	assert_int_equal(out.interval_cs, 100);
+	assert_memory_equal(out.saddr6, src, 16);
+	struct vrrp_expect x = { .version = 3, .vrid = 52, .check_ttl = true, .naddr = 2,
+				 .family = AF_INET6, .addrs = vips };
+	assert_int_equal(vrrp_pkt_check(&out, &x), VRRP_OK);
+	/* hop limit 254 on multicast, a missing VIP, an IPv4 instance */
+	out.ttl = 254;
+	assert_int_equal(vrrp_pkt_check(&out, &x), VRRP_E_TTL);
+	out.ttl = 255;
+	vips[1][15] = 0x92;
+	assert_int_equal(vrrp_pkt_check(&out, &x), VRRP_E_ADDRLIST);
+	x.family = AF_INET;
+	x.naddr = 0;
+	x.skip_addr_check = true;
+	assert_int_not_equal(vrrp_pkt_check(&out, &x), VRRP_OK);
+	/* the pseudo-header covers both addresses */
+	dst[15] = 0x13;
+	assert_int_equal(vrrp_pkt_parse6(m, sizeof(golden_v6), src, dst, 255, &out, &e), -1);
+	assert_int_equal(e, VRRP_E_CHECKSUM);
+	dst[15] = 0x12;
+	/* every truncation and one extra byte are refused, never read past */
+	for (size_t len = 0; len < sizeof(golden_v6); len++) {
+		uint8_t *t = malloc(len ? len : 1);
+		memcpy(t, golden_v6, len);
+		assert_int_equal(vrrp_pkt_parse6(t, len, src, dst, 255, &out, &e), -1);
+		assert_int_equal(e, VRRP_E_LEN);
+		free(t);
+	}
+	/* VRRPv2 does not exist over IPv6 */
+	m[0] = 0x21;
+	assert_int_equal(vrrp_pkt_parse6(m, sizeof(golden_v6), src, dst, 255, &out, &e), -1);
+	assert_int_equal(e, VRRP_E_VERSION);
+	a.version = 2;
+	assert_int_equal(vrrp_pkt_build6(buf, sizeof(buf), &a, src, dst), -1);
+	free(m);
+}
+
 static void test_stats(void **state)
 {
 	(void)state;
@@ -244,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_golden_v2),
+		cmocka_unit_test(test_golden_v6),
 		cmocka_unit_test(test_build_limits),
 		cmocka_unit_test(test_stats),
 	};

@@ -1,0 +1,171 @@
+#!/bin/bash
+# vrrp_vmac.sh - use_vmac: the VIP answers from the VRRP virtual MAC 00:00:5e:00:01:VRID on
+# whichever node is master, vipr with vipr and vipr with Debian's keepalived as backup.
+#
+# Namespaces (always deleted): a bridge, nodes a (priority 100) and b (50) and a neighbour c.
+# VRID 51, VIP 192.168.88.95/24, use_vmac (default name vrrp.51). Checked: the master has a
+# macvlan vrrp.51 in private mode with MAC 00:00:5e:00:01:33 carrying the VIP; its adverts
+# leave with that source MAC; c resolves the VIP to the virtual MAC; after SIGTERM of a the
+# VIP is on b's vrrp.51, c resolves it again to the same MAC and the bridge learns that MAC
+# on b's port; a removed its vrrp.51 on stop.
+# Env: VIPR, SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
+set -u
+
+: "${VIPR:?VIPR must point at the vipr binary}"
+[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
+command -v tcpdump >/dev/null || { echo "tcpdump missing"; exit 77; }
+command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
+S=vm$$
+ip netns add "${S}br" 2>/dev/null || { echo "no network namespaces"; exit 77; }
+ip -n "${S}br" link add probe0 type macvlan 2>/dev/null && ip -n "${S}br" link del probe0 2>/dev/null
+KA=/usr/sbin/keepalived
+T=$(mktemp -d /tmp/vipr-vrrp-vmac.XXXXXX)
+PASS=0 FAIL=0 TD=
+VMAC=00:00:5e:00:01:33
+declare -A PID
+
+cleanup() {
+	for n in "${!PID[@]}"; do stop_node "$n"; done
+	[ -n "$TD" ] && kill "$TD" 2>/dev/null
+	for ns in a b c br; do ip netns del "${S}$ns" 2>/dev/null; done
+	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.log "$T"/*.txt "$KEEP_LOGS"/ 2>/dev/null; fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
+ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+
+ip netns add "${S}a" && ip netns add "${S}b" && ip netns add "${S}c" || exit 1
+ip -n "${S}br" link add br0 type bridge && ip -n "${S}br" link set br0 up
+i=7
+for n in a b c; do
+	ip link add "v$n" netns "${S}br" type veth peer name eth0 netns "${S}$n"
+	ip -n "${S}br" link set "v$n" master br0 up
+	ip -n "${S}$n" link set lo up
+	ip -n "${S}$n" link set eth0 up
+	ip -n "${S}$n" addr add "192.168.88.8$i/24" dev eth0
+	i=$((i + 1))
+done
+
+for n in a b; do
+	cat >"$T/$n.conf" <<EOF
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority $([ $n = a ] && echo 100 || echo 50)
+    advert_int 1
+    use_vmac
+    virtual_ipaddress {
+        192.168.88.95/24
+    }
+}
+EOF
+done
+
+start_node() { # start_node NAME IMPL(vipr|ka)
+	local n=$1 ns="${S}$1" args
+	args=(-f "$T/$n.conf" -n -l -D -P -p "$T/$n.pid" -r "$T/${n}_vrrp.pid" -c "$T/${n}_c.pid")
+	if [ "$2" = vipr ]; then
+		ip netns exec "$ns" timeout 120 bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" \
+			"${args[@]}" >>"$T/$n.log" 2>&1 &
+	else
+		ip netns exec "$ns" timeout 120 "$KA" "${args[@]}" >>"$T/$n.log" 2>&1 &
+	fi
+	PID[$n]=$!
+}
+
+stop_node() { # the process under timeout gets SIGTERM
+	local p=${PID[$1]:-} c
+	[ -n "$p" ] || return 0
+	c=$(pgrep -P "$p" | head -1)
+	kill -TERM "${c:-$p}" 2>/dev/null
+	wait "$p" 2>/dev/null
+	unset "PID[$1]"
+}
+
+wait_for() { # wait_for SECS CMD...
+	local end=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+vip_on_vmac() { ip -n "${S}$1" -4 addr show dev vrrp.51 2>/dev/null | grep -q "inet 192.168.88.95/24"; }
+no_vip() { ! ip -n "${S}$1" -4 addr show | grep -q "inet 192.168.88.95/"; }
+resolve() { # c asks for the VIP's MAC with one ARP request; prints the MACs that answer
+	ip netns exec "${S}c" timeout 10 python3 - <<'EOF'
+import socket, struct, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s.bind(("eth0", 0))
+mac = s.getsockname()[4]
+me, vip = socket.inet_aton("192.168.88.89"), socket.inet_aton("192.168.88.95")
+arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + me + bytes(6) + vip
+s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+s.settimeout(0.2)
+seen, end = [], time.time() + 1.5
+while time.time() < end:
+    try:
+        f = s.recv(100)
+    except socket.timeout:
+        continue
+    if f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x02" and f[28:32] == vip:
+        m = ":".join("%02x" % b for b in f[22:28])
+        if m not in seen:
+            seen.append(m)
+print(" ".join(seen))
+EOF
+}
+fdb_port() { bridge -n "${S}br" fdb show br br0 | awk -v m="$VMAC" '$1 == m && $3 ~ /^v/ { print $3; exit }'; }
+
+round() { # round LABEL IMPL_B
+	local L=$1
+	rm -f "$T"/a.log "$T"/b.log
+	ip netns exec "${S}br" timeout 60 tcpdump -i br0 -nn -l -e 'ip proto 112 or arp' >"$T/$L.tcpdump.txt" 2>/dev/null &
+	TD=$!
+	sleep 0.5
+	start_node b "$2"
+	start_node a vipr
+	if wait_for 10 vip_on_vmac a && sleep 1.5 && vip_on_vmac a && no_vip b; then
+		ok "$L: VIP on a's vrrp.51 only"
+	else
+		ko "$L: VIP not on a's vrrp.51 only"
+	fi
+	ip -n "${S}a" -d link show vrrp.51 | grep -q "link/ether $VMAC" &&
+		ip -n "${S}a" -d link show vrrp.51 | grep -q "macvlan mode private" &&
+		ok "$L: a's vrrp.51 is a private macvlan with $VMAC" || ko "$L: a's vrrp.51 is not a private macvlan with $VMAC"
+	local m
+	m=$(resolve)
+	[ "$m" = "$VMAC" ] && ok "$L: c resolves the VIP to $VMAC" || ko "$L: c resolves the VIP to '$m'"
+	[ "$(fdb_port)" = va ] && ok "$L: the bridge learnt $VMAC on a's port" || ko "$L: $VMAC learnt on '$(fdb_port)'"
+
+	stop_node a
+	if wait_for 6 vip_on_vmac b; then ok "$L: SIGTERM a: VIP on b's vrrp.51"; else ko "$L: VIP not on b's vrrp.51"; fi
+	ip -n "${S}a" link show vrrp.51 >/dev/null 2>&1 && ko "$L: a left vrrp.51 behind" || ok "$L: a removed vrrp.51"
+	m=$(resolve)
+	[ "$m" = "$VMAC" ] && ok "$L: after failover c resolves the VIP to the same $VMAC" ||
+		ko "$L: after failover c resolves the VIP to '$m'"
+	wait_for 3 eval '[ "$(fdb_port)" = vb ]' && ok "$L: the bridge learnt $VMAC on b's port" ||
+		ko "$L: after failover $VMAC is on '$(fdb_port)'"
+	stop_node b
+	ip -n "${S}b" link del vrrp.51 2>/dev/null # keepalived 2.2.7 may leave it
+	kill "$TD" 2>/dev/null
+	wait "$TD" 2>/dev/null
+	TD=
+	grep -q "$VMAC > 01:00:5e:00:00:12, .* 192.168.88.87 > 224.0.0.18: VRRPv2" "$T/$L.tcpdump.txt" &&
+		ok "$L: a's adverts leave from $VMAC" || ko "$L: no advert from $VMAC on the wire"
+	grep -q "(VI_1): Success creating VMAC interface vrrp.51" "$T/a.log" &&
+		ok "$L: keepalived's VMAC log line" || ko "$L: no 'Success creating VMAC interface' line"
+	for n in a b; do cp "$T/$n.log" "$T/$L.$n.log"; done
+}
+
+round "vipr+vipr" vipr
+if [ -x "$KA" ]; then
+	round "vipr+keepalived" ka
+fi
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
