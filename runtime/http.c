@@ -288,13 +288,14 @@ static bool emit_response(struct rt_sess *s, const struct h1_msg *m, bool final)
 		copy_header(b, &m->headers[i], &ok);
 	if (final) {
 		/* HAProxy announces a close in an HTTP/1.1 response (a 1.0 one implies it), and
-		 * keep-alive to HTTP/1.0 clients */
+		 * keep-alive to HTTP/1.0 clients, and in an HTTP/1.0 response when the client
+		 * connection stays open (the status line keeps the server's version) */
 		bool cli11 = s->reqline[0] && strstr(s->reqline, "HTTP/1.1");
 		if (m->status == 101)
 			; /* the Connection: upgrade of the server goes through as it is */
 		else if (!s->cli_ka && m->minor == 1)
 			put(b, "connection: close\r\n", 19, &ok);
-		else if (!cli11)
+		else if (s->cli_ka && (!cli11 || m->minor == 0))
 			put(b, "connection: keep-alive\r\n", 24, &ok);
 	}
 	put(b, "\r\n", 2, &ok);

@@ -507,6 +507,13 @@ bool rt_chan_flushed(const struct rt_chan *c)
  * toward its destination (half-close); the session ends when both directions are. */
 static void tcp_halfclose(struct rt_sess *s)
 {
+	/* the client left before sending anything while the server connect was pending:
+	 * HAProxy aborts the connect and logs "CC" */
+	if (s->req.src_eof && s->srv.connecting && rt_buf_len(&s->req.in) == 0 && !s->req.piped) {
+		memcpy(s->term, "CC", 2);
+		s->dead = true;
+		return;
+	}
 	struct rt_chan *cs[2] = {&s->req, &s->rsp};
 	struct rt_end *dst[2] = {&s->srv, &s->cli};
 	for (int i = 0; i < 2; i++) {
