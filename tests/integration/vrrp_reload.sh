@@ -37,6 +37,10 @@ ip -n "${S}a" link add eth0 type veth peer name eth1 || exit 1
 ip -n "${S}a" link set eth1 up
 ip -n "${S}a" link set eth0 up
 ip -n "${S}a" addr add 192.168.88.87/24 dev eth0
+# a script's timeout defaults to its interval (0.3 s): far too short on a loaded machine,
+# where a timed-out run reads as a failure; the timeouts above are 5 s. And the veth's
+# carrier comes up a moment after the link: wait for it before the daemon starts.
+for _ in $(seq 1 100); do ip -n "${S}a" link show dev eth0 | grep -q "state UP" && break; sleep 0.05; done
 
 for s in a b; do
 	echo 0 >"$T/rc_$s"
@@ -52,11 +56,13 @@ global_defs {
 vrrp_script chk_a {
     script "$T/chk_a.sh"
     interval 0.3
+    timeout 5
     fall 1
 }
 vrrp_script chk_b {
     script "$T/chk_b.sh"
     interval $1
+    timeout 5
 }
 vrrp_instance VI_1 {
     interface eth0
