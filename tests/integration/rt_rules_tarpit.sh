@@ -10,27 +10,10 @@
 # logged when set-log-level raises, lowers or silences them against a target's level.
 # Env: VIPR (binary), SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
-
-: "${VIPR:?VIPR must point at the vipr binary}"
-HAP=/usr/sbin/haproxy
-command -v nginx >/dev/null && command -v curl >/dev/null || { echo "nginx/curl missing"; exit 77; }
-[ -x "$HAP" ] || { echo "no reference $HAP"; exit 77; }
-
-T=$(mktemp -d /tmp/vipr-rt-tarpit.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
-WEB=$BASE
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; exit $?; }
+SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/lib/rt_side.sh
+. "$SRC/tests/lib/rt_side.sh"
+rt_side_init rt-tarpit
 
 mkdir -p "$T/web/tmp"
 cat >"$T/web/nginx.conf" <<EOF
