@@ -24,7 +24,8 @@ build-test/vipr: setup
 
 # The release build (gcc) is built too, so that both compilers stay warning-free.
 test: build-test/vipr build
-	cd build-test && ctest --output-on-failure -j $(JOBS) --timeout 600
+	cd build-test && ctest --output-on-failure -j $(JOBS) --timeout 600 || \
+		{ ../scripts/test-failures.sh . ; exit 1; }
 
 demo: build
 	scripts/demo.sh build

@@ -451,7 +451,11 @@ static int run_daemon(struct ka_daemon *k)
 		return 1;
 	if (!k->vrrp_only) /* lvs: virtual_servers + real_server checks in a child (runtime/lvs.c) */
 		rt_lvs_spawn(cfg);
-	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	/* Not libev's default loop: that one reaps every child on SIGCHLD (waitpid(-1)), and
+	 * would take a vrrp_script's exit status before the checks engine reads it. */
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	if (!loop)
+		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal sterm, sint, shup, sdump[4];
 	ev_signal_init(&sterm, on_stop, SIGTERM);
@@ -475,6 +479,12 @@ static int run_daemon(struct ka_daemon *k)
 	rt_lvs_wait(); /* lvs: the checker removes its IPVS services before we exit */
 	vrrp_daemon_free(k->vd);
 	k->vd = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(dump_sigs); i++)
+		ev_signal_stop(loop, &sdump[i]);
+	ev_signal_stop(loop, &sterm);
+	ev_signal_stop(loop, &sint);
+	ev_signal_stop(loop, &shup);
+	ev_loop_destroy(loop);
 	m_config_free(k->cfg);
 	unlink(k->vrrp_pidfile);
 	unlink(k->pidfile);

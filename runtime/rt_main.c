@@ -676,7 +676,7 @@ static void teardown(struct rt *rt)
 		struct rt_worker *w = &rt->w[i];
 		close_listeners(w);
 		rt_sess_kill_all(w);
-		if (w->loop && i > 0)
+		if (w->loop)
 			ev_loop_destroy(w->loop);
 	}
 	for (int i = 0; i < rt->npools; i++) {
@@ -746,9 +746,13 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 	/* HAProxy writes the pidfile only when it daemonizes: a foreground (-db) run or a
 	 * systemd unit's -Ws leaves it alone. */
 
-	rt.w[0].loop = ev_default_loop(EVFLAG_AUTO);
-	for (int i = 1; i < rt.nw; i++)
-		rt.w[i].loop = ev_loop_new(EVFLAG_AUTO);
+	/* No libev default loop: it reaps every child on SIGCHLD, before the checks engine
+	 * reads a MISC_CHECK's or external check's exit status through its pidfd. */
+	for (int i = 0; i < rt.nw; i++)
+		if (!(rt.w[i].loop = ev_loop_new(EVFLAG_AUTO))) {
+			teardown(&rt);
+			return 1;
+		}
 	for (int i = 0; i < rt.nw; i++)
 		worker_start(&rt.w[i]);
 	/* Health checks run on worker 0's loop and flip servers' `usable` under pool locks.
@@ -770,7 +774,7 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 	ev_timer_init(&rt.hard, hard_stop_cb, 0, 0);
 	rt.hard.data = &rt;
 
-	/* Only worker 0 may receive signals: libev's signal handling is per default loop. */
+	/* Only worker 0 may receive signals: libev hands each signal to one loop, worker 0. */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

@@ -135,7 +135,7 @@ static int setup(void **state)
 {
 	(void)state;
 	signal(SIGPIPE, SIG_IGN);
-	loop = ev_default_loop(0);
+	loop = ev_loop_new(0);
 	const char *src = getenv("SRC");
 	if (!src || system("command -v python3 >/dev/null 2>&1") != 0)
 		return 0;
