@@ -14,40 +14,10 @@
 # Env: VIPR, SRC, PORT_BASE. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
 : "${SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
-for t in python3 socat; do
-	command -v $t >/dev/null || { echo "$t missing"; echo "0 passed, 0 failed"; exit 77; }
-done
-T=$(mktemp -d /tmp/vipr-chk-bad.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
-BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
-PASS=0 FAIL=0 MODE=count
-ok() { if [ $MODE = count ]; then PASS=$((PASS + 1)); fi; echo "ok   $*"; }
-ko() { if [ $MODE = count ]; then FAIL=$((FAIL + 1)); fi; echo "FAIL $*"; }
-now_ms() { date +%s%3N; }
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-wait_line() { # wait_line LOG REGEX SECS
-	local end=$(($(now_ms) + $3 * 1000))
-	while [ "$(now_ms)" -lt $end ]; do
-		grep -E -m1 -- "$2" "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
+. "$SRC/tests/lib/harness.sh"
+harness_init chk-bad python3 socat
+wait_line() { wait_line_from "$1" 0 "$2" "$3"; } # wait_line LOG REGEX SECS
 expect_line() { # expect_line NAME LOG REGEX SECS
 	if wait_line "$2" "$3" "$4" >/dev/null; then ok "$1"; else ko "$1: no line /$3/"; fi
 }

@@ -14,47 +14,11 @@
 # Env: VIPR (binary), SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
 : "${SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
-command -v python3 >/dev/null && command -v curl >/dev/null || {
-	echo "python3/curl missing"
-	echo "0 passed, 0 failed"
-	exit 77
-}
-
-T=$(mktemp -d /tmp/vipr-chk-hap.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
-PASS=0 FAIL=0 MODE=count
-ok() { if [ $MODE = count ]; then PASS=$((PASS + 1)); fi; echo "ok   $*"; }
-ko() { if [ $MODE = count ]; then FAIL=$((FAIL + 1)); fi; echo "FAIL $*"; }
-
-now_ms() { date +%s%3N; }
-
-wait_port() {
-	for _ in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
+. "$SRC/tests/lib/harness.sh"
+harness_init chk-hap python3 curl
 # wait_line LOG REGEX SECS: waits for a line matching REGEX (grep -E) in LOG; prints it.
-wait_line() {
-	local end=$(($(now_ms) + $3 * 1000))
-	while [ "$(now_ms)" -lt $end ]; do
-		if grep -E -m1 -- "$2" "$1"; then return 0; fi
-		sleep 0.05
-	done
-	return 1
-}
+wait_line() { wait_line_from "$1" 0 "$2" "$3"; }
 
 # expect_line NAME LOG REGEX SECS MIN_MS MAX_MS: the line appears, MIN..MAX ms after $T0.
 expect_line() {

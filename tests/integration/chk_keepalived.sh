@@ -21,31 +21,21 @@ set -u
 : "${VIPR:?VIPR must point at the vipr binary}"
 : "${SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 VIPR=$(readlink -f "$VIPR")
-skip() { echo "$1"; echo "0 passed, 0 failed"; exit 77; }
+. "$SRC/tests/lib/harness.sh"
+skip() { harness_skip "$1"; }
 [ "$(id -u)" = 0 ] || skip "needs root"
-for t in nginx python3 openssl; do command -v $t >/dev/null || skip "$t missing"; done
-
-NS=vchk$$
-T=$(mktemp -d /tmp/vipr-chk-ka.XXXXXX)
+harness_init chk-ka nginx python3 openssl
 chmod 755 "$T"
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+NS=vchk$$
+harness_cleanup_extra() {
 	ip netns pids $NS 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del $NS 2>/dev/null
-	rm -rf "$T"
 }
-trap cleanup EXIT
-ip netns add $NS 2>/dev/null || skip "no network namespaces"
+ip netns add $NS 2>/dev/null || harness_skip "no network namespaces"
 ip -n $NS link set lo up
 X() { ip netns exec $NS "$@"; }
 
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-now_ms() { date +%s%3N; }
-wait_port() {
+wait_port() { # in the namespace
 	for _ in $(seq 1 200); do
 		X bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null && return 0
 		sleep 0.05
@@ -53,14 +43,7 @@ wait_port() {
 	return 1
 }
 # wait_line FROM REGEX SECS: a line matching REGEX in the daemon's log after byte FROM.
-wait_line() {
-	local end=$(($(now_ms) + $3 * 1000))
-	while [ "$(now_ms)" -lt $end ]; do
-		tail -c +$(($1 + 1)) "$T/ka.log" | grep -E -m1 -- "$2" && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_line() { wait_line_from "$T/ka.log" "$@"; }
 expect_line() { # expect_line NAME FROM REGEX SECS
 	if wait_line "$2" "$3" "$4" >/dev/null; then ok "$1"; else ko "$1: no line /$3/"; fi
 }

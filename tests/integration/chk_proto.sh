@@ -8,22 +8,11 @@
 # to start.
 # Env: VIPR. Exit 0 pass, 1 fail, 77 skip. Last line: "N passed, M failed".
 set -u
-: "${VIPR:?VIPR must point at the vipr binary}"
-command -v python3 >/dev/null || { echo "0 passed, 0 failed"; exit 77; }
-T=$(mktemp -d /tmp/vipr-chk-proto.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT; [ -n "${KEEP:-}" ] && trap - EXIT
+: "${SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$SRC/tests/lib/harness.sh"
+harness_init chk-proto python3
 mkdir -p "$T/bin" && ln -s "$(readlink -f "$VIPR")" "$T/bin/haproxy" && VIPR=$T/bin/haproxy
-# Below the ephemeral range (32768+), where other tests' client sockets could hold a port.
-B=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+B=$BASE
 
 cat >"$T/fake.py" <<'PY'
 import socket, sys, threading, struct

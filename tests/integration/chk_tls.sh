@@ -17,48 +17,10 @@
 # Env: VIPR, SRC, PORT_BASE. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
 : "${SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
-for t in openssl python3 nginx socat; do
-	command -v $t >/dev/null || {
-		echo "$t missing"
-		echo "0 passed, 0 failed"
-		exit 77
-	}
-done
-
-T=$(mktemp -d /tmp/vipr-chk-tls.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
-PASS=0 FAIL=0 MODE=count
-ok() { if [ $MODE = count ]; then PASS=$((PASS + 1)); fi; echo "ok   $*"; }
-ko() { if [ $MODE = count ]; then FAIL=$((FAIL + 1)); fi; echo "FAIL $*"; }
-now_ms() { date +%s%3N; }
-
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# wait_line LOG FROM REGEX SECS: a line matching REGEX in LOG after byte FROM; prints it.
-wait_line() {
-	local end=$(($(now_ms) + $4 * 1000))
-	while [ "$(now_ms)" -lt $end ]; do
-		if tail -c +$(($2 + 1)) "$1" | grep -E -m1 -- "$3"; then return 0; fi
-		sleep 0.05
-	done
-	return 1
-}
+. "$SRC/tests/lib/harness.sh"
+harness_init chk-tls openssl python3 nginx socat
+wait_line() { wait_line_from "$@"; } # wait_line LOG FROM REGEX SECS
 expect_line() { # expect_line NAME LOG FROM REGEX SECS
 	if wait_line "$2" "$3" "$4" "$5" >/dev/null; then ok "$1"; else ko "$1: no line /$4/"; fi
 }

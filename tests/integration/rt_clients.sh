@@ -16,61 +16,23 @@
 set -u
 
 : "${VIPR:?VIPR must point at the vipr binary}"
+SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$(dirname "$VIPR")}
-command -v nginx >/dev/null && command -v curl >/dev/null && command -v socat >/dev/null ||
-	{ echo "nginx/curl/socat missing"; echo "0 passed, 0 failed"; exit 77; }
+. "$SRC/tests/lib/harness.sh"
 HATOP=$(command -v hatop) TMUX_BIN=$(command -v tmux)
 [ -n "$TMUX_BIN" ] || HATOP=
 EXPORTER=$(command -v prometheus-haproxy-exporter)
 CHROMIUM=$(command -v chromium)
-[ -n "$HATOP$EXPORTER$CHROMIUM" ] || { echo "no hatop, exporter or chromium"; echo "0 passed, 0 failed"; exit 77; }
-
-T=$(mktemp -d /tmp/vipr-rt-clients.XXXXXX)
-PIDS=()
+[ -n "$HATOP$EXPORTER$CHROMIUM" ] || harness_skip "no hatop, exporter or chromium"
+harness_init rt-clients nginx curl socat
 TSESS=vipr-hatop-$$
-cleanup() {
-	[ -n "$HATOP" ] && tmux kill-session -t "$TSESS" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+harness_cleanup_extra() { [ -n "$HATOP" ] && tmux kill-session -t "$TSESS" 2>/dev/null; }
 
-BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
 WEB1=$BASE WEB2=$((BASE + 1)) V=$((BASE + 10)) EXP1=$((BASE + 20)) EXP2=$((BASE + 21))
-PASS=0 FAIL=0 SKIP=0
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: got [$2] want [$3]"; fi; }
+SKIP=0
 
-start_nginx() { # start_nginx N PORT
-	local d=$T/web$1
-	mkdir -p "$d/tmp"
-	echo "Web$1" >"$d/index.html"
-	cat >"$d/nginx.conf" <<EOF
-daemon off; master_process off; worker_processes 1;
-pid $d/nginx.pid; error_log $d/error.log;
-events { worker_connections 128; }
-http {
-  access_log off; client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
-  fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
-  server { listen 127.0.0.1:$2; root $d; }
-}
-EOF
-	timeout 300 nginx -c "$d/nginx.conf" -p "$d" -e /dev/null &
-	PIDS+=($!)
-}
-
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-start_nginx 1 $WEB1
-start_nginx 2 $WEB2
+nginx_origin 1 $WEB1 300
+nginx_origin 2 $WEB2 300
 wait_port $WEB1 && wait_port $WEB2 || { echo "origins did not start"; echo "0 passed, 0 failed"; exit 77; }
 
 SOCK=$T/vipr.sock

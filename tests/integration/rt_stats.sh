@@ -14,56 +14,14 @@
 # Env: VIPR (binary), SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$SRC/tests/lib/harness.sh"
+harness_init rt-stats nginx curl socat
 REF=/work/shared/reference/haproxy-2.6
 [ -r "$REF/stats-csv-header-2.6.12.txt" ] || REF=$SRC/docs/reference/haproxy-2.6
-command -v nginx >/dev/null && command -v curl >/dev/null && command -v socat >/dev/null ||
-	{ echo "nginx/curl/socat missing"; echo "0 passed, 0 failed"; exit 77; }
 HAP=/usr/sbin/haproxy
 [ -x $HAP ] || HAP=
-
-T=$(mktemp -d /tmp/vipr-rt-stats.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))} # a block of 250 ports below the ephemeral range; ctest gives each test its own
 WEB1=$BASE WEB2=$((BASE + 1))
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: got [$2] want [$3]"; fi; }
-
-start_nginx() { # start_nginx N PORT
-	local d=$T/web$1
-	mkdir -p "$d/tmp"
-	echo "Web$1" >"$d/index.html"
-	cat >"$d/nginx.conf" <<EOF
-daemon off; master_process off; worker_processes 1;
-pid $d/nginx.pid; error_log $d/error.log;
-events { worker_connections 128; }
-http {
-  access_log off; client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
-  fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
-  server { listen 127.0.0.1:$2; root $d; }
-}
-EOF
-	timeout 120 nginx -c "$d/nginx.conf" -p "$d" -e /dev/null &
-	PIDS+=($!)
-}
-
-wait_port() {
-	for _ in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 write_cfg() { # write_cfg FILE PORT0 SOCKET
 	cat >"$1" <<EOF
@@ -99,8 +57,8 @@ EOF
 cli() { echo "$2" | timeout 3 socat - "UNIX-CONNECT:$1"; }
 raw() { printf "$2" | timeout 3 socat - "TCP:127.0.0.1:$1"; }
 
-start_nginx 1 $WEB1
-start_nginx 2 $WEB2
+nginx_origin 1 $WEB1
+nginx_origin 2 $WEB2
 wait_port $WEB1 && wait_port $WEB2 || { echo "origins did not start"; echo "0 passed, 0 failed"; exit 77; }
 
 V=$((BASE + 2)) H=$((BASE + 5))
