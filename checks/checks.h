@@ -76,6 +76,12 @@ struct chk_item *chk_add(struct chk_engine *e, const struct m_server *srv,
 struct chk_item *chk_add_script(struct chk_engine *e, const struct m_vrrp_script *vs,
                                 chk_notify_fn notify, void *owner);
 void chk_remove(struct chk_item *it);
+/* chk_set_addr(): the address (and port) the next probes of `it` connect to, for a server
+ * whose address changed at runtime (HAProxy's `set server addr`). */
+void chk_set_addr(struct chk_item *it, const struct sockaddr_storage *ss, socklen_t len);
+/* chk_pause(): stops probing (a probe in progress is cancelled; the last state stays), or
+ * starts again one interval later (HAProxy's `disable|enable health`). */
+void chk_pause(struct chk_item *it, bool paused);
 const struct chk_state *chk_get_state(const struct chk_item *it);
 /* chk_agent_parse(): parses one agent-check reply line (up to the first CR or LF) the way
  * HAProxy 2.6 does: words separated by spaces, tabs or commas, "N%" a weight, "maxconn:N"

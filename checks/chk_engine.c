@@ -552,6 +552,31 @@ void chk_remove(struct chk_item *it)
 	free(it);
 }
 
+void chk_pause(struct chk_item *it, bool paused)
+{
+	if (!it)
+		return;
+	struct chk_engine *e = it->e;
+	if (paused) {
+		if (it->running) {
+			it->ops->cancel(it);
+			it->running = false;
+			e->nrunning--;
+		}
+		ev_timer_stop(e->loop, &it->timer);
+	} else if (!it->running && !ev_is_active(&it->timer)) {
+		arm(it, it->inter);
+	}
+}
+
+void chk_set_addr(struct chk_item *it, const struct sockaddr_storage *ss, socklen_t len)
+{
+	if (!it || it->ops == &chk_script_ops)
+		return;
+	memcpy(&it->ss, ss, sizeof(it->ss));
+	it->sslen = len;
+}
+
 const struct chk_state *chk_get_state(const struct chk_item *it)
 {
 	return it ? &it->st : NULL;

@@ -53,7 +53,9 @@ static void version_notice(void)
 	fprintf(stderr, "path to executable is %s\n", g_exe);
 }
 
-static void hap_message(enum diag_sev sev, bool config, const char *text)
+/* eol false: the text is a message HAProxy cut at a NUL byte (DIAG_CUT), so the next one
+ * follows on the same line. */
+static void hap_message_eol(enum diag_sev sev, bool config, const char *text, bool eol)
 {
 	if (g_quiet)
 		return;
@@ -61,7 +63,12 @@ static void hap_message(enum diag_sev sev, bool config, const char *text)
 		version_notice();
 	print_prefix(stderr, sev == DIAG_ERROR ? "[ALERT]" : sev == DIAG_WARNING ? "[WARNING]"
 										: "[NOTICE]");
-	fprintf(stderr, "%s%s\n", config ? "config : " : "", text);
+	fprintf(stderr, "%s%s%s", config ? "config : " : "", text, eol ? "\n" : "");
+}
+
+static void hap_message(enum diag_sev sev, bool config, const char *text)
+{
+	hap_message_eol(sev, config, text, true);
 }
 
 /* Prints findings in HAProxy's form. Returns the OR of the flags of printed errors and sets
@@ -73,14 +80,22 @@ static unsigned print_findings(const struct diag_list *dl, bool *warnings)
 		const struct diag *d = &dl->v[i];
 		if (d->compat_sev == DIAG_NONE || !d->compat)
 			continue;
-		hap_message(d->compat_sev, true, d->compat);
+		hap_message_eol(d->compat_sev, true, d->compat, !(d->flags & DIAG_CUT));
 		if (d->compat_sev == DIAG_ERROR)
 			flags |= d->flags ? d->flags : DIAG_FATAL;
 		if (d->compat_sev == DIAG_WARNING)
 			*warnings = true;
-		/* HAProxy stops at the first abort. */
-		if (d->compat_sev == DIAG_ERROR && (d->flags & DIAG_ABORT))
+		/* HAProxy stops reading at the first abort, and still closes the file with its
+		 * "Error(s) found" line (sorted after the file's findings, at line UINT32_MAX). */
+		if (d->compat_sev == DIAG_ERROR && (d->flags & DIAG_ABORT)) {
+			for (size_t j = i + 1; j < dl->n; j++)
+				if (dl->v[j].at.line == UINT32_MAX && dl->v[j].at.file == d->at.file &&
+				    dl->v[j].compat) {
+					hap_message(DIAG_ERROR, true, dl->v[j].compat);
+					break;
+				}
 			break;
+		}
 	}
 	return flags;
 }

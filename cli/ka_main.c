@@ -23,6 +23,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -215,8 +216,8 @@ struct ka_daemon {
 	const char *conf;
 	struct ka_opts o;
 	struct vrrp_daemon_opts vo;
-	const char *pidfile, *vrrp_pidfile;
-	bool dont_fork, vrrp_only, check_only;
+	const char *pidfile, *vrrp_pidfile, *checkers_pidfile;
+	bool dont_fork, vrrp_only, check_only, dont_respawn;
 	struct vrrp_daemon *vd;
 	struct m_config *cfg; /* the running configuration */
 	int argc;
@@ -350,7 +351,7 @@ static void on_reload(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	vrrp_log("Reloading");
-	if (!k->vrrp_only) /* lvs: a new checker over cfg (kernel IPVS); runtime/lvs.c */
+	if (!k->vrrp_only) /* lvs: a new checker takes over (runtime/lvs_child.c) */
 		rt_lvs_reload(k->cfg, cfg);
 	if (k->vd)
 		m_config_free(vrrp_daemon_reload(k->vd, cfg));
@@ -420,6 +421,32 @@ static int daemonize(void)
 	return 0;
 }
 
+/* The checker process (runtime/lvs_child.c): the daemon started this program again with its
+ * own command line. The daemon already logged the configuration's findings. */
+static int ka_checker(struct ka_daemon *k)
+{
+	const char *name = strrchr(k->argv[0], '/');
+	/* ps shows "keepalived", as for keepalived's children, not the executable's "exe" */
+	(void)prctl(PR_SET_NAME, name ? name + 1 : k->argv[0]);
+	if (!k->dont_fork)
+		k->vo.log_console = false;
+	vrrp_log_init(&k->vo);
+	struct m_config *cfg = m_config_new();
+	struct diag_list dl = { 0 };
+	int r = ka_load(cfg, k->conf, &k->o, &dl);
+	bool fatal = false;
+	for (size_t i = 0; i < dl.n; i++)
+		fatal |= (dl.v[i].flags & DIAG_ABORT) != 0;
+	diag_list_free(&dl);
+	int rc = 1;
+	if (r < 0 || fatal)
+		vrrp_log("Healthcheck child process: cannot load %s", k->conf);
+	else
+		rc = rt_lvs_checker(cfg);
+	m_config_free(cfg);
+	return rc;
+}
+
 static int run_daemon(struct ka_daemon *k)
 {
 	if (already_running(k->pidfile) || (!k->check_only && already_running(k->vrrp_pidfile))) {
@@ -449,13 +476,17 @@ static int run_daemon(struct ka_daemon *k)
 		return 1;
 	if (write_pid(k->pidfile) < 0 || write_pid(k->vrrp_pidfile) < 0)
 		return 1;
-	if (!k->vrrp_only) /* lvs: virtual_servers + real_server checks in a child (runtime/lvs.c) */
-		rt_lvs_spawn(cfg);
 	/* Not libev's default loop: that one reaps every child on SIGCHLD (waitpid(-1)), and
 	 * would take a vrrp_script's exit status before the checks engine reads it. */
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	if (!loop)
 		return 1;
+	if (!k->vrrp_only) { /* lvs: virtual_servers + real_server checks in a supervised child */
+		struct rt_lvs_opts lo = { .loop = loop, .argv = k->argv,
+					  .pidfile = k->checkers_pidfile,
+					  .respawn = !k->dont_respawn };
+		rt_lvs_spawn(cfg, &lo);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal sterm, sint, shup, sdump[4];
 	ev_signal_init(&sterm, on_stop, SIGTERM);
@@ -497,7 +528,8 @@ int ka_main(int argc, char **argv)
 	const char *conf = "/etc/keepalived/keepalived.conf", *logfile = NULL;
 	struct ka_opts o = { 0 };
 	struct ka_daemon k = { .pidfile = "/run/keepalived.pid", .vrrp_pidfile = "/run/vrrp.pid",
-			       .argc = argc, .argv = argv };
+			       .checkers_pidfile = "/run/checkers.pid", .argc = argc,
+			       .argv = argv };
 	k.vo.log_facility = LOG_DAEMON;
 	bool test = false;
 	int c;
@@ -533,6 +565,8 @@ int ka_main(int argc, char **argv)
 		case 'V': k.vo.dont_release = true; break;
 		case 'p': k.pidfile = optarg; break;
 		case 'r': k.vrrp_pidfile = optarg; break;
+		case 'c': k.checkers_pidfile = optarg; break;
+		case 'R': k.dont_respawn = true; break;
 		case 'P': k.vrrp_only = true; break;
 		case 'C': k.check_only = true; break;
 		case '?':
@@ -557,5 +591,7 @@ int ka_main(int argc, char **argv)
 	}
 	k.conf = conf;
 	k.o = o;
+	if (rt_lvs_is_checker())
+		return ka_checker(&k);
 	return run_daemon(&k);
 }

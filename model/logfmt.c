@@ -164,6 +164,7 @@ int m_lf_parse(const char *fmt, bool http, struct m_lf *out, m_lf_fetch_check ch
 			if (!g->text)
 				abort();
 			g->len = (size_t)(close - expr);
+			g->fetch = m_lf_fetch_find(g->text, g->len);
 			g->flags = flags;
 			i = (size_t)(close - fmt) + 1;
 			continue;
@@ -222,33 +223,44 @@ void m_lf_free(struct m_lf *lf)
 	*lf = (struct m_lf){0};
 }
 
-/* The sample fetches vipr's runtime evaluates in log lines (no converters yet). */
+static const struct {
+	const char *name; /* with_arg rows end with '(' */
+	enum m_lf_fetch id;
+} fetches[] = {
+    {"src", MLF_F_SRC},
+    {"dst", MLF_F_DST},
+    {"src_port", MLF_F_SRC_PORT},
+    {"dst_port", MLF_F_DST_PORT},
+    {"fe_name", MLF_F_FE_NAME},
+    {"be_name", MLF_F_BE_NAME},
+    {"srv_name", MLF_F_SRV_NAME},
+    {"status", MLF_F_STATUS},
+    {"method", MLF_F_METHOD},
+    {"hostname", MLF_F_HOSTNAME},
+    {"capture.req.method", MLF_F_CAP_METHOD},
+    {"capture.req.uri", MLF_F_CAP_URI},
+    {"capture.req.ver", MLF_F_CAP_VER},
+    {"date", MLF_F_DATE},
+    {"str(", MLF_F_STR},
+    {"int(", MLF_F_INT},
+    {"env(", MLF_F_ENV},
+};
+
+enum m_lf_fetch m_lf_fetch_find(const char *expr, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fetches); i++) {
+		size_t k = strlen(fetches[i].name);
+		if (fetches[i].name[k - 1] != '(') {
+			if (k == len && !strncmp(fetches[i].name, expr, len))
+				return fetches[i].id;
+		} else if (len > k && !strncmp(fetches[i].name, expr, k) && expr[len - 1] == ')' &&
+			   !memchr(expr, ',', len))
+			return fetches[i].id;
+	}
+	return MLF_F_NONE;
+}
+
 bool m_lf_fetch_supported(const char *expr, size_t len)
 {
-	static const char *const plain[] = {
-	    "src",
-	    "dst",
-	    "src_port",
-	    "dst_port",
-	    "fe_name",
-	    "be_name",
-	    "srv_name",
-	    "status",
-	    "method",
-	    "hostname",
-	    "capture.req.method",
-	    "capture.req.uri",
-	    "capture.req.ver",
-	    "date",
-	    NULL,
-	};
-	static const char *const with_arg[] = {"str(", "int(", "env(", NULL};
-	for (const char *const *p = plain; *p; p++)
-		if (strlen(*p) == len && !strncmp(*p, expr, len))
-			return true;
-	for (const char *const *p = with_arg; *p; p++)
-		if (len > strlen(*p) && !strncmp(*p, expr, strlen(*p)) && expr[len - 1] == ')' &&
-		    !memchr(expr, ',', len))
-			return true;
-	return false;
+	return m_lf_fetch_find(expr, len) != MLF_F_NONE;
 }

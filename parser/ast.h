@@ -23,6 +23,7 @@ struct cfg_stmt {
 	const char *raw;          /* the source line, without its LF (for carets and lint) */
 	uint32_t raw_len;
 	struct cfg_stmt *child;   /* first statement of the block / section */
+	struct m_origin end_at;   /* keepalived: where the block's closing brace is */
 	struct cfg_stmt *next;    /* next sibling */
 	struct cfg_stmt *parent;
 };

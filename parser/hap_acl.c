@@ -493,7 +493,7 @@ int hap_acl_check(char *const *words, int n, char *msg, size_t len)
 {
 	*msg = 0;
 	if (n < 1)
-		return fail(msg, len, "missing fetch method in ACL expression.");
+		return fail(msg, len, "missing fetch method in ACL expression ''.");
 	int m;
 	const struct acl_fetch *f = check_fetch(words[0], &m, msg, len);
 	if (!f)

@@ -87,6 +87,14 @@ struct hap_proxy {
 	struct m_pool *pool;
 	struct hap_defaults *def;
 	struct m_origin at;
+	const char *peers;       /* its stick-table's `peers NAME`, checked after parsing */
+	struct m_origin peers_at;
+	struct hap_stickref {    /* `stick ... [table NAME]` lines, checked after parsing */
+		const char *table;
+		bool rsp;        /* store-response: HAProxy checks them after the others */
+		struct m_origin at;
+		struct hap_stickref *next;
+	} *stickrefs;
 	struct hap_proxy *next;
 };
 
@@ -109,6 +117,7 @@ struct hap_ctx {
 	bool resolve;         /* post-parse: conditions may resolve userlists and backends */
 	struct strmap fe_names, be_names, pools_by_name; /* name look-ups stay linear */
 	struct strmap cache_names;                       /* `cache NAME` sections */
+	struct strmap peers_names;                       /* `peers NAME` sections */
 	struct hap_cacheref { /* cache-use / cache-store NAME, checked after parsing */
 		const char *name;
 		struct hap_proxy *px;
@@ -125,6 +134,13 @@ struct diag *hap_alert(struct hap_ctx *c, const struct cfg_stmt *s, const char *
 	__attribute__((format(printf, 3, 4)));
 struct diag *hap_warn(struct hap_ctx *c, const struct cfg_stmt *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* An alert HAProxy formats with a NUL byte ('%c' of an empty name): its output stops after
+ * head (a leading ':' asks for "parsing [f:l]:"), without a newline; lint prints lint. */
+struct diag *hap_alert_nul(struct hap_ctx *c, const struct cfg_stmt *s, const char *head,
+			   const char *lint);
+/* An alert after which HAProxy stops reading (ERR_ABORT): no "Fatal errors" line. */
+struct diag *hap_alert_abort(struct hap_ctx *c, const struct cfg_stmt *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* A finding with arbitrary compat text (already prefixed) and a lint message. */
 struct diag *hap_diag(struct hap_ctx *c, struct m_origin at, enum diag_sev sev,
 		      enum diag_sev compat_sev, unsigned flags, const char *compat, const char *fmt,
@@ -133,6 +149,9 @@ struct diag *hap_diag(struct hap_ctx *c, struct m_origin at, enum diag_sev sev,
 struct diag *hap_lint(struct hap_ctx *c, struct m_origin at, enum diag_sev sev, const char *fmt,
 		      ...) __attribute__((format(printf, 4, 5)));
 void hap_unsupported(struct hap_ctx *c, const struct cfg_stmt *s, const char *what, bool fatal);
+/* HAProxy's names (proxies, ACLs): letters, digits, '-', '_', '.', ':'. Returns the first bad
+ * character, the terminating NUL of an empty name, or NULL when the name is valid. */
+const char *hap_invalid_char(const char *name);
 
 /* Tables and dispatch. */
 const struct hap_kw *hap_kw_find(const struct hap_kw *t, const char *name);
@@ -159,6 +178,11 @@ int hap_set_ignored(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 /* Words from index i joined by single spaces; words [from, to) copied (both in the arena). */
 char *hap_join(struct hap_ctx *c, struct cfg_stmt *s, int i);
 char **hap_copy_words(struct hap_ctx *c, struct cfg_stmt *s, int from, int to, int *n);
+
+/* acl, http-request/http-response and use_backend lines (hap_rules.c). */
+int hap_set_acl(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
+int hap_set_use_backend(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
 
 /* Sub-keyword lines (hap_option.c). */
 int hap_set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg);
@@ -195,6 +219,11 @@ void hap_log_fmt_set(struct hap_ctx *c, const struct cfg_stmt *s, struct m_proxy
  * fetch or converter, or a fetch that reads what is gone when the line is logged. Returns 0,
  * or -1 with the message in msg. */
 int hap_sample_check_log(const char *expr, size_t len, char *msg, size_t mlen);
+/* hap_check_rule_cond(): the condition of rule r of proxy px ("KW ACTION" in kw, e.g.
+ * "tcp-request connection reject"): declared ACLs and anonymous ACLs, reported in HAProxy's
+ * words for that keyword. Returns false after a finding that stops HAProxy. */
+bool hap_check_rule_cond(struct hap_ctx *c, struct hap_proxy *px, struct m_rule *r,
+			 const char *kw);
 /* hap_acl_fetch_known(): whether word (arguments and converters ignored) is an ACL fetch. */
 bool hap_acl_fetch_known(const char *word);
 

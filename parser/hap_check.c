@@ -338,7 +338,8 @@ static void check_servers(struct hap_ctx *c, struct m_pool *pool)
 		snprintf(buf, sizeof(buf),
 			 "parsing [%s:%u] : %s '%s', another server named '%s' was already defined "
 			 "at line %u, please use distinct names.",
-			 s->at.file, s->at.line, "proxy", pool->name, s->name, o->at.line);
+			 s->at.file, s->at.line, pool->service ? "proxy" : "backend", pool->name,
+			 s->name, o->at.line);
 		post_alert(c, s->at, buf, NULL);
 	}
 	strmap_free(&names);
@@ -351,11 +352,26 @@ static bool is_fetch(const char *w)
 	return hap_acl_fetch_known(w);
 }
 
-static void cond_error(struct hap_ctx *c, const struct m_rule *r, const char *kw,
-		       const char *what, const char *hint_fetch)
+static const char *px_kind(const struct hap_proxy *px)
+{
+	return px->sec == HS_FRONTEND ? "frontend" : px->sec == HS_BACKEND ? "backend" : "proxy";
+}
+
+/* tcp-request rules word it "'KW' : error detected in frontend 'fe' while parsing 'if'
+ * condition : reason" (the reason without its final dot), and their errors are fatal. */
+static void cond_error(struct hap_ctx *c, const struct hap_proxy *px, const struct m_rule *r,
+		       const char *kw, const char *what, const char *hint_fetch)
 {
 	char buf[768];
-	if (!strcmp(kw, "use_backend"))
+	bool tcp = !strncmp(kw, "tcp-request ", 12);
+	if (tcp) {
+		int n = (int)strlen(what);
+		n -= n > 0 && what[n - 1] == '.';
+		snprintf(buf, sizeof(buf),
+			 "parsing [%s:%u] : '%s' : error detected in %s '%s' while parsing '%s' "
+			 "condition : %.*s", r->at.file, r->at.line, kw, px_kind(px), px->name,
+			 r->unless ? "unless" : "if", n, what);
+	} else if (!strcmp(kw, "use_backend"))
 		snprintf(buf, sizeof(buf),
 			 "parsing [%s:%u] : error detected while parsing switching rule : %s",
 			 r->at.file, r->at.line, what);
@@ -363,11 +379,33 @@ static void cond_error(struct hap_ctx *c, const struct m_rule *r, const char *kw
 		snprintf(buf, sizeof(buf),
 			 "parsing [%s:%u] : error detected while parsing an '%s' condition : %s",
 			 r->at.file, r->at.line, kw, what);
-	struct diag *d = diag_add(c->dl, r->at, DIAG_ERROR, DIAG_ERROR, DIAG_NOFATAL, buf, NULL);
+	char lint[600];
+	snprintf(lint, sizeof(lint), "'%s' condition: %s", kw, what);
+	struct diag *d = diag_add(c->dl, r->at, DIAG_ERROR, DIAG_ERROR,
+				  tcp ? DIAG_FATAL : DIAG_NOFATAL, buf, tcp ? lint : NULL);
 	c->file_error = true;
 	if (hint_fetch)
 		diag_hint(d, "'%s' is a sample fetch, not an ACL: write '{ %s }'", hint_fetch,
 			  hint_fetch);
+}
+
+/* An anonymous ACL `{ words }` of a condition. Returns -1 after a finding that stops the
+ * condition's checks. */
+static int check_anon_acl(struct hap_ctx *c, const struct hap_proxy *px, struct m_rule *r,
+			  const char *kw, char *const *words, int n)
+{
+	char where[160];
+	if (strncmp(kw, "tcp-request ", 12)) {
+		snprintf(where, sizeof(where), "an '%s' condition", kw);
+		return hap_acl_parse(c, r->at, where, words, n, DIAG_NOFATAL) < 0 ? -1 : 0;
+	}
+	char msg[1024];
+	int rc = hap_acl_check(words, n, msg, sizeof(msg));
+	if (rc > 0) /* the "no pattern" warning has the same words everywhere */
+		return hap_acl_parse(c, r->at, "", words, n, 0);
+	if (rc < 0)
+		cond_error(c, px, r, kw, msg, NULL);
+	return rc;
 }
 
 /* Once per proxy: HAProxy ignores http-request rules outside HTTP mode, and resolves the
@@ -427,8 +465,6 @@ static bool acl_declared(struct hap_proxy *px, const char *name, const struct m_
 static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rule *r,
 			   const char *kw)
 {
-	char where[160];
-	snprintf(where, sizeof(where), "an '%s' condition", kw);
 	for (int i = 0; i < r->ncond_words; i++) {
 		const char *w = r->cond_words[i];
 		while (*w == '!')
@@ -440,11 +476,12 @@ static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rul
 			while (j < r->ncond_words && strcmp(r->cond_words[j], "}"))
 				j++;
 			if (j == r->ncond_words) {
-				cond_error(c, r, kw, "missing closing '}' in condition.", NULL);
+				cond_error(c, px, r, kw, "missing closing '}' in condition.", NULL);
 				return false;
 			}
-			if (hap_acl_parse(c, r->at, where, r->cond_words + i + 1, j - i - 1,
-					  DIAG_NOFATAL) < 0)
+			/* parsed when the file was read; the resolve pass only resolves */
+			if (!c->resolve &&
+			    check_anon_acl(c, px, r, kw, r->cond_words + i + 1, j - i - 1) < 0)
 				return false;
 			if (j > i + 1 && c->resolve)
 				hap_acl_resolve(c, px, r->at, r->cond_words[i + 1]);
@@ -454,11 +491,17 @@ static bool check_acl_refs(struct hap_ctx *c, struct hap_proxy *px, struct m_rul
 		if (!acl_declared(px, w, r)) {
 			char what[300];
 			snprintf(what, sizeof(what), "no such ACL : '%s'.", w);
-			cond_error(c, r, kw, what, is_fetch(w) ? w : NULL);
+			cond_error(c, px, r, kw, what, is_fetch(w) ? w : NULL);
 			return false;
 		}
 	}
 	return true;
+}
+
+bool hap_check_rule_cond(struct hap_ctx *c, struct hap_proxy *px, struct m_rule *r,
+			 const char *kw)
+{
+	return check_acl_refs(c, px, r, kw);
 }
 
 static bool check_rule_list(struct hap_ctx *c, struct hap_proxy *px, const char *kw,
@@ -484,6 +527,11 @@ static bool check_proxy_conditions(struct hap_ctx *c, struct hap_proxy *px)
 		for (struct m_route *rt = px->svc->routes; rt; rt = rt->next)
 			if (rt->cond.cond_words)
 				check_acl_refs(c, px, &rt->cond, "use_backend");
+		/* tcp-request conditions were parsed with their line (hap_tcpreq.c) */
+		if (c->resolve) {
+			check_rule_list(c, px, "tcp-request connection", px->svc->tcp_request_conn);
+			check_rule_list(c, px, "tcp-request content", px->svc->tcp_request_content);
+		}
 	}
 	if (px->pool && (!px->svc || px->pool->http_request != px->svc->http_request))
 		if (!check_rule_list(c, px, "http-request", px->pool->http_request) ||
@@ -507,10 +555,8 @@ static void warn_timeouts(struct hap_ctx *c, struct hap_proxy *px)
 		 "missing timeouts for %s '%s'.\n"
 		 "   | While not properly invalid, you will certainly encounter various problems\n"
 		 "   | with such a configuration. To fix this, please ensure that all following\n"
-		 "   | timeouts are set to a non-zero value: %s.",
-		 px->sec == HS_FRONTEND ? "frontend" : px->sec == HS_BACKEND ? "backend" : "proxy",
-		 px->name,
-		 fe && be ? "'client', 'connect', 'server'" : fe ? "'client'" : "'connect', 'server'");
+		 "   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
+		 px_kind(px), px->name);
 	struct diag *d = diag_add(c->dl, px->at, DIAG_WARNING, DIAG_WARNING, DIAG_POST, buf, NULL);
 	free(d->msg);
 	char *msg = NULL;
@@ -616,7 +662,7 @@ static void check_caches(struct hap_ctx *c, struct hap_proxy *px)
 	}
 }
 
-void hap_check_tracks(struct hap_ctx *c);
+void hap_check_tracks(struct hap_ctx *c, struct hap_proxy *px);
 
 void hap_finalize(struct hap_ctx *c)
 {
@@ -683,12 +729,17 @@ void hap_finalize(struct hap_ctx *c)
 	for (struct hap_proxy *px = c->proxies; px; px = px->next)
 		if (px->pool)
 			check_servers(c, px->pool);
-	for (struct hap_proxy *px = c->proxies; px; px = px->next)
+	/* HAProxy checks the tables a proxy refers to, then warns about its timeouts */
+	for (struct hap_proxy *px = c->proxies; px; px = px->next) {
+		hap_check_tracks(c, px); /* hap_stick.c */
 		warn_timeouts(c, px);
+	}
 	for (struct hap_proxy *px = c->proxies; px; px = px->next)
 		check_caches(c, px);
-	hap_check_tracks(c); /* hap_stick.c: track-sc tables */
-	/* Server names are resolved at start-up; an unknown name stops it. */
+	/* Server names are resolved at start-up, which a fatal error above never reaches; an
+	 * unknown name stops it. */
+	if (c->dl->flags_seen & DIAG_FATAL)
+		return;
 	bool failed = false;
 	for (struct m_pool *p = c->cfg->pools; p; p = p->next)
 		for (struct m_server *s = p->servers; s; s = s->next)

@@ -265,6 +265,10 @@ static int g_hard_stop(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_st
 {
 	(void)kw;
 	m_ms v;
+	if (i >= s->nw) { /* HAProxy's message ends with an empty line */
+		hap_alert(c, s, "'hard-stop-after' expects <time> as argument.\n");
+		return -1;
+	}
 	const char *res = m_parse_time(s->w[i].s, &v, 1);
 	if (res) {
 		hap_alert(c, s, "unexpected character '%c' in argument to <hard-stop-after>.\n",
@@ -335,10 +339,10 @@ const struct hap_kw hap_global_kw[] = {
 	{"chroot", HS_GLOBAL, 1, 1, hap_set_str, GLB(chroot), 0, 0, "a directory as an argument"},
 	{"crt-base", HS_GLOBAL, 1, 1, hap_set_str, GLB(crt_base), 0, 0, "a directory"},
 	{"daemon", HS_GLOBAL, 0, 0, hap_set_flag, GLB(daemon), 0, 0, NULL},
-	{"description", HS_GLOBAL, 1, -1, hap_set_str, GLB(description), 0, 0, "a string"},
+	{"description", HS_GLOBAL, 1, -1, hap_set_str, GLB(description), 0, 0, ":a string argument"},
 	G("gid", NULL, 1, 1, T_NONE, KW_UNSUPPORTED),
 	G("group", g_user, 1, 1, T_NONE, 0),
-	G("hard-stop-after", g_hard_stop, 1, 1, T_NONE, 0),
+	G("hard-stop-after", g_hard_stop, 0, 1, T_NONE, 0),
 	G("log", g_log, 0, -1, T_NONE, 0),
 	{"log-send-hostname", HS_GLOBAL, 0, 1, hap_set_str, GLB(log_send_hostname), 0, 0, NULL},
 	{"log-tag", HS_GLOBAL, 1, 1, hap_set_str, GLB(log_tag), 0, 0, "a tag"},
@@ -448,10 +452,37 @@ int hap_userlist_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 
 /* ------------------------------------------------------------------ http-check / tcp-check */
 
+/* The directives HAProxy 2.6 knows after http-check / tcp-check (and set-var-fmt(*),
+ * set-var(*), unset-var(*)); an unknown one is an error in its words. */
+static bool check_op_known(struct hap_ctx *c, struct cfg_stmt *s, const char *op, bool http)
+{
+	static const char *const http_ops[] = {"disable-on-404", "send-state", "comment", "connect",
+					       "send", "expect", NULL};
+	static const char *const tcp_ops[] = {"comment", "connect", "send", "send-lf", "send-binary",
+					      "send-binary-lf", "expect", NULL};
+	for (const char *const *o = http ? http_ops : tcp_ops; *o; o++)
+		if (!strcmp(*o, op))
+			return true;
+	if (!strncmp(op, "set-var-fmt(", 12) || !strncmp(op, "set-var(", 8) ||
+	    !strncmp(op, "unset-var(", 10))
+		return true;
+	if (http)
+		hap_alert(c, s, "'http-check' only supports 'disable-on-404', 'send-state', 'comment', "
+				"'connect', 'send', 'expect', 'set-var-fmt(*)', 'set-var(*)', "
+				"'unset-var(*)'. but got '%s'", op);
+	else
+		hap_alert(c, s, "'tcp-check' only supports 'comment', 'connect', 'send', "
+				"'send-binary', 'expect', 'set-var-fmt(*)', 'set-var(*)', "
+				"'unset-var(*)'. but got '%s'", op);
+	return false;
+}
+
 int hap_check_rule(struct hap_ctx *c, struct cfg_stmt *s, int i, bool http)
 {
 	struct m_pool *pool = hap_target(c, T_POOL);
 	const char *op = i < s->nw ? s->w[i].s : "";
+	if (!check_op_known(c, s, op, http))
+		return -1;
 	if (!pool->probe) {
 		pool->probe = arena_alloc(c->a, sizeof(*pool->probe));
 		pool->probe->kind = http ? PROBE_HTTP : PROBE_TCPCHECK;

@@ -42,7 +42,7 @@ struct diag *hap_diag(struct hap_ctx *c, struct m_origin at, enum diag_sev sev,
 /* HAProxy writes "parsing [f:1] : text" in most places and "parsing [f:1]: text" in some;
  * a format starting with ':' asks for the second form. */
 static struct diag *prefixed(struct hap_ctx *c, const struct cfg_stmt *s, enum diag_sev sev,
-			     const char *fmt, va_list ap)
+			     unsigned flags, const char *fmt, va_list ap)
 {
 	char *text = NULL, *compat = NULL;
 	bool tight = *fmt == ':';
@@ -50,8 +50,7 @@ static struct diag *prefixed(struct hap_ctx *c, const struct cfg_stmt *s, enum d
 	    asprintf(&compat, "parsing [%s:%u]%s %s", s->at.file, s->at.line, tight ? ":" : " :",
 		     text) < 0)
 		abort();
-	struct diag *d = diag_add(c->dl, s->at, sev, sev,
-				  sev == DIAG_ERROR ? DIAG_FATAL : 0, compat, text);
+	struct diag *d = diag_add(c->dl, s->at, sev, sev, flags, compat, text);
 	if (sev == DIAG_ERROR)
 		c->file_error = true;
 	free(text);
@@ -63,7 +62,30 @@ struct diag *hap_alert(struct hap_ctx *c, const struct cfg_stmt *s, const char *
 {
 	va_list ap;
 	va_start(ap, fmt);
-	struct diag *d = prefixed(c, s, DIAG_ERROR, fmt, ap);
+	struct diag *d = prefixed(c, s, DIAG_ERROR, DIAG_FATAL, fmt, ap);
+	va_end(ap);
+	return d;
+}
+
+struct diag *hap_alert_nul(struct hap_ctx *c, const struct cfg_stmt *s, const char *head,
+			   const char *lint)
+{
+	bool tight = *head == ':';
+	char *compat = NULL;
+	if (asprintf(&compat, "parsing [%s:%u]%s %s", s->at.file, s->at.line, tight ? ":" : " :",
+		     head + tight) < 0)
+		abort();
+	struct diag *d = hap_diag(c, s->at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_CUT, compat,
+				  "%s", lint);
+	free(compat);
+	return d;
+}
+
+struct diag *hap_alert_abort(struct hap_ctx *c, const struct cfg_stmt *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct diag *d = prefixed(c, s, DIAG_ERROR, DIAG_ABORT, fmt, ap);
 	va_end(ap);
 	return d;
 }
@@ -72,7 +94,7 @@ struct diag *hap_warn(struct hap_ctx *c, const struct cfg_stmt *s, const char *f
 {
 	va_list ap;
 	va_start(ap, fmt);
-	struct diag *d = prefixed(c, s, DIAG_WARNING, fmt, ap);
+	struct diag *d = prefixed(c, s, DIAG_WARNING, 0, fmt, ap);
 	va_end(ap);
 	return d;
 }
@@ -101,6 +123,16 @@ void hap_unsupported(struct hap_ctx *c, const struct cfg_stmt *s, const char *wh
 		 fatal ? DIAG_RUN_FATAL : 0, compat, "'%s' is not supported by vipr yet%s", what,
 		 fatal ? "; vipr refuses to run this configuration" : "; it is ignored");
 	free(compat);
+}
+
+const char *hap_invalid_char(const char *name)
+{
+	if (!*name)
+		return name;
+	for (; *name; name++)
+		if (!(isalnum((unsigned char)*name) || strchr("-_.:", *name)))
+			return name;
+	return NULL;
 }
 
 const struct hap_kw *hap_kw_find(const struct hap_kw *t, const char *name)
@@ -144,12 +176,18 @@ void *hap_target(struct hap_ctx *c, enum hap_target t)
 int hap_kw_dispatch(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int arg)
 {
 	int nargs = s->nw - arg;
-	if (kw->flags & (KW_UNSUPPORTED | KW_FATAL_UNSUP)) {
+	/* an unsupported row with a setter checks the line as HAProxy does and reports itself */
+	if ((kw->flags & (KW_UNSUPPORTED | KW_FATAL_UNSUP)) && !kw->set) {
 		hap_unsupported(c, s, kw->name, kw->flags & KW_FATAL_UNSUP);
 		return 0;
 	}
 	if (kw->min > 0 && nargs < kw->min && kw->set != hap_set_int_lenient) {
-		hap_alert(c, s, "'%s' expects %s.", kw->name, kw->help ? kw->help : "an argument");
+		/* a help starting with ':' asks for HAProxy's "parsing [f:l]:" form */
+		const char *help = kw->help ? kw->help : "an argument";
+		if (*help == ':')
+			hap_alert(c, s, ":'%s' expects %s.", kw->name, help + 1);
+		else
+			hap_alert(c, s, "'%s' expects %s.", kw->name, help);
 		return -1;
 	}
 	if (kw->max >= 0 && nargs > kw->max) {

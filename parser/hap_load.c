@@ -8,7 +8,6 @@
 #include "hap_bind.h"
 #include "hap_lex.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -47,15 +46,6 @@ static struct hap_defaults *find_defaults(struct hap_ctx *c, const char *name)
 		if (d->name && !strcmp(d->name, name))
 			return d;
 	return NULL;
-}
-
-/* HAProxy's proxy names: letters, digits, '-', '_', '.', ':'. Returns the bad char or 0. */
-static char bad_name_char(const char *n)
-{
-	for (; *n; n++)
-		if (!(isalnum((unsigned char)*n) || strchr("-_.:", *n)))
-			return *n;
-	return 0;
 }
 
 /* Parses an optional "from <defaults>" at word i of a section line. Returns the defaults
@@ -108,15 +98,16 @@ static const char *px_type(enum hap_sec sec)
 
 static void open_proxy(struct hap_ctx *c, struct cfg_stmt *s, enum hap_sec sec)
 {
-	if (s->nw < 2) {
-		hap_alert(c, s, "'%s' expects an <id> argument", s->w[0].s);
+	/* HAProxy stops reading at a missing name (an empty word is missing too). */
+	if (s->nw < 2 || !*s->w[1].s) {
+		hap_alert_abort(c, s, "'%s' expects an <id> argument", s->w[0].s);
 		return;
 	}
 	const char *name = s->w[1].s;
-	char bad = bad_name_char(name);
+	const char *bad = hap_invalid_char(name);
 	if (bad) {
-		hap_alert(c, s, "character '%c' is not permitted in '%s' name '%s'.", bad, s->w[0].s,
-			  name);
+		hap_alert(c, s, "character '%c' is not permitted in '%s' name '%s'.", *bad,
+			  s->w[0].s, name);
 		return;
 	}
 	/* A frontend and a backend may share a name; proxies whose sides overlap may not. */
@@ -187,8 +178,8 @@ static void open_proxy(struct hap_ctx *c, struct cfg_stmt *s, enum hap_sec sec)
 
 static void open_userlist(struct hap_ctx *c, struct cfg_stmt *s)
 {
-	if (s->nw < 2) {
-		hap_alert(c, s, "'userlist' expects <name> as an argument.");
+	if (s->nw < 2 || !*s->w[1].s) {
+		hap_alert(c, s, ":'userlist' expects <name> as arguments.");
 		return;
 	}
 	struct m_userlist *ul = arena_alloc(c->a, sizeof(*ul));
@@ -199,6 +190,41 @@ static void open_userlist(struct hap_ctx *c, struct cfg_stmt *s)
 		tail = &(*tail)->next;
 	*tail = ul;
 	c->ul = ul;
+}
+
+/* The other sections' words for a missing (or empty) name; those with DIAG_ABORT make HAProxy
+ * stop reading. A leading ':' asks for "parsing [f:l]:" as in hap_alert(). */
+static bool other_section_unnamed(struct hap_ctx *c, enum hap_sec sec, struct cfg_stmt *s)
+{
+	static const struct {
+		enum hap_sec sec;
+		unsigned flags;
+		const char *text;
+	} rows[] = {
+	    {HS_PEERS, DIAG_ABORT, "missing name for peers section."},
+	    {HS_RESOLVERS, DIAG_ABORT, "missing name for resolvers section."},
+	    {HS_CACHE, DIAG_ABORT, "'cache' expects a <name> argument"},
+	    {HS_RING, DIAG_FATAL, "missing ring name."},
+	    {HS_MAILERS, DIAG_ABORT, "missing name for mailers section."},
+	    {HS_HTTP_ERRORS, DIAG_ABORT, "missing name for http-errors section."},
+	    {HS_PROGRAM, DIAG_ABORT, "'program' expects an <id> argument"},
+	    {HS_FCGI_APP, DIAG_FATAL, ":'fcgi-app' expects <name> as argument."},
+	    {HS_LOG_FORWARD, DIAG_ABORT, "missing name for ip-forward section."},
+	};
+	if (s->nw > 1 && *s->w[1].s)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+		if (rows[i].sec == sec) {
+			const char *t = rows[i].text;
+			if (rows[i].flags & DIAG_ABORT)
+				hap_alert_abort(c, s, "%s", t);
+			else if (*t == ':')
+				hap_alert(c, s, ":%s", t + 1);
+			else
+				hap_alert(c, s, "%s", t);
+			return true;
+		}
+	return false;
 }
 
 static void open_section(struct hap_ctx *c, const struct section_kw *k, struct cfg_stmt *s)
@@ -216,12 +242,20 @@ static void open_section(struct hap_ctx *c, const struct section_kw *k, struct c
 	case HS_LISTEN: open_proxy(c, s, k->sec); break;
 	case HS_USERLIST: open_userlist(c, s); break;
 	case HS_CACHE:
+		if (other_section_unnamed(c, k->sec, s))
+			break;
 		/* still unsupported, but http-request cache-use refers to it by name */
 		if (s->nw > 1)
 			strmap_put(&c->cache_names, arena_strdup(c->a, s->w[1].s), c);
 		hap_unsupported(c, s, k->name, false);
 		break;
-	default: hap_unsupported(c, s, k->name, false); break;
+	default:
+		if (other_section_unnamed(c, k->sec, s))
+			break;
+		if (k->sec == HS_PEERS) /* stick-table ... peers NAME refers to it */
+			strmap_put(&c->peers_names, arena_strdup(c->a, s->w[1].s), c);
+		hap_unsupported(c, s, k->name, false);
+		break;
 	}
 }
 
@@ -262,6 +296,13 @@ static void other_section_keyword(struct hap_ctx *c, struct cfg_stmt *s)
 
 static void bind_line(struct hap_ctx *c, struct cfg_stmt *s)
 {
+	/* HAProxy's keyword parsers stop at the first empty argument ("" or an unset "$VAR"):
+	 * what follows it is never read */
+	for (int i = 1; i < s->nw; i++)
+		if (!s->w[i].len) {
+			s->nw = i;
+			break;
+		}
 	const struct section_kw *k = find_section(s->w[0].s);
 	if (k) {
 		open_section(c, k, s);
@@ -453,5 +494,6 @@ int hap_load(struct m_config *cfg, char *const *paths, int npaths, struct diag_l
 	strmap_free(&c.be_names);
 	strmap_free(&c.pools_by_name);
 	strmap_free(&c.cache_names);
+	strmap_free(&c.peers_names);
 	return rc;
 }

@@ -143,7 +143,14 @@ int hap_set_option(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *
 {
 	(void)kw;
 	bool neg = !strcmp(s->w[0].s, "no"), dflt = !strcmp(s->w[0].s, "default");
-	const char *name = i < s->nw ? s->w[i].s : "";
+	if (i >= s->nw) { /* HAProxy names the keyword itself after `default` */
+		if (dflt)
+			hap_alert(c, s, ":negation/default is not supported for option 'option'.");
+		else
+			hap_alert(c, s, ":'option' expects an option name.");
+		return -1;
+	}
+	const char *name = s->w[i].s;
 	int idx = option_index(name);
 	struct m_proxy_conf *pc = hap_target(c, T_CONF);
 	if (idx < 0) {
@@ -371,7 +378,10 @@ int hap_set_stats(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s
 		m_ms t;
 		const char *res = a ? m_parse_time(a, &t, 1000) : "";
 		if (res) {
-			if (!a || res == M_TIME_OVER || res == M_TIME_UNDER)
+			if (!a)
+				hap_alert_nul(c, s, ":unexpected character '",
+					      "'stats refresh' expects an interval");
+			else if (res == M_TIME_OVER || res == M_TIME_UNDER)
 				hap_alert(c, s, "'refresh' needs a positive interval in seconds.");
 			else
 				hap_alert(c, s, ":unexpected character '%c' in argument to stats "
@@ -414,9 +424,14 @@ int hap_set_stats(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s
 		snprintf(what, sizeof(what), "stats %s", v);
 		hap_unsupported(c, s, what, false);
 	} else {
-		hap_alert(c, s, ":unknown stats parameter '%s', expects 'admin', 'uri', 'realm', "
-				"'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or "
-				"'show-legends'.", v);
+		if (*v)
+			hap_alert(c, s, ":unknown stats parameter '%s', expects 'admin', 'uri', "
+					"'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', "
+					"'show-desc' or 'show-legends'.", v);
+		else
+			hap_alert(c, s, ":missing keyword in 'stats', expects 'admin', 'uri', "
+					"'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', "
+					"'show-desc' or 'show-legends'.");
 		return -1;
 	}
 	return 0;

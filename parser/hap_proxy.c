@@ -161,250 +161,6 @@ static int set_hash_type(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_
 	return 0;
 }
 
-/* ------------------------------------------------------------------ rules and routing */
-
-/* Splits "ACTION args... [if|unless cond...]" into a rule. */
-static struct m_rule *make_rule(struct hap_ctx *c, struct cfg_stmt *s, int i)
-{
-	struct m_rule *r = arena_alloc(c->a, sizeof(*r));
-	r->at = s->at;
-	int k = i;
-	while (k < s->nw && strcmp(s->w[k].s, "if") && strcmp(s->w[k].s, "unless"))
-		k++;
-	if (i < k)
-		r->action = arena_strdup(c->a, s->w[i].s);
-	r->args = hap_copy_words(c, s, i + 1, k, &r->nargs);
-	if (k < s->nw) {
-		r->unless = s->w[k].s[0] == 'u';
-		r->cond = hap_join(c, s, k + 1);
-		r->cond_words = hap_copy_words(c, s, k + 1, s->nw, &r->ncond_words);
-	}
-	return r;
-}
-
-static void append_rule(struct m_rule **head, struct m_rule *r)
-{
-	while (*head)
-		head = &(*head)->next;
-	*head = r;
-}
-
-static int set_acl(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
-{
-	(void)kw;
-	if (i + 1 >= s->nw) {
-		hap_alert(c, s, "'acl' expects an ACL name and a criterion.");
-		return -1;
-	}
-	struct m_acl *acl = arena_alloc(c->a, sizeof(*acl));
-	acl->name = arena_strdup(c->a, s->w[i].s);
-	acl->words = hap_copy_words(c, s, i + 1, s->nw, &acl->nwords);
-	acl->at = s->at;
-	char where[320];
-	snprintf(where, sizeof(where), "ACL '%s'", acl->name);
-	if (hap_acl_parse(c, s->at, where, acl->words, acl->nwords, DIAG_FATAL) < 0)
-		return -1;
-	struct m_acl **head = c->px->svc ? &c->px->svc->acls : &c->px->pool->acls;
-	while (*head)
-		head = &(*head)->next;
-	*head = acl;
-	return 0;
-}
-
-/* Every http-request action of HAProxy 2.6, in the order its error message lists them. */
-static const char *const hap_http_request_actions[] = {
-	"wait-for-handshake", "ot-group", "set-log-level", "set-nice", "use-service",
-	"sc-inc-gpc(*)", "sc-inc-gpc0(*)", "sc-inc-gpc1(*)", "sc-set-gpt(*)", "sc-set-gpt0(*)",
-	"send-spoe-group", "do-resolve(*)", "cache-use", "add-acl(*)", "add-header", "allow",
-	"auth", "capture", "del-acl(*)", "del-header", "del-map(*)", "deny", "disable-l7-retry",
-	"early-hint", "normalize-uri", "redirect", "reject", "replace-header", "replace-path",
-	"replace-pathq", "replace-uri", "replace-value", "return", "set-header", "set-map(*)",
-	"set-method", "set-path", "set-pathq", "set-query", "set-uri", "strict-mode", "tarpit",
-	"track-sc(*)", "set-timeout", "wait-for-body", "set-var-fmt(*)", "set-var(*)",
-	"unset-var(*)", "set-dst", "set-dst-port", "set-mark", "set-src", "set-src-port",
-	"set-tos", "silent-drop", "set-priority-class", "set-priority-offset", NULL,
-};
-
-/* Actions written NAME(args) or NAME<digit> match their "NAME(*)" row. */
-static bool hap_known_action(const char *a)
-{
-	for (const char *const *p = hap_http_request_actions; *p; p++) {
-		const char *star = strchr(*p, '(');
-		size_t n = star ? (size_t)(star - *p) : strlen(*p);
-		if (!strncmp(a, *p, n) && (a[n] == 0 || (star && (a[n] == '(' ||
-								  (a[n] >= '0' && a[n] <= '9')))))
-			return true;
-	}
-	return false;
-}
-
-/* http-request actions the runtime performs; the others are recognized and reported. */
-static const char *const http_actions[] = {
-	"allow", "deny", "return", "set-header", "add-header", "del-header", "replace-header",
-	"set-path", "set-uri", "set-query", "set-method", "redirect", "auth", "use-service",
-	"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc0(0)", "sc-inc-gpc0(1)", "sc-inc-gpc0(2)",
-	"tarpit", "reject", "set-log-level", NULL,
-};
-
-/* "error detected in frontend 'fe' while parsing 'http-request return' rule : TEXT" -
- * HAProxy stops reading the file after it. */
-static int rule_error(struct hap_ctx *c, struct cfg_stmt *s, const char *kw, const char *action,
-		      const char *text)
-{
-	char *compat = NULL;
-	const char *type = c->sec == HS_FRONTEND ? "frontend" : c->sec == HS_BACKEND ? "backend"
-										    : "proxy";
-	if (asprintf(&compat,
-		     "parsing [%s:%u] : error detected in %s '%s' while parsing '%s %s' rule : %s",
-		     s->at.file, s->at.line, type, c->px ? c->px->name : "", kw, action, text) < 0)
-		abort();
-	hap_diag(c, s->at, DIAG_ERROR, DIAG_ERROR, DIAG_ABORT, compat, "'%s %s': %s", kw, action,
-		 text);
-	free(compat);
-	return -1;
-}
-
-/* Checks the arguments of the actions vipr performs, with HAProxy's wording. */
-static int check_rule_args(struct hap_ctx *c, struct cfg_stmt *s, const char *kw,
-			   struct m_rule *r)
-{
-	if ((!strcmp(r->action, "set-header") || !strcmp(r->action, "add-header")) &&
-	    r->nargs != 2)
-		return rule_error(c, s, kw, r->action, "expects exactly 2 arguments.");
-	if (!strcmp(r->action, "redirect")) {
-		const char *t = r->nargs ? r->args[0] : "";
-		if (strcmp(t, "prefix") && strcmp(t, "location") && strcmp(t, "scheme"))
-			return rule_error(c, s, kw, r->action, "redirection type expected ('prefix', "
-								"'location', or 'scheme').");
-	}
-	if (!strcmp(r->action, "return") || !strcmp(r->action, "deny")) {
-		for (int k = 0; k + 1 < r->nargs; k++) {
-			const char *o = r->args[k], *v = r->args[k + 1];
-			char text[600];
-			if (!strcmp(o, "status")) {
-				int st = atoi(v);
-				if (st < 200 || st > 599) {
-					snprintf(text, sizeof(text), "Unexpected status code '%s'.", v);
-					return rule_error(c, s, kw, r->action, text);
-				}
-			} else if (!strcmp(o, "file") || !strcmp(o, "lf-file") ||
-				   !strcmp(o, "errorfile")) {
-				FILE *f = fopen(v, "rb");
-				if (!f) {
-					snprintf(text, sizeof(text), "error opening file '%s'.", v);
-					return rule_error(c, s, kw, r->action, text);
-				}
-				fclose(f);
-			}
-		}
-	}
-	return 0;
-}
-
-int hap_check_var_rule(struct hap_ctx *c, struct cfg_stmt *s, const char *kw,
-		       const struct m_rule *r);
-int hap_capture_rule(struct hap_ctx *c, struct cfg_stmt *s, const char *kw, struct m_rule *r);
-
-static int set_http_rule(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
-{
-	struct m_rule *r = make_rule(c, s, i);
-	if (!r->action) {
-		hap_alert(c, s, ":'%s' expects an action.", kw->name);
-		return -1;
-	}
-	bool known = false;
-	for (const char *const *a = http_actions; *a; a++)
-		if (!strcmp(*a, r->action))
-			known = true;
-	if (!strcmp(r->action, "capture")) {
-		if (hap_capture_rule(c, s, kw->name, r) < 0) /* hap_capture.c */
-			return -1;
-		known = true;
-	}
-	if (!strncmp(r->action, "set-var(", 8) || !strncmp(r->action, "unset-var(", 10)) {
-		if (hap_check_var_rule(c, s, kw->name, r) < 0) /* hap_tcpreq.c */
-			return -1;
-		known = true;
-	}
-	if (!known && !strcmp(kw->name, "http-request") && !hap_known_action(r->action)) {
-		const char *best = NULL;
-		int bestd = 3;
-		for (const char *const *a = hap_http_request_actions; *a; a++) {
-			char name[64];
-			snprintf(name, sizeof(name), "%s", *a);
-			char *star = strchr(name, '(');
-			if (star)
-				*star = 0;
-			int d = cfg_distance(r->action, name, bestd - 1);
-			if (d < bestd)
-				bestd = d, best = *a;
-		}
-		char *list = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&list, &len);
-		for (const char *const *a = hap_http_request_actions; *a; a++)
-			fprintf(m, "'%s', ", *a);
-		fclose(m);
-		struct diag *d;
-		if (best)
-			d = hap_alert(c, s, ":'http-request' expects %sbut got '%s'. Did you mean '%s' "
-					    "maybe ?", list, r->action, best);
-		else
-			d = hap_alert(c, s, ":'http-request' expects %sbut got '%s'.", list, r->action);
-		free(list);
-		d->flags |= DIAG_ABORT;
-		free(d->msg);
-		d->msg = NULL;
-		if (asprintf(&d->msg, "unknown http-request action '%s'", r->action) < 0)
-			abort();
-		if (best)
-			diag_hint(d, "did you mean '%s'?", best);
-		return -1;
-	}
-	if (!known) {
-		char what[96];
-		snprintf(what, sizeof(what), "%s %s", kw->name, r->action);
-		hap_unsupported(c, s, what, true);
-		if ((!strcmp(r->action, "cache-use") || !strcmp(r->action, "cache-store")) &&
-		    r->nargs && c->px) {
-			struct hap_cacheref *ref = arena_alloc(c->a, sizeof(*ref));
-			*ref = (struct hap_cacheref){r->args[0], c->px, s->at, NULL};
-			if (!c->cacherefs_tail)
-				c->cacherefs_tail = &c->cacherefs;
-			*c->cacherefs_tail = ref;
-			c->cacherefs_tail = &ref->next;
-		}
-		return 0;
-	}
-	if (check_rule_args(c, s, kw->name, r) < 0)
-		return -1;
-	bool resp = !strcmp(kw->name, "http-response");
-	if (c->px && c->px->svc)
-		append_rule(resp ? &c->px->svc->http_response : &c->px->svc->http_request, r);
-	else if (c->px && c->px->pool)
-		append_rule(resp ? &c->px->pool->http_response : &c->px->pool->http_request, r);
-	return 0;
-}
-
-static int set_use_backend(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
-{
-	(void)kw;
-	if (i >= s->nw || !strcmp(s->w[i].s, "if") || !strcmp(s->w[i].s, "unless")) {
-		hap_alert(c, s, "'use_backend' expects a backend name.");
-		return -1;
-	}
-	struct m_route *rt = arena_alloc(c->a, sizeof(*rt));
-	struct m_rule *r = make_rule(c, s, i);
-	rt->pool_name = r->action;
-	rt->cond = *r;
-	rt->cond.at = s->at;
-	struct m_route **head = &c->px->svc->routes;
-	while (*head)
-		head = &(*head)->next;
-	*head = rt;
-	return 0;
-}
-
 static int set_default_backend(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s,
 			       int i)
 {
@@ -422,7 +178,7 @@ static int set_errorfile(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_
 {
 	(void)kw;
 	if (i + 1 >= s->nw) {
-		hap_alert(c, s, "errorfile : <code> and <file> arguments expected.");
+		hap_alert(c, s, "errorfile : expects <status_code> and <file> as arguments.\n");
 		return -1;
 	}
 	static const int codes[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425,
@@ -524,7 +280,11 @@ static int set_log_format(struct hap_ctx *c, const struct hap_kw *kw, struct cfg
 static int set_id(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
 	(void)kw;
-	int id = i < s->nw ? atoi(s->w[i].s) : 0;
+	if (i >= s->nw) {
+		hap_alert(c, s, ":'id' expects an integer argument.");
+		return -1;
+	}
+	int id = atoi(s->w[i].s);
 	if (id <= 0) {
 		hap_alert(c, s, ":custom id has to be > 0.");
 		return -1;
@@ -568,7 +328,8 @@ static int set_bind(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt 
 
 int hap_check_rule(struct hap_ctx *c, struct cfg_stmt *s, int i, bool http);
 int hap_set_tcp_request(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
-int hap_stick_table_store(struct hap_ctx *c, struct cfg_stmt *s, int i);
+int hap_set_stick_table(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
+int hap_set_stick(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
 int hap_set_capture(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
 int hap_set_declare(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
 
@@ -588,79 +349,27 @@ static int set_cookie(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stm
 	return 0;
 }
 
-/* stick-table type ip|ipv6|integer|string [len N]|binary [len N] size N [expire T]
- * [nopurge] [peers NAME] [srvkey KEY] [store ...]: checked with HAProxy's wording, then
- * bound by hap_stick.c. */
-static int set_stick_table(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
-{
-	(void)kw;
-	int first = i;
-	static const char *const types[] = {"ip", "ipv4", "ipv6", "integer", "string", "binary",
-					    NULL};
-	for (; i < s->nw; i++) {
-		const char *o = s->w[i].s, *v = i + 1 < s->nw ? s->w[i + 1].s : NULL;
-		if (!strcmp(o, "type")) {
-			bool ok = false;
-			for (const char *const *t = types; v && *t; t++)
-				ok |= !strcmp(*t, v);
-			if (!ok) {
-				hap_alert(c, s, "stick-table: unknown type '%s'.", v ? v : "");
-				return -1;
-			}
-			i++;
-			if (i + 2 < s->nw && !strcmp(s->w[i + 1].s, "len"))
-				i += 2;
-		} else if (!strcmp(o, "size")) {
-			int64_t sz;
-			const char *bad = v ? m_parse_size(v, &sz) : "";
-			if (bad) {
-				if (bad == M_TIME_OVER || !*bad)
-					hap_alert(c, s, "stick-table: missing argument after 'size'.");
-				else
-					hap_alert(c, s, "stick-table: unexpected character '%c' in "
-							"argument of 'size'.", *bad);
-				return -1;
-			}
-			i++;
-		} else if (!strcmp(o, "expire")) {
-			m_ms t;
-			const char *bad = v ? m_parse_time(v, &t, 1) : "";
-			if (bad) {
-				hap_alert(c, s, "stick-table: unexpected character '%c' in argument of "
-						"'expire'.", bad == M_TIME_OVER || bad == M_TIME_UNDER
-								     ? '?' : *bad);
-				return -1;
-			}
-			i++;
-		} else if (!strcmp(o, "peers") || !strcmp(o, "srvkey") || !strcmp(o, "store") ||
-			   !strcmp(o, "write-to")) {
-			i++;
-		}
-	}
-	return hap_stick_table_store(c, s, first); /* hap_stick.c */
-}
-
 /* ------------------------------------------------------------------ the table */
 
 #define U(n, sec) {n, sec, 0, -1, NULL, T_NONE, 0, 0, KW_UNSUPPORTED, NULL}
 #define F(n, sec, fn, min, help) {n, sec, min, -1, fn, T_NONE, 0, 0, 0, help}
 
 const struct hap_kw hap_proxy_kw[] = {
-	F("acl", HS_FE_ONLY | HS_BE_ONLY, set_acl, 0, NULL),
+	F("acl", HS_FE_ONLY | HS_BE_ONLY, hap_set_acl, 0, NULL),
 	{"backlog", HS_FE, 1, 1, hap_set_int_lenient, CONF(backlog), 0, KW_LENIENT, NULL},
 	F("balance", HS_BE, set_balance, 0, NULL),
 	F("bind", HS_FE_ONLY, set_bind, 0, NULL),
 	F("default_backend", HS_FE, set_default_backend, 0, NULL),
 	F("default-server", HS_BE, set_server, 0, NULL),
-	F("description", HS_PROXY, set_description, 1, "a string argument"),
+	F("description", HS_PROXY, set_description, 1, ":a string argument"),
 	F("disabled", HS_PROXY, set_disabled, 0, NULL),
 	F("enabled", HS_PROXY, set_disabled, 0, NULL),
 	F("errorfile", HS_PROXY, set_errorfile, 0, NULL),
 	{"fullconn", HS_BE, 1, 1, hap_set_int_lenient, CONF(fullconn), 0, KW_LENIENT, NULL},
 	F("hash-type", HS_BE, set_hash_type, 0, NULL),
 	F("http-check", HS_BE, set_check_rule, 0, NULL),
-	F("http-request", HS_FE_ONLY | HS_BE_ONLY, set_http_rule, 0, NULL),
-	F("http-response", HS_FE_ONLY | HS_BE_ONLY, set_http_rule, 0, NULL),
+	F("http-request", HS_FE_ONLY | HS_BE_ONLY, hap_set_http_rule, 0, NULL),
+	F("http-response", HS_FE_ONLY | HS_BE_ONLY, hap_set_http_rule, 0, NULL),
 	F("http-reuse", HS_BE, set_http_reuse, 0, NULL),
 	F("id", HS_FE_ONLY | HS_BE_ONLY, set_id, 0, NULL),
 	F("log", HS_PROXY, set_log, 0, NULL),
@@ -674,13 +383,13 @@ const struct hap_kw hap_proxy_kw[] = {
 	F("stats", HS_PROXY, hap_set_stats, 0, NULL),
 	F("tcp-check", HS_BE, set_check_rule, 0, NULL),
 	F("timeout", HS_PROXY, hap_set_timeout, 0, NULL),
-	F("use_backend", HS_FE_ONLY, set_use_backend, 0, NULL),
+	F("use_backend", HS_FE_ONLY, hap_set_use_backend, 0, NULL),
 	/* Recognized, not implemented by vipr yet. */
 	U("bind-process", HS_PROXY), U("compression", HS_PROXY),
 	F("capture", HS_FE_ONLY, hap_set_capture, 0, NULL), /* hap_capture.c */
 	F("declare", HS_FE_ONLY, hap_set_declare, 0, NULL),
 	F("cookie", HS_BE, set_cookie, 1, "<cookie_name> as argument"),
-	F("stick-table", HS_FE_ONLY | HS_BE_ONLY, set_stick_table, 0, NULL), U("dispatch", HS_BE_ONLY),
+	F("stick-table", HS_FE_ONLY | HS_BE_ONLY, hap_set_stick_table, 0, NULL), U("dispatch", HS_BE_ONLY),
 	U("email-alert", HS_PROXY), U("errorfiles", HS_PROXY), U("errorloc", HS_PROXY),
 	U("errorloc302", HS_PROXY), U("errorloc303", HS_PROXY),
 	U("external-check", HS_BE), U("filter", HS_FE_ONLY | HS_BE_ONLY),
@@ -692,7 +401,7 @@ const struct hap_kw hap_proxy_kw[] = {
 	U("monitor", HS_FE_ONLY), U("monitor-uri", HS_FE), U("persist", HS_BE),
 	U("rate-limit", HS_FE), U("redirect", HS_FE_ONLY | HS_BE_ONLY),
 	U("server-state-file-name", HS_BE), U("server-template", HS_BE_ONLY),
-	U("source", HS_BE), U("stick", HS_BE_ONLY),
+	U("source", HS_BE), {"stick", HS_BE_ONLY, 0, -1, hap_set_stick, T_NONE, 0, 0, KW_UNSUPPORTED, NULL},
 	F("tcp-request", HS_FE_ONLY | HS_BE_ONLY, hap_set_tcp_request, 0, NULL), /* hap_tcpreq.c */
 	{"tcp-response", HS_BE_ONLY, 0, -1, NULL, T_NONE, 0, 0, KW_FATAL_UNSUP, NULL},
 	U("unique-id-format", HS_FE), U("unique-id-header", HS_FE), U("use-fcgi-app", HS_BE_ONLY),

@@ -1,5 +1,6 @@
-/* hap_stick.c - binds a `stick-table` line (already checked by hap_proxy.c's handler) into
- * the proxy's m_stick_table: key type, size, expiry and the data stored per entry.
+/* hap_stick.c - checks a `stick-table` line with HAProxy 2.6's wording, then binds it into
+ * the proxy's m_stick_table: key type, size, expiry and the data stored per entry. After
+ * parsing, the tables that track-sc rules and `peers` name must exist.
  *
  * Data types HAProxy knows but vipr does not keep are reported; any fetch or action that
  * would read them is refused when the runtime compiles the rules, so they cannot silently
@@ -10,8 +11,11 @@
 
 #include "parser/hap_bind.h"
 
-int hap_stick_table_store(struct hap_ctx *c, struct cfg_stmt *s, int i);
-void hap_check_tracks(struct hap_ctx *c);
+int hap_set_stick_table(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
+int hap_set_stick(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i);
+void hap_check_tracks(struct hap_ctx *c, struct hap_proxy *px);
+
+static int stick_table_store(struct hap_ctx *c, struct cfg_stmt *s, int i);
 
 static const struct {
 	const char *name;
@@ -66,7 +70,7 @@ static int store_one(struct hap_ctx *c, struct cfg_stmt *s, struct m_stick_table
 		}
 		if (data_types[k].id < 0) {
 			char what[96];
-			snprintf(what, sizeof(what), "stick-table store %s", item);
+			snprintf(what, sizeof(what), "stick-table store %.64s", item);
 			hap_unsupported(c, s, what, false);
 			return 0;
 		}
@@ -84,7 +88,94 @@ static int store_one(struct hap_ctx *c, struct cfg_stmt *s, struct m_stick_table
 	return -1;
 }
 
-int hap_stick_table_store(struct hap_ctx *c, struct cfg_stmt *s, int i)
+/* `type T [len N]` at word *i: N only for string and binary keys, and not 0. */
+static int check_type(struct hap_ctx *c, struct cfg_stmt *s, int *i)
+{
+	static const char *const types[] = {"ip", "ipv4", "ipv6", "integer", "string", "binary",
+					    NULL};
+	const char *v = *i + 1 < s->nw ? s->w[*i + 1].s : "";
+	bool ok = false;
+	for (const char *const *t = types; *t; t++)
+		ok |= !strcmp(*t, v);
+	++*i;
+	if (ok && (!strcmp(v, "string") || !strcmp(v, "binary")) && *i + 1 < s->nw &&
+	    !strcmp(s->w[*i + 1].s, "len")) {
+		*i += 2;
+		v = *i < s->nw ? s->w[*i].s : "";
+		ok = atol(v) != 0; /* HAProxy names the length word when it refuses it */
+	}
+	if (!ok)
+		hap_alert(c, s, "stick-table: unknown type '%s'.", v);
+	return ok ? 0 : -1;
+}
+
+static int check_time(struct hap_ctx *c, struct cfg_stmt *s, const char *o, const char *v)
+{
+	m_ms t;
+	const char *bad = *v ? m_parse_time(v, &t, 1) : "";
+	if (!bad)
+		return 0;
+	if (!*v)
+		hap_alert(c, s, "stick-table: missing argument after '%s'.", o);
+	else if (bad == M_TIME_OVER)
+		hap_alert(c, s, ":stick-table: timer overflow in argument <%s> to <%s>, maximum "
+				"value is 2147483647 ms (~24.8 days).", v, o);
+	else if (bad == M_TIME_UNDER)
+		hap_alert(c, s, ":stick-table: timer underflow in argument <%s> to <%s>, minimum "
+				"non-null value is 1 ms.", v, o);
+	else
+		hap_alert(c, s, "stick-table: unexpected character '%c' in argument of '%s'.",
+			  *bad, o);
+	return -1;
+}
+
+/* One option of a stick-table line at word *i (advanced past its value). */
+static int check_option(struct hap_ctx *c, struct cfg_stmt *s, int *i)
+{
+	const char *o = s->w[*i].s, *v = *i + 1 < s->nw ? s->w[*i + 1].s : "";
+	if (!strcmp(o, "type"))
+		return check_type(c, s, i);
+	if (!strcmp(o, "nopurge"))
+		return 0;
+	if (!strcmp(o, "size")) {
+		int64_t sz;
+		const char *bad = *v ? m_parse_size(v, &sz) : "";
+		if (bad && (bad == M_TIME_OVER || !*bad))
+			hap_alert(c, s, "stick-table: missing argument after 'size'.");
+		else if (bad)
+			hap_alert(c, s, "stick-table: unexpected character '%c' in argument of "
+					"'size'.", *bad);
+		++*i;
+		return bad ? -1 : 0;
+	}
+	++*i;
+	if (!strcmp(o, "expire"))
+		return check_time(c, s, o, v);
+	if (!strcmp(o, "store"))
+		return 0; /* items are checked when they are bound */
+	if (!strcmp(o, "peers") && !*v)
+		hap_alert(c, s, "stick-table: missing argument after 'peers'.");
+	else if (!strcmp(o, "srvkey") && strcmp(v, "name") && strcmp(v, "addr"))
+		hap_alert(c, s, "stick-table : unknown server key type '%s'.", v);
+	else if (strcmp(o, "peers") && strcmp(o, "srvkey"))
+		hap_alert(c, s, "stick-table: unknown argument '%s'.", o);
+	else
+		return 0;
+	return -1;
+}
+
+/* stick-table type ip|ipv6|integer|string [len N]|binary [len N] size N [expire T]
+ * [nopurge] [peers NAME] [srvkey name|addr] [store ...]. */
+int hap_set_stick_table(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	for (int k = i; k < s->nw; k++)
+		if (check_option(c, s, &k) < 0)
+			return -1;
+	return stick_table_store(c, s, i);
+}
+
+static int stick_table_store(struct hap_ctx *c, struct cfg_stmt *s, int i)
 {
 	struct m_stick_table *t = arena_alloc(c->a, sizeof(*t));
 	t->expire = M_UNSET;
@@ -119,12 +210,24 @@ int hap_stick_table_store(struct hap_ctx *c, struct cfg_stmt *s, int i)
 		} else if (!strcmp(o, "store")) {
 			char buf[512];
 			snprintf(buf, sizeof(buf), "%s", v);
-			for (char *save = NULL, *it = strtok_r(buf, ",", &save); it;
-			     it = strtok_r(NULL, ",", &save))
+			/* HAProxy stops at the end of the word: only a trailing empty item is
+			 * accepted */
+			for (char *it = buf, *comma; *it; it = comma + 1) {
+				comma = strchr(it, ',');
+				if (comma)
+					*comma = 0;
 				if (store_one(c, s, t, it) < 0)
 					return -1;
+				if (!comma)
+					break;
+			}
 			i++;
-		} else if (!strcmp(o, "peers") || !strcmp(o, "srvkey") || !strcmp(o, "write-to")) {
+		} else if (!strcmp(o, "peers")) {
+			c->px->peers = arena_strdup(c->a, v);
+			c->px->peers_at = s->at;
+			hap_unsupported(c, s, "stick-table peers", false);
+			i++;
+		} else if (!strcmp(o, "srvkey")) {
 			char what[64];
 			snprintf(what, sizeof(what), "stick-table %s", o);
 			hap_unsupported(c, s, what, false);
@@ -143,6 +246,43 @@ int hap_stick_table_store(struct hap_ctx *c, struct cfg_stmt *s, int i)
 		c->px->svc->stick = t;
 	else
 		c->px->pool->stick = t;
+	return 0;
+}
+
+/* stick on|match|store-request|store-response PATTERN [table NAME] [if|unless COND]: not
+ * performed by vipr (noted), but its table must exist as in HAProxy. The condition is not
+ * checked yet. */
+int hap_set_stick(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
+{
+	(void)kw;
+	static const char *const kinds[] = {"on", "match", "store-request", "store-response",
+					    NULL};
+	const char *k = i < s->nw ? s->w[i].s : "";
+	bool known = false;
+	for (const char *const *p = kinds; *p; p++)
+		known |= !strcmp(*p, k);
+	if (!known) {
+		hap_alert(c, s, "'stick' expects 'on', 'match', or 'store'.");
+		return -1;
+	}
+	if (i + 1 >= s->nw || !*s->w[i + 1].s) {
+		hap_alert(c, s, "'stick' expects a fetch method.");
+		return -1;
+	}
+	struct hap_stickref *r = arena_alloc(c->a, sizeof(*r));
+	r->table = c->px->name;
+	r->rsp = !strcmp(k, "store-response");
+	r->at = s->at;
+	for (int j = i + 2; j < s->nw && strcmp(s->w[j].s, "if") && strcmp(s->w[j].s, "unless");
+	     j++)
+		if (!strcmp(s->w[j].s, "table"))
+			r->table = j + 1 < s->nw ? s->w[j + 1].s : "";
+	r->table = arena_strdup(c->a, r->table);
+	struct hap_stickref **tail = &c->px->stickrefs;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = r;
+	hap_unsupported(c, s, "stick", false);
 	return 0;
 }
 
@@ -172,17 +312,33 @@ static void check_list(struct hap_ctx *c, struct hap_proxy *px, const struct m_r
 	}
 }
 
-/* After parsing: every track-sc names a proxy that has a stick-table (tcp-request rules are
- * reported first, as HAProxy checks them first). */
-void hap_check_tracks(struct hap_ctx *c)
+/* After parsing, per proxy: every `stick` rule's table exists, every track-sc names a proxy
+ * that has a stick-table (tcp-request rules are reported first, as HAProxy checks them
+ * first), then its table's `peers` names a peers section. */
+void hap_check_tracks(struct hap_ctx *c, struct hap_proxy *px)
 {
-	for (struct hap_proxy *px = c->proxies; px; px = px->next) {
-		if (px->svc) {
-			check_list(c, px, px->svc->tcp_request_conn);
-			check_list(c, px, px->svc->tcp_request_content);
-			check_list(c, px, px->svc->http_request);
-		} else if (px->pool) {
-			check_list(c, px, px->pool->http_request);
+	for (int rsp = 0; rsp < 2; rsp++)
+		for (const struct hap_stickref *r = px->stickrefs; r; r = r->next) {
+			if (r->rsp != rsp || has_table(c, r->table))
+				continue;
+			char buf[512];
+			snprintf(buf, sizeof(buf), "Proxy '%s': unable to find stick-table '%s'.",
+			         px->name, r->table);
+			diag_add(c->dl, r->at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_POST, buf,
+			         buf);
 		}
+	if (px->svc) {
+		check_list(c, px, px->svc->tcp_request_conn);
+		check_list(c, px, px->svc->tcp_request_content);
+		check_list(c, px, px->svc->http_request);
+	} else if (px->pool) {
+		check_list(c, px, px->pool->http_request);
+	}
+	if (px->peers && !strmap_get(&c->peers_names, px->peers)) {
+		char buf[512];
+		snprintf(buf, sizeof(buf), "Proxy '%s': unable to find sync peers '%s'.", px->name,
+		         px->peers);
+		diag_add(c->dl, px->peers_at, DIAG_ERROR, DIAG_ERROR, DIAG_FATAL | DIAG_POST, buf,
+		         buf);
 	}
 }

@@ -84,7 +84,12 @@ static int inspect_delay(struct hap_ctx *c, struct cfg_stmt *s, int i)
 int hap_set_tcp_request(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_stmt *s, int i)
 {
 	(void)kw;
-	const char *where = i < s->nw ? s->w[i].s : "";
+	if (i >= s->nw) {
+		hap_alert(c, s, "missing argument for 'tcp-request' in %s '%s'", px_kind(c),
+		          c->px->name);
+		return -1;
+	}
+	const char *where = s->w[i].s;
 	if (!strcmp(where, "inspect-delay"))
 		return inspect_delay(c, s, i + 1);
 	bool conn = !strcmp(where, "connection"), content = !strcmp(where, "content");
@@ -114,13 +119,6 @@ int hap_set_tcp_request(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_s
 	for (const char *const *r = run_actions; *r; r++)
 		run |= !strcmp(*r, a);
 	run |= var;
-	if (!run || session || !c->px->svc) {
-		char what[96];
-		snprintf(what, sizeof(what), "tcp-request %s %s%s", where, a,
-		         c->px->svc ? "" : " (in a backend)");
-		hap_unsupported(c, s, what, true);
-		return 0;
-	}
 	struct m_rule *r = arena_alloc(c->a, sizeof(*r));
 	r->at = s->at;
 	r->action = arena_strdup(c->a, a);
@@ -128,19 +126,31 @@ int hap_set_tcp_request(struct hap_ctx *c, const struct hap_kw *kw, struct cfg_s
 	while (e < s->nw && strcmp(s->w[e].s, "if") && strcmp(s->w[e].s, "unless"))
 		e++;
 	r->args = hap_copy_words(c, s, k + 1, e, &r->nargs);
+	if (e < s->nw) {
+		r->unless = s->w[e].s[0] == 'u';
+		r->cond = hap_join(c, s, e + 1);
+		r->cond_words = hap_copy_words(c, s, e + 1, s->nw, &r->ncond_words);
+	}
 	if (var && hap_check_var_rule(c, s, "tcp-request", r) < 0)
 		return -1;
-	if (r->nargs && strncmp(a, "track-sc", 8) && !var) {
+	if (run && r->nargs && strncmp(a, "track-sc", 8) && !var) {
 		hap_alert(c, s,
 		          "'tcp-request %s %s' : expects 'if', 'unless' or nothing, but got "
 		          "'%s'.",
 		          where, a, r->args[0]);
 		return -1;
 	}
-	if (e < s->nw) {
-		r->unless = s->w[e].s[0] == 'u';
-		r->cond = hap_join(c, s, e + 1);
-		r->cond_words = hap_copy_words(c, s, e + 1, s->nw, &r->ncond_words);
+	/* HAProxy parses the condition with the line, after the action */
+	char kwa[160];
+	snprintf(kwa, sizeof(kwa), "tcp-request %s %s", where, a);
+	if (r->cond_words && !hap_check_rule_cond(c, c->px, r, kwa))
+		return -1;
+	if (!run || session || !c->px->svc) {
+		char what[96];
+		snprintf(what, sizeof(what), "tcp-request %s %s%s", where, a,
+		         c->px->svc ? "" : " (in a backend)");
+		hap_unsupported(c, s, what, true);
+		return 0;
 	}
 	if (c->px->svc->http_request)
 		hap_warn(c, s,

@@ -252,101 +252,92 @@ static void open_block(struct ka_bctx *b, const struct ka_kw *kw, const struct c
 /* A keyword written without its parameter. keepalived 2.2.7's generic accessor reports it and
  * stops reading (exit status 2); the handlers below check for it themselves and report it
  * in their own words (a configuration error, exit status 5), or take the empty value
- * silently (NULL message). Measured keyword by keyword against Debian's keepalived. */
+ * silently (NULL message). A row with a block applies in that block only; the first row that
+ * matches wins, and GENERIC sends the keyword back to the generic stop. Measured keyword by
+ * keyword against Debian's keepalived. */
+#define GENERIC ((const char *)1)
 static const struct {
-	const char *name, *msg; /* msg: "%s" is the instance or tracker's name, if any */
+	const char *name, *block, *msg; /* msg: "%s" is the instance or tracker's name, if any */
 } own_missing[] = {
-	{"router_id", "routerid name missing - ignoring"},
-	{"script_user", "No script username specified"},
-	{"notify_fifo", "No notify_fifo name specified"},
-	{"default_interface", "default_interface requires interface name"},
-	{"notification_email_from", "emailfrom missing - ignoring"},
-	{"smtp_helo_name", NULL},
-	{"lvs_sync_daemon", "lvs_sync_daemon requires interface"},
-	{"lvs_timeouts", "lvs_timeouts requires at least one option"},
-	{"tmp_config_directory", "tmp_config_directory missing directory name"},
-	{"startup_script", "startup script missing"},
-	{"startup_script_timeout", "startup_script_timeout requires value"},
-	{"shutdown_script", "shutdown script missing"},
-	{"shutdown_script_timeout", "shutdown_script_timeout requires value"},
-	{"min_auto_priority_delay", "min_auto_priority_delay requires delay time"},
-	{"vrrp_priority", "No vrrp process priority specified"},
-	{"checker_priority", "No checker process priority specified"},
-	{"bfd_priority", "No bfd process priority specified"},
-	{"vrrp_cpu_affinity", "No vrrp cpu_id set specified"},
-	{"checker_cpu_affinity", "No checker cpu_id set specified"},
-	{"bfd_cpu_affinity", "No bfd cpu_id set specified"},
-	{"vrrp_rt_priority", "No vrrp process real-time priority specified"},
-	{"checker_rt_priority", "No checker process real-time priority specified"},
-	{"bfd_rt_priority", "No bfd process real-time priority specified"},
-	{"snmp_socket", "SNMP error : snmp socket name missing"},
-	{"dbus_service_name", "dbus_service_name missing - ignoring"},
-	{"notify_fifo_script", "No notify_fifo_script specified"},
-	{"vrrp_notify_fifo", "No vrrp_notify_fifo name specified"},
-	{"vrrp_notify_fifo_script", "No vrrp_notify_fifo_script specified"},
-	{"lvs_notify_fifo", "No lvs_notify_fifo name specified"},
-	{"lvs_notify_fifo_script", "No lvs_notify_fifo_script specified"},
-	{"vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs size missing"},
-	{"vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs size missing"},
-	{"lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs size missing"},
-	{"lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs size missing"},
-	{"process_monitor_rcv_bufs", "process_monitor_rcv_bufs size missing"},
-	{"vrrp_rx_bufs_policy", "vrrp_rx_bufs_policy missing"},
-	{"vrrp_rx_bufs_multiplier", "Invalid vrrp_rx_bufs_multiplier"},
-	{"reload_time_file", "reload_time_file invalid"},
-	{"net_namespace", "net_namespace name missing - ignoring"},
-	{"instance", "instance name missing - ignoring"},
-	{"vrrp_instance", "vrrp_instance must have a name"},
-	{"vrrp_sync_group", "vrrp_sync_group must have a name - skipping"},
-	{"track_group", "track_group must have a name - skipping"},
-	{"kernel_rx_buf_size", "(%s) invalid kernel_rx_buf_size specified"},
-	{"smtp_alert", NULL},
-	{"script", NULL},
-	{"persistence_timeout", NULL},
-	{"virtualhost", "virtualhost"}, /* worded per block, below */
-	{"snmp_name", "snmp_name"},
-	{"http_protocol", "Missing http_protocol version"},
-	{"user", "user"}, /* worded per block, below */
-	{"misc_path", NULL}, /* the block's end reports the missing path */
-	{"net_namespace_ipvs", NULL},
-	{"reload_file", NULL},
-	{"param_match", NULL},
-	{"sorry_server_lvs_method", "sorry_server forwarding used without sorry_server"},
-	{"helo_name", "SMTP_CHECK helo name missing"},
-	{"payload", "UDP_CHECK payload requires a payload"},
-	{"weight", "weight"},
+	{"router_id", NULL, "routerid name missing - ignoring"},
+	{"script_user", NULL, "No script username specified"},
+	{"notify_fifo", NULL, "No notify_fifo name specified"},
+	{"default_interface", NULL, "default_interface requires interface name"},
+	{"notification_email_from", NULL, "emailfrom missing - ignoring"},
+	{"smtp_helo_name", NULL, NULL},
+	{"lvs_sync_daemon", NULL, "lvs_sync_daemon requires interface"},
+	{"lvs_timeouts", NULL, "lvs_timeouts requires at least one option"},
+	{"tmp_config_directory", NULL, "tmp_config_directory missing directory name"},
+	{"startup_script", NULL, "startup script missing"},
+	{"startup_script_timeout", NULL, "startup_script_timeout requires value"},
+	{"shutdown_script", NULL, "shutdown script missing"},
+	{"shutdown_script_timeout", NULL, "shutdown_script_timeout requires value"},
+	{"min_auto_priority_delay", NULL, "min_auto_priority_delay requires delay time"},
+	{"vrrp_priority", NULL, "No vrrp process priority specified"},
+	{"checker_priority", NULL, "No checker process priority specified"},
+	{"bfd_priority", NULL, "No bfd process priority specified"},
+	{"vrrp_cpu_affinity", NULL, "No vrrp cpu_id set specified"},
+	{"checker_cpu_affinity", NULL, "No checker cpu_id set specified"},
+	{"bfd_cpu_affinity", NULL, "No bfd cpu_id set specified"},
+	{"vrrp_rt_priority", NULL, "No vrrp process real-time priority specified"},
+	{"checker_rt_priority", NULL, "No checker process real-time priority specified"},
+	{"bfd_rt_priority", NULL, "No bfd process real-time priority specified"},
+	{"snmp_socket", NULL, "SNMP error : snmp socket name missing"},
+	{"dbus_service_name", NULL, "dbus_service_name missing - ignoring"},
+	{"notify_fifo_script", NULL, "No notify_fifo_script specified"},
+	{"vrrp_notify_fifo", NULL, "No vrrp_notify_fifo name specified"},
+	{"vrrp_notify_fifo_script", NULL, "No vrrp_notify_fifo_script specified"},
+	{"lvs_notify_fifo", NULL, "No lvs_notify_fifo name specified"},
+	{"lvs_notify_fifo_script", NULL, "No lvs_notify_fifo_script specified"},
+	{"vrrp_netlink_cmd_rcv_bufs", NULL, "vrrp_netlink_cmd_rcv_bufs size missing"},
+	{"vrrp_netlink_monitor_rcv_bufs", NULL, "vrrp_netlink_monitor_rcv_bufs size missing"},
+	{"lvs_netlink_cmd_rcv_bufs", NULL, "lvs_netlink_cmd_rcv_bufs size missing"},
+	{"lvs_netlink_monitor_rcv_bufs", NULL, "lvs_netlink_monitor_rcv_bufs size missing"},
+	{"process_monitor_rcv_bufs", NULL, "process_monitor_rcv_bufs size missing"},
+	{"vrrp_rx_bufs_policy", NULL, "vrrp_rx_bufs_policy missing"},
+	{"vrrp_rx_bufs_multiplier", NULL, "Invalid vrrp_rx_bufs_multiplier"},
+	{"reload_time_file", NULL, "reload_time_file invalid"},
+	{"net_namespace", NULL, "net_namespace name missing - ignoring"},
+	{"instance", NULL, "instance name missing - ignoring"},
+	{"vrrp_instance", NULL, "vrrp_instance must have a name"},
+	{"vrrp_sync_group", NULL, "vrrp_sync_group must have a name - skipping"},
+	{"track_group", NULL, "track_group must have a name - skipping"},
+	{"kernel_rx_buf_size", NULL, "(%s) invalid kernel_rx_buf_size specified"},
+	{"smtp_alert", NULL, NULL},
+	{"script", NULL, NULL},
+	{"persistence_timeout", NULL, NULL},
+	{"virtualhost", "virtual_server", "virtual server virtualhost missing"},
+	{"virtualhost", "real_server", "real server virtualhost missing"},
+	{"virtualhost", NULL, "HTTP_GET virtualhost name missing"},
+	{"snmp_name", "virtual_server", "virtual server snmp_name missing or extra parameters"},
+	{"snmp_name", NULL, "real server snmp_name missing or extra parameters"},
+	{"http_protocol", NULL, "Missing http_protocol version"},
+	{"user", "MISC_CHECK", "No user specified for misc checker script "},
+	{"user", NULL, GENERIC}, /* vrrp_script user */
+	{"misc_path", NULL, NULL}, /* the block's end reports the missing path */
+	{"net_namespace_ipvs", NULL, NULL},
+	{"reload_file", NULL, NULL},
+	{"param_match", NULL, NULL},
+	{"sorry_server_lvs_method", NULL, "sorry_server forwarding used without sorry_server"},
+	{"helo_name", NULL, "SMTP_CHECK helo name missing"},
+	{"payload", NULL, "UDP_CHECK payload requires a payload"},
+	{"weight", "vrrp_track_process", "No weight specified for track process %s - ignoring"},
+	{"weight", "FILE_CHECK", "track file weight missing"},
+	{"weight", NULL, GENERIC}, /* real_server weight */
 };
 
 /* Returns true when kw's own handler deals with a missing parameter (reported here). */
 static bool own_missing_check(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
 {
-	const char *msg = NULL, *blk = b->blk && b->blk->name ? b->blk->name : "";
+	const char *blk = b->blk && b->blk->name ? b->blk->name : "";
 	size_t i = 0;
-	while (i < sizeof(own_missing) / sizeof(own_missing[0]) && strcmp(own_missing[i].name, kw->name))
+	while (i < ARRAY_SIZE(own_missing) &&
+	       (strcmp(own_missing[i].name, kw->name) ||
+		(own_missing[i].block && strcmp(own_missing[i].block, blk))))
 		i++;
-	if (i == sizeof(own_missing) / sizeof(own_missing[0]))
+	if (i == ARRAY_SIZE(own_missing) || own_missing[i].msg == GENERIC)
 		return false;
-	msg = own_missing[i].msg;
-	if (msg && !strcmp(msg, "virtualhost"))
-		msg = !strcmp(blk, "virtual_server") ? "virtual server virtualhost missing"
-		      : !strcmp(blk, "real_server")  ? "real server virtualhost missing"
-		                                     : "HTTP_GET virtualhost name missing";
-	else if (msg && !strcmp(msg, "snmp_name"))
-		msg = !strcmp(blk, "virtual_server") ? "virtual server snmp_name missing or extra "
-		                                       "parameters"
-		                                     : "real server snmp_name missing or extra parameters";
-	else if (msg && !strcmp(msg, "user")) {
-		if (strcmp(blk, "MISC_CHECK"))
-			return false; /* vrrp_script user: the generic stop */
-		msg = "No user specified for misc checker script ";
-	} else if (msg && !strcmp(msg, "weight")) {
-		if (!strcmp(blk, "vrrp_track_process"))
-			msg = "No weight specified for track process %s - ignoring";
-		else if (!strcmp(blk, "FILE_CHECK"))
-			msg = "track file weight missing";
-		else
-			return false; /* real_server weight: the generic stop */
-	}
+	const char *msg = own_missing[i].msg;
 	if (msg) {
 		const char *name = b->vi ? b->vi->name : b->st && b->st->nw > 1 ? b->st->w[1].s : "";
 		char text[256];

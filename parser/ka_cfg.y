@@ -115,6 +115,7 @@ stmt: words %prec NOBLOCK { $$ = one(mkstmt(p, $1)); }
     | words LBRACE list RBRACE {
 		struct cfg_stmt *s = mkstmt(p, $1);
 		s->child = $3.head;
+		s->end_at = p->t[$4].w.at;
 		set_parent(s, s->child);
 		$$ = one(s);
 	}

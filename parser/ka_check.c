@@ -92,22 +92,76 @@ static const struct m_vrrp_script *find_script(const struct m_config *cfg, const
 	return NULL;
 }
 
-/* One instance's consistency checks, in keepalived's order; fixes the model as it does. */
-static void check_instance(struct ka_bctx *b, struct m_vrrp_instance *v)
+/* nopreempt and preempt_delay against the initial state: keepalived drops the option. */
+static void check_preempt(struct ka_bctx *b, struct m_vrrp_instance *v, int prio)
+{
+	if (v->nopreempt == 1 && prio == 255) {
+		ka_err(b, no_line, 0, "(%s) nopreempt is incompatible with priority 255. resetting "
+				      "nopreempt", v->name);
+		v->nopreempt = 0;
+	}
+	if (v->nopreempt == 1 && v->state == VRRP_STATE_MASTER) {
+		ka_err(b, no_line, 0, "(%s) Warning - nopreempt will not work with initial state "
+				      "MASTER - clearing", v->name);
+		v->nopreempt = 0;
+	}
+	if (v->preempt_delay == M_UNSET)
+		return;
+	if (v->nopreempt == 1)
+		ka_err(b, no_line, 0, "(%s) preempt_delay is incompatible with nopreempt mode - "
+				      "resetting", v->name);
+	else if (v->state == VRRP_STATE_MASTER)
+		ka_err(b, no_line, 0, "(%s) Warning - preempt delay will not work with initial "
+				      "state MASTER - clearing", v->name);
+	else
+		return;
+	v->preempt_delay = M_UNSET;
+}
+
+static bool has_vip(const struct m_vrrp_instance *v)
+{
+	for (const struct m_vip *a = v->vips; a; a = a->next)
+		if (!a->excluded)
+			return true;
+	return false;
+}
+
+/* What keepalived checks of every instance before anything else: the first instance without
+ * a virtual_router_id (or, with host checks, an interface) stops the VRRP checks. */
+static bool check_instances_usable(struct ka_bctx *b)
+{
+	for (const struct m_vrrp_instance *v = b->cfg->vrrp; v; v = v->next) {
+		if (v->vrid == M_UNSET) {
+			ka_err(b, no_line, 0, "(%s) the virtual router id must be set", v->name);
+			return false;
+		}
+		if (!v->interface && b->o->check_host) {
+			ka_err(b, no_line, 0, "(%s) Unknown interface!", v->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* One instance's consistency checks, in keepalived's order; fixes the model as it does.
+ * Returns false when keepalived stops checking (a VRRPv3 or strict instance without VIP). */
+static bool check_instance(struct ka_bctx *b, struct m_vrrp_instance *v)
 {
 	struct m_config *cfg = b->cfg;
 	bool strict = cfg->ka.vrrp_strict == 1 || v->strict == 1;
 	int version = v->version != M_UNSET ? v->version
 		      : cfg->ka.vrrp_version != M_UNSET ? cfg->ka.vrrp_version : 2;
-	int prio = v->priority != M_UNSET ? v->priority : 100;
-	if (v->vrid == M_UNSET) {
-		ka_err(b, no_line, 0, "(%s) the virtual router id must be set", v->name);
-		return;
+	/* an initial MASTER without a priority is the address owner */
+	int prio = v->priority != M_UNSET ? v->priority
+		   : v->state == VRRP_STATE_MASTER ? 255 : 100;
+	bool vip = has_vip(v);
+	if (!vip && (strict || version == 3)) {
+		ka_err(b, no_line, 0, "(%s) No VIP specified; at least one is required", v->name);
+		return false;
 	}
-	if (!v->interface && b->o->check_host) {
-		ka_err(b, no_line, 0, "(%s) Unknown interface!", v->name);
-		return;
-	}
+	/* keepalived says it twice, before and after the preemption checks */
+	if (!vip)
+		ka_err(b, no_line, 0, "(%s) No VIP specified; at least one is sensible", v->name);
 	if (strict && v->state == VRRP_STATE_MASTER && prio != 255) {
 		ka_err(b, no_line, 0, "(%s) State MASTER must match being address owner", v->name);
 		v->state = VRRP_STATE_BACKUP;
@@ -122,32 +176,18 @@ static void check_instance(struct ka_bctx *b, struct m_vrrp_instance *v)
 				      "Ignoring.", v->name);
 		v->auth_type = v->auth_pass = NULL;
 	}
-	if (v->auth_type && !strcmp(v->auth_type, "AH") && v->state == VRRP_STATE_MASTER) {
+	if (v->auth_type && !strcmp(v->auth_type, "AH") && v->state == VRRP_STATE_MASTER &&
+	    prio != 255) {
 		ka_err(b, no_line, 0, "(%s) Initial state master is incompatible with AH "
 				      "authentication - clearing", v->name);
 		v->state = VRRP_STATE_BACKUP;
 	}
-	if (v->nopreempt == 1 && v->state == VRRP_STATE_MASTER) {
-		ka_err(b, no_line, 0, "(%s) Warning - nopreempt will not work with initial state "
-				      "MASTER - clearing", v->name);
-		v->state = VRRP_STATE_BACKUP;
-	}
-	if (v->nopreempt == 1 && v->preempt_delay != M_UNSET) {
-		ka_err(b, no_line, 0, "(%s) preempt_delay is incompatible with nopreempt mode - "
-				      "resetting", v->name);
-		v->preempt_delay = M_UNSET;
-	}
-	/* vipr's own limits, for lint only */
-	const struct m_vip *first = v->vips;
-	while (first && first->excluded)
-		first = first->next;
-	if (first && first->addr.ss.ss_family == AF_INET6) {
-		if (v->use_vmac == 1)
-			ka_lint(b, v->at, DIAG_WARNING, "(%s) 'use_vmac' with IPv6 is not supported by "
-							"vipr yet", v->name);
-		if (strict || v->accept == 0)
-			ka_lint(b, v->at, DIAG_WARNING, "(%s) the firewall drop rule for IPv6 VIPs is "
-							"not supported by vipr yet", v->name);
+	check_preempt(b, v, prio);
+	if (!vip) { /* the second time is keepalived's output only, not a lint finding */
+		char text[300];
+		snprintf(text, sizeof(text), "(%s) No VIP specified; at least one is sensible",
+			 v->name);
+		diag_add(b->dl, no_line, DIAG_NONE, DIAG_ERROR, DIAG_FATAL, text, NULL);
 	}
 	if (in_sync_group(cfg, v->name))
 		for (struct m_track *t = v->track_scripts; t; t = t->next) {
@@ -156,6 +196,17 @@ static void check_instance(struct ka_bctx *b, struct m_vrrp_instance *v)
 				ka_err(b, no_line, 0, "(%s) ignoring tracked script %s with weights "
 						    "due to SYNC group", v->name, t->name);
 		}
+	if (in_sync_group(cfg, v->name))
+		for (struct m_track *t = v->track_files; t; t = t->next) {
+			const struct m_track_file *f = cfg->track_files;
+			while (f && strcmp(f->name, t->name))
+				f = f->next;
+			int w = t->weight_set ? t->weight : f ? f->weight : 0;
+			if (w)
+				ka_err(b, no_line, 0, "(%s) ignoring tracked file %s with weight %d due "
+						    "to SYNC group", v->name, t->name, w);
+		}
+	return true;
 }
 
 static bool notify_usable(const struct m_vrrp_instance *v)
@@ -201,22 +252,11 @@ static void link_sync_groups(struct ka_bctx *b)
 	}
 }
 
-static void check_vrrp(struct ka_bctx *b)
+/* vrrp_scripts that cannot run are disabled and dropped from the instances tracking them.
+ * Returns whether scripts (tracking or notify) will be run. */
+static bool disable_scripts(struct ka_bctx *b)
 {
 	struct m_config *cfg = b->cfg;
-	b->proc = KA_VRRP;
-	if (b->o->check_host && b->S->bad_interface) {
-		ka_err(b, no_line, 0, "Non-existent interface specified in configuration");
-		return;
-	}
-	link_sync_groups(b);
-	for (const struct m_sync_group *g = cfg->sync_groups; g; g = g->next)
-		if (g->nmembers == 0)
-			ka_err(b, no_line, 0, "Sync group %s has no virtual router(s). removing",
-			       g->name);
-		else if (g->nmembers == 1)
-			ka_err(b, no_line, 0, "Sync group %s has only %d virtual router(s) - this "
-					      "probably isn't what you want", g->name, g->nmembers);
 	bool scripts = false;
 	struct m_vrrp_script **pp = &cfg->vrrp_scripts;
 	while (*pp) {
@@ -234,7 +274,6 @@ static void check_vrrp(struct ka_bctx *b)
 		scripts = true;
 		pp = &s->next;
 	}
-	/* Tracked scripts that were disabled are dropped from the instances. */
 	for (struct m_vrrp_instance *v = cfg->vrrp; v; v = v->next) {
 		struct m_track **tp = &v->track_scripts;
 		while (*tp)
@@ -245,11 +284,35 @@ static void check_vrrp(struct ka_bctx *b)
 		if (b->o->check_host && notify_usable(v))
 			scripts = true;
 	}
-	for (struct m_vrrp_instance *v = cfg->vrrp; v; v = v->next)
-		check_instance(b, v);
-	if (b->o->check_host && scripts && cfg->ka.enable_script_security != 1)
+	return scripts;
+}
+
+/* In keepalived's order: scripts and their security, then what every instance needs, sync
+ * groups, and each instance's own checks. */
+static void check_vrrp(struct ka_bctx *b)
+{
+	struct m_config *cfg = b->cfg;
+	b->proc = KA_VRRP;
+	if (b->o->check_host && b->S->bad_interface) {
+		ka_err(b, no_line, 0, "Non-existent interface specified in configuration");
+		return;
+	}
+	if (disable_scripts(b) && b->o->check_host && cfg->ka.enable_script_security != 1)
 		ka_err(b, no_line, DIAG_SECURITY, "SECURITY VIOLATION - scripts are being executed "
 						  "but script_security not enabled.");
+	if (!check_instances_usable(b))
+		return;
+	link_sync_groups(b);
+	for (const struct m_sync_group *g = cfg->sync_groups; g; g = g->next)
+		if (g->nmembers == 0)
+			ka_err(b, no_line, 0, "Sync group %s has no virtual router(s). removing",
+			       g->name);
+		else if (g->nmembers == 1)
+			ka_err(b, no_line, 0, "Sync group %s has only %d virtual router(s) - this "
+					      "probably isn't what you want", g->name, g->nmembers);
+	for (struct m_vrrp_instance *v = cfg->vrrp; v; v = v->next)
+		if (!check_instance(b, v))
+			return;
 }
 
 static void check_lvs(struct ka_bctx *b)

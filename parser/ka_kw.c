@@ -15,6 +15,9 @@ extern const struct ka_block ka_blk_vrrp_script, ka_blk_vrrp_instance, ka_blk_sy
 	ka_blk_track_process, ka_blk_track_file, ka_blk_garp_group, ka_blk_static_ip,
 	ka_blk_static_routes, ka_blk_static_rules, ka_blk_virtual_server, ka_blk_vs_group,
 	ka_blk_ssl;
+/* ka_kw_vrrp.c: global_defs rows of VRRP */
+int ka_set_mcast_group(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st);
+int ka_set_garp_interval(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st);
 
 /* ---------------------------------------------------------------- global_defs handlers */
 
@@ -87,11 +90,15 @@ static const struct ka_kw kw_global[] = {
 	F("vrrp_check_unicast_src", vrrp_check_unicast_src, "check unicast source is a peer"),
 	F("enable_script_security", enable_script_security, "refuse unsafe scripts"),
 	{ "script_user", 1, 2, 0, set_script_user, 0, 0, 0, NULL, "USER [GROUP] for scripts" },
-	U("vrrp_mcast_group4", 1, 1, "IPv4 multicast group"),
-	U("vrrp_mcast_group6", 1, 1, "IPv6 multicast group"),
+	{ "vrrp_mcast_group4", 1, 1, 0, ka_set_mcast_group, KG(vrrp_mcast_group4), 0, 0, NULL,
+	  "IPv4 multicast group of adverts" },
+	{ "vrrp_mcast_group6", 1, 1, 0, ka_set_mcast_group, KG(vrrp_mcast_group6), 0, 0, NULL,
+	  "IPv6 multicast group of adverts" },
 	{ "vrrp_version", 1, 1, 0, set_vrrp_version, 0, 0, 0, NULL, "default VRRP version" },
-	U("vrrp_garp_interval", 1, 1, "seconds between garps"),
-	U("vrrp_gna_interval", 1, 1, "seconds between NAs"),
+	{ "vrrp_garp_interval", 1, 1, 0, ka_set_garp_interval, KG(vrrp_garp_interval), 0, 0, NULL,
+	  "seconds between gratuitous ARPs on an interface" },
+	{ "vrrp_gna_interval", 1, 1, 0, ka_set_garp_interval, KG(vrrp_gna_interval), 0, 0, NULL,
+	  "seconds between unsolicited NAs on an interface" },
 	T("vrrp_garp_master_delay", vrrp_garp_master_delay, "delay of the second burst"),
 	N("vrrp_garp_master_repeat", vrrp_garp_master_repeat, 1, 2147483647, "garps per burst"),
 	T("vrrp_garp_master_refresh", vrrp_garp_master_refresh, "refresh interval"),

@@ -241,6 +241,20 @@ static int set_misc_path(struct ka_bctx *b, const struct ka_kw *kw, const struct
 	return 0;
 }
 
+/* A MISC_CHECK without misc_path is dropped when its block closes (reported at the closing
+ * brace). */
+static void close_misc(struct ka_bctx *b)
+{
+	if (((const struct m_probe *)b->chk->probe)->script)
+		return;
+	ka_err(b, b->st->end_at, 0, "No script path has been specified for MISC_CHECKER - skipping");
+	struct m_check **pp = &b->rs->checks;
+	while (*pp && *pp != b->chk)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = b->chk->next;
+}
+
 static int set_check_user(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
 {
 	(void)kw;
@@ -349,7 +363,8 @@ static const struct ka_kw kw_file[] = {
 CHK(blk_tcp, "TCP_CHECK", kw_tcp);
 CHK(blk_http, "HTTP_GET", kw_http);
 CHK(blk_ssl, "SSL_GET", kw_http);
-CHK(blk_misc, "MISC_CHECK", kw_misc);
+static const struct ka_block blk_misc = { "MISC_CHECK", kw_misc, ARRAY_SIZE(kw_misc), KA_CHECKER,
+					  open_check, close_misc, NULL };
 CHK(blk_smtp, "SMTP_CHECK", kw_smtp);
 CHK(blk_dns, "DNS_CHECK", kw_dns);
 CHK(blk_udp, "UDP_CHECK", kw_udp);

@@ -1,13 +1,15 @@
 /* ka_kw_vrrp.c - keyword tables of keepalived's VRRP blocks and their handlers.
  *
- * vrrp_script, vrrp_instance (with authentication, virtual_ipaddress, track_*, unicast_peer,
- * virtual_routes/rules), vrrp_sync_group, static_ipaddress/routes/rules, vrrp_track_process,
- * track_file, garp_group. Interface existence is checked while binding, as keepalived's VRRP
- * process does, when the options ask for host checks (-t).
+ * vrrp_script, vrrp_instance (with authentication, virtual_ipaddress, unicast_peer,
+ * virtual_routes/rules), vrrp_sync_group, static_ipaddress/routes/rules, garp_group; the
+ * track_* lists and the blocks they name are in ka_kw_track.c. Interface existence is checked
+ * while binding, as keepalived's VRRP process does, when the options ask for host checks (-t).
  */
 #include "ka_bind.h"
 
 #include <pwd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -403,74 +405,6 @@ static void static_ip_line(struct ka_bctx *b, const struct cfg_stmt *l)
 	add_vip(b, l, &b->cfg->ka.static_addresses, false);
 }
 
-/* track_interface / track_script / track_process / track_file lines: NAME [weight N [reverse]] */
-static struct m_track *add_track(struct ka_bctx *b, const struct cfg_stmt *l, struct m_track **h)
-{
-	struct m_track *t = arena_alloc(A(b), sizeof(*t));
-	t->name = arena_strdup(A(b), l->w[0].s);
-	t->at = l->at;
-	if (l->nw > 2 && !strcmp(l->w[1].s, "weight")) {
-		long v;
-		if (ka_read_int(b, &l->w[2], -254, 254, &v) == 0) {
-			t->weight = (int)v;
-			t->weight_set = 1;
-		}
-		t->reverse = l->nw > 3 && !strcmp(l->w[3].s, "reverse");
-	}
-	while (*h)
-		h = &(*h)->next;
-	*h = t;
-	return t;
-}
-
-static void track_if_line(struct ka_bctx *b, const struct cfg_stmt *l)
-{
-	bool lo;
-	if (b->o->check_host && !ka_if_exists(l->w[0].s, &lo)) {
-		ka_err(b, l->at, 0, "(%s) tracked interface %s doesn't exist", b->vi->name,
-		       l->w[0].s);
-		b->S->bad_interface = true;
-		return;
-	}
-	add_track(b, l, &b->vi->track_interfaces);
-}
-static void track_script_line(struct ka_bctx *b, const struct cfg_stmt *l)
-{
-	const struct m_vrrp_script *s = b->cfg->vrrp_scripts;
-	while (s && strcmp(s->name, l->w[0].s))
-		s = s->next;
-	if (!s) {
-		ka_err(b, l->at, 0, "(%s) track script %s not found, ignoring...",
-		       b->vi ? b->vi->name : b->sg->name, l->w[0].s);
-		return;
-	}
-	add_track(b, l, b->vi ? &b->vi->track_scripts : &b->sg->track_scripts);
-}
-static void track_proc_line(struct ka_bctx *b, const struct cfg_stmt *l)
-{
-	const struct m_track_process *p = b->cfg->track_processes;
-	while (p && strcmp(p->name, l->w[0].s))
-		p = p->next;
-	if (!p) {
-		ka_err(b, l->at, 0, "(%s) track process %s not found, ignoring...", b->vi->name,
-		       l->w[0].s);
-		return;
-	}
-	add_track(b, l, &b->vi->track_processes);
-}
-static void track_file_line(struct ka_bctx *b, const struct cfg_stmt *l)
-{
-	const struct m_track_file *f = b->cfg->track_files;
-	while (f && strcmp(f->name, l->w[0].s))
-		f = f->next;
-	if (!f) {
-		ka_err(b, l->at, 0, "(%s) track file %s not found, ignoring...", b->vi->name,
-		       l->w[0].s);
-		return;
-	}
-	add_track(b, l, &b->vi->track_files);
-}
-
 static void peer_line(struct ka_bctx *b, const struct cfg_stmt *l)
 {
 	struct m_vrrp_instance *v = b->vi;
@@ -599,14 +533,14 @@ static void vrule_line(struct ka_bctx *b, const struct cfg_stmt *l)
 	rule_line_common(b, l, &b->vi->vrules);
 }
 
+/* ka_kw_track.c */
+extern const struct ka_block ka_blk_list_track_if, ka_blk_list_track_script,
+	ka_blk_list_track_proc, ka_blk_list_track_file;
+
 #define LISTBLK(id, nm, fn) \
 	static const struct ka_block id = { nm, NULL, 0, KA_VRRP, NULL, NULL, fn }
 LISTBLK(blk_vip, "virtual_ipaddress", vip_line);
 LISTBLK(blk_vipx, "virtual_ipaddress_excluded", vipx_line);
-LISTBLK(blk_track_if, "track_interface", track_if_line);
-LISTBLK(blk_track_script, "track_script", track_script_line);
-LISTBLK(blk_track_proc, "track_process", track_proc_line);
-LISTBLK(blk_track_file, "track_file", track_file_line);
 LISTBLK(blk_peer, "unicast_peer", peer_line);
 LISTBLK(blk_vroutes, "virtual_routes", vroute_line);
 LISTBLK(blk_vrules, "virtual_rules", vrule_line);
@@ -637,10 +571,10 @@ static const struct ka_kw kw_instance[] = {
 	{ "authentication", 0, 0, KW_BLOCK, NULL, 0, 0, 0, &blk_auth, "auth_type and auth_pass" },
 	L("virtual_ipaddress", blk_vip),
 	L("virtual_ipaddress_excluded", blk_vipx),
-	L("track_interface", blk_track_if),
-	L("track_script", blk_track_script),
-	L("track_process", blk_track_proc),
-	L("track_file", blk_track_file),
+	L("track_interface", ka_blk_list_track_if),
+	L("track_script", ka_blk_list_track_script),
+	L("track_process", ka_blk_list_track_proc),
+	L("track_file", ka_blk_list_track_file),
 	L("unicast_peer", blk_peer),
 	L("virtual_routes", blk_vroutes),
 	L("virtual_rules", blk_vrules),
@@ -730,15 +664,15 @@ LISTBLK(blk_group, "group", group_line);
 #define S(nm, f, help) { nm, 1, KA_ANY, 0, ka_set_strs, SG(f), 0, 0, NULL, help }
 static const struct ka_kw kw_sync[] = {
 	L("group", blk_group),
-	L("track_script", blk_track_script),
+	L("track_script", ka_blk_list_track_script),
 	S("notify", notify, "script on every state change"),
 	S("notify_master", notify_master, "script on MASTER"),
 	S("notify_backup", notify_backup, "script on BACKUP"),
 	S("notify_fault", notify_fault, "script on FAULT"),
 	S("notify_stop", notify_stop, "script on stop"),
-	U("track_interface", 0, 0, "tracked interfaces of the group"),
-	U("track_process", 0, 0, "tracked processes of the group"),
-	U("track_file", 0, 0, "tracked files of the group"),
+	L("track_interface", ka_blk_list_track_if),
+	L("track_process", ka_blk_list_track_proc),
+	L("track_file", ka_blk_list_track_file),
 	U("track_bfd", 0, 0, "tracked BFD of the group"),
 	U("notify_deleted", 0, KA_ANY, "script on delete"),
 	U("notify_priority_changes", 0, 1, "notify priority changes"),
@@ -749,138 +683,7 @@ static const struct ka_kw kw_sync[] = {
 const struct ka_block ka_blk_sync_group = { "vrrp_sync_group", kw_sync, ARRAY_SIZE(kw_sync),
 					    KA_VRRP, open_group, NULL, NULL };
 
-/* ---------------------------------------------------------------- track process / file, garp */
-
-#define TP(f) offsetof(struct m_track_process, f)
-#define TF(f) offsetof(struct m_track_file, f)
-
-static int open_track_process(struct ka_bctx *c, const struct cfg_stmt *st)
-{
-	struct m_track_process *p = arena_alloc(A(c), sizeof(*p));
-	p->name = arena_strdup(A(c), st->nw > 1 ? st->w[1].s : "");
-	p->weight = 1;
-	p->quorum = p->quorum_max = M_UNSET;
-	p->fork_delay = p->terminate_delay = M_UNSET;
-	p->at = st->at;
-	struct m_track_process **pp = &c->cfg->track_processes;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = p;
-	c->obj = p;
-	return 0;
-}
-
-static int set_tp_process(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
-{
-	(void)kw;
-	struct m_track_process *p = b->obj;
-	p->process = arena_strdup(A(b), st->w[1].s);
-	size_t len = 0;
-	for (int i = 2; i < st->nw; i++)
-		len += st->w[i].len + 1;
-	if (len) {
-		char *q = arena_alloc(A(b), len + 1);
-		p->params = q;
-		for (int i = 2; i < st->nw; i++) {
-			memcpy(q, st->w[i].s, st->w[i].len);
-			q += st->w[i].len;
-			*q++ = i + 1 < st->nw ? ' ' : 0;
-		}
-	}
-	return 0;
-}
-
-static int set_tp_weight(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
-{
-	(void)kw;
-	struct m_track_process *p = b->obj;
-	long v;
-	if (ka_read_int(b, &st->w[1], -254, 254, &v) < 0)
-		return -1;
-	p->weight = (int)v;
-	p->weight_set = 1;
-	p->reverse = st->nw > 2 && !strcmp(st->w[2].s, "reverse");
-	return 0;
-}
-
-static int set_tp_delay(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
-{
-	struct m_track_process *p = b->obj;
-	if (ka_set_time(b, kw, st) < 0)
-		return -1;
-	p->terminate_delay = p->fork_delay;
-	return 0;
-}
-
-static const struct ka_kw kw_track_process[] = {
-	{ "process", 1, KA_ANY, 0, set_tp_process, 0, 0, 0, NULL, "process name [args]" },
-	{ "weight", 1, 2, 0, set_tp_weight, 0, 0, 0, NULL, "-254..254 [reverse]" },
-	{ "quorum", 1, 1, 0, ka_set_int, TP(quorum), 1, 65535, NULL, "processes needed" },
-	{ "quorum_max", 1, 1, 0, ka_set_int, TP(quorum_max), 0, 65535, NULL,
-	  "processes allowed" },
-	{ "fork_delay", 1, 1, 0, ka_set_time, TP(fork_delay), 0, 0, NULL,
-	  "seconds a quorum must last to count" },
-	{ "terminate_delay", 1, 1, 0, ka_set_time, TP(terminate_delay), 0, 0, NULL,
-	  "seconds a lost quorum must last to count" },
-	{ "delay", 1, 1, 0, set_tp_delay, TP(fork_delay), 0, 0, NULL,
-	  "fork_delay and terminate_delay" },
-	{ "full_command", 0, 0, 0, ka_set_flag, TP(full_command), 0, 0, NULL,
-	  "match the full command line" },
-	U("param_match", 1, 1, "parameter matching"),
-};
-const struct ka_block ka_blk_track_process = { "vrrp_track_process", kw_track_process,
-					       ARRAY_SIZE(kw_track_process), KA_VRRP,
-					       open_track_process, NULL, NULL };
-
-static int open_track_file(struct ka_bctx *c, const struct cfg_stmt *st)
-{
-	struct m_track_file *f = arena_alloc(A(c), sizeof(*f));
-	f->name = arena_strdup(A(c), st->nw > 1 ? st->w[1].s : "");
-	f->weight = 1;
-	f->at = st->at;
-	struct m_track_file **pp = &c->cfg->track_files;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = f;
-	c->obj = f;
-	return 0;
-}
-
-static int set_tf_weight(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
-{
-	(void)kw;
-	struct m_track_file *f = b->obj;
-	long v;
-	if (ka_read_int(b, &st->w[1], -2147483647L, 2147483647L, &v) < 0)
-		return -1;
-	f->weight = (int)v;
-	f->reverse = st->nw > 2 && !strcmp(st->w[2].s, "reverse");
-	return 0;
-}
-
-static int set_tf_init(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
-{
-	(void)kw;
-	struct m_track_file *f = b->obj;
-	f->init_file = 1;
-	for (int i = 1; i < st->nw; i++) {
-		long v;
-		if (!strcmp(st->w[i].s, "overwrite"))
-			f->init_overwrite = 1;
-		else if (ka_read_int(b, &st->w[i], -2147483647L, 2147483647L, &v) == 0)
-			f->init_value = (int)v;
-	}
-	return 0;
-}
-
-static const struct ka_kw kw_track_file[] = {
-	{ "file", 1, 1, 0, ka_set_str, TF(file), 0, 0, NULL, "path of the file" },
-	{ "weight", 1, 2, 0, set_tf_weight, 0, 0, 0, NULL, "weight [reverse]" },
-	{ "init_file", 0, 2, 0, set_tf_init, 0, 0, 0, NULL, "create the file [VALUE] [overwrite]" },
-};
-const struct ka_block ka_blk_track_file = { "track_file", kw_track_file,
-					    ARRAY_SIZE(kw_track_file), KA_VRRP, open_track_file,
-					    NULL, NULL };
+/* ---------------------------------------------------------------- garp_group */
 
 static const struct ka_kw kw_garp[] = {
 	U("garp_interval", 1, 1, "seconds between garps"),
@@ -890,3 +693,74 @@ static const struct ka_kw kw_garp[] = {
 };
 const struct ka_block ka_blk_garp_group = { "garp_group", kw_garp, ARRAY_SIZE(kw_garp),
 					    KA_VRRP, NULL, NULL, NULL };
+
+/* ---------------------------------------------------------------- global_defs VRRP rows */
+
+/* vrrp_mcast_group4 / vrrp_mcast_group6 ADDR (rows of ka_kw.c): a multicast address of the
+ * keyword's family; anything else is skipped with keepalived's line. A "/len" suffix is
+ * accepted and dropped, as keepalived's address reader does. */
+int ka_set_mcast_group(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	const char *s = st->w[1].s;
+	bool v6 = kw->name[strlen(kw->name) - 1] == '6';
+	char ip[INET6_ADDRSTRLEN + 1];
+	size_t n = strcspn(s, "/");
+	struct m_addr a;
+	if (n >= sizeof(ip) || (memcpy(ip, s, n), ip[n] = 0, ka_parse_ip(ip, &a) < 0)) {
+		ka_err(b, st->at, 0, "Can't parse %s [%s]. Skipping", kw->name, s);
+		return -1;
+	}
+	int fam = a.ss.ss_family;
+	if (fam != (v6 ? AF_INET6 : AF_INET)) {
+		ka_err(b, st->at, 0, "%s [%s] is not %s. Skipping", kw->name, s,
+		       v6 ? "IPv6" : "IPv4");
+		return -1;
+	}
+	bool mc = v6 ? IN6_IS_ADDR_MULTICAST(&((struct sockaddr_in6 *)&a.ss)->sin6_addr)
+	             : IN_MULTICAST(ntohl(((struct sockaddr_in *)&a.ss)->sin_addr.s_addr));
+	if (!mc) {
+		ka_err(b, st->at, 0, "%s [%s] is not multicast. Skipping", kw->name, s);
+		return -1;
+	}
+	*(char **)((char *)b->obj + kw->off) = arena_strdup(A(b), ip);
+	return 0;
+}
+
+/* vrrp_garp_interval / vrrp_gna_interval SECONDS: microseconds into an int64_t, read as
+ * keepalived 2.2.7 does: digits after the sixth decimal are reported and dropped; a number
+ * followed by junk is reported and its number taken; no number at all, a negative one or one
+ * out of range is reported with the keyword and ignored. */
+int ka_set_garp_interval(struct ka_bctx *b, const struct ka_kw *kw, const struct cfg_stmt *st)
+{
+	const char *s = st->w[1].s;
+	if (!*s || !strchr("0123456789.", *s)) {
+		/* no leading digit: keepalived's generic reader says why ("negative number",
+		 * "invalid number"), or takes it ("+1") */
+		double v;
+		if (ka_read_dec(b, &st->w[1], KA_TIME_MIN, 4294.967295, &v) < 0) {
+			ka_err(b, st->at, 0, "%s '%s' is invalid", kw->name, s);
+			return -1;
+		}
+		*(int64_t *)((char *)b->obj + kw->off) = (int64_t)(v * 1e6 + 0.5);
+		return 0;
+	}
+	size_t ints = strspn(s, "0123456789"), decs = 0;
+	if (s[ints] == '.')
+		decs = strspn(s + ints + 1, "0123456789");
+	size_t len = ints + (s[ints] == '.' ? 1 + decs : 0);
+	if (s[len])
+		ka_err(b, st->at, 0, "invalid number '%s'", s);
+	else if (decs > 6)
+		ka_err(b, st->at, 0, "number '%s' has too many decimal places", s);
+	char num[64];
+	snprintf(num, sizeof(num), "%.*s", (int)(decs > 6 ? len - (decs - 6) : len), s);
+	double v = strtod(num, NULL);
+	if (v < KA_TIME_MIN || v > 4294.967295) {
+		ka_err(b, st->at, 0, "number '%s' outside range [%f, %f]", s, KA_TIME_MIN,
+		       4294.967295);
+		ka_err(b, st->at, 0, "%s '%s' is invalid", kw->name, s);
+		return -1;
+	}
+	*(int64_t *)((char *)b->obj + kw->off) = (int64_t)(v * 1e6 + 0.5);
+	return 0;
+}

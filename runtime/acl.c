@@ -414,7 +414,7 @@ static int nbsrv(const struct rt_pool *p)
 {
 	int n = 0;
 	for (int i = 0; i < p->nsrv; i++)
-		if (p->srv[i].usable && p->srv[i].weight > 0)
+		if (rt_psrv(p, i)->usable && rt_psrv(p, i)->weight > 0)
 			n++;
 	return n;
 }

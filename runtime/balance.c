@@ -37,6 +37,10 @@ void rt_pool_free(struct rt_pool *p)
 	rt_lvs_free(p); /* lvs */
 }
 
+/* Room for every server the pool may hold: sized before its lock is taken, while an `add
+ * server` may add one (pools built by unit tests have no spare slots: cap 0). */
+#define NSLOTS(p) ((p)->cap > (p)->nsrv ? (p)->cap : (p)->nsrv > 0 ? (p)->nsrv : 1)
+
 static uint32_t xorshift(uint32_t *s)
 {
 	uint32_t x = *s ? *s : 2463534242u;
@@ -51,18 +55,19 @@ static int eligible(struct rt_pool *p, struct rt_server **out, const struct rt_s
 {
 	int n = 0;
 	for (int i = 0; i < p->nsrv; i++) {
-		struct rt_server *s = &p->srv[i];
+		struct rt_server *s = rt_psrv(p, i);
 		if (s->usable && !s->backup && s->weight > 0 && s != avoid &&
-		    !atomic_load(&s->admin)) /* stats socket: maint/drain */
+		    !atomic_load(&s->admin) && /* stats socket: maint/drain */
+		    !atomic_load(&s->nolb))
 			out[n++] = s;
 	}
 	if (n)
 		return n;
 	bool all = p->conf->conf && p->conf->conf->opt[OPT_ALLBACKUPS] == 1;
 	for (int i = 0; i < p->nsrv; i++) {
-		struct rt_server *s = &p->srv[i];
+		struct rt_server *s = rt_psrv(p, i);
 		if (s->usable && s->backup && s->weight > 0 && s != avoid &&
-		    !atomic_load(&s->admin)) { /* stats socket: maint/drain */
+		    !atomic_load(&s->admin) && !atomic_load(&s->nolb)) { /* maint/drain/nolb */
 			out[n++] = s;
 			if (!all)
 				break;
@@ -338,6 +343,7 @@ static struct rt_server *pick_map(struct rt_pool *p, struct rt_server **c, int n
 		sig = sig_add(sig, (uint64_t)(c[i] - p->srv) << 32 | (unsigned)c[i]->weight);
 		total += (unsigned)c[i]->weight;
 	}
+	sig = sig_add(sig, p->gen); /* add/del server: a slot may hold another server */
 	if (!p->map || sig != p->map_sig || total != p->nmap) {
 		uint16_t *m = realloc(p->map, total * sizeof(*m));
 		int *cw = calloc((size_t)n, sizeof(*cw));
@@ -406,7 +412,7 @@ static int ring_cmp(const void *a, const void *b)
  * weight, so adding, removing or failing one server never moves another's points. */
 static uint64_t srv_ident(const struct rt_pool *p, int i)
 {
-	const char *name = p->srv[i].conf ? p->srv[i].conf->name : NULL;
+	const char *name = p->srv[i].conf ? p->srv[i].conf->name : NULL; /* i: a slot */
 	uint64_t x = 14695981039346656037ull;
 	if (!name)
 		return sig_add(x, (uint64_t)i);
@@ -420,9 +426,10 @@ static bool ring_build(struct rt_pool *p)
 	uint64_t sig = 14695981039346656037ull;
 	unsigned total = 0;
 	for (int i = 0; i < p->nsrv; i++) {
-		sig = sig_add(sig, (unsigned)p->srv[i].weight);
-		total += (unsigned)(p->srv[i].weight > 0 ? p->srv[i].weight : 0);
+		sig = sig_add(sig, (unsigned)rt_psrv(p, i)->weight);
+		total += (unsigned)(rt_psrv(p, i)->weight > 0 ? rt_psrv(p, i)->weight : 0);
 	}
+	sig = sig_add(sig, p->gen); /* add/del server */
 	if (p->ring && sig == p->ring_sig)
 		return true;
 	unsigned per = RING_PTS_PER_WEIGHT;
@@ -433,11 +440,12 @@ static bool ring_build(struct rt_pool *p)
 		return false;
 	unsigned k = 0;
 	for (int i = 0; i < p->nsrv; i++) {
-		uint64_t id = mix64(srv_ident(p, i)); /* mixed: ids must not be a step apart */
-		unsigned pts = (unsigned)(p->srv[i].weight > 0 ? p->srv[i].weight : 0) * per;
+		int slot = (int)(rt_psrv(p, i) - p->srv);
+		uint64_t id = mix64(srv_ident(p, slot)); /* mixed: ids must not be a step apart */
+		unsigned pts = (unsigned)(p->srv[slot].weight > 0 ? p->srv[slot].weight : 0) * per;
 		for (unsigned j = 0; j < pts; j++)
 			r[k++] = (struct rt_ring_pt){.h = mix32(id + j * 0x100000001b3ull),
-			                             .srv = (uint16_t)i};
+			                             .srv = (uint16_t)slot};
 	}
 	qsort(r, k, sizeof(*r), ring_cmp);
 	free(p->ring);
@@ -452,7 +460,7 @@ static struct rt_server *pick_ring(struct rt_pool *p, struct rt_server **c, int 
 {
 	if (!ring_build(p) || p->nring == 0)
 		return pick_slot(c, n, h);
-	bool cand[p->nsrv];
+	bool cand[NSLOTS(p)];
 	memset(cand, 0, sizeof(cand));
 	for (int i = 0; i < n; i++)
 		cand[c[i] - p->srv] = true;
@@ -527,7 +535,7 @@ static void count_pick(struct rt_pool *p, struct rt_server *s)
 struct rt_server *rt_balance_pick_req(struct rt_pool *p, const struct rt_lb_req *rq,
                                       const struct rt_server *avoid, uint32_t *seed)
 {
-	struct rt_server *cand[p->nsrv > 0 ? p->nsrv : 1];
+	struct rt_server *cand[NSLOTS(p)];
 	struct rt_server *s = NULL;
 	uint32_t h = 0;
 	if (p->conf->lvs) { /* lvs: keepalived virtual_server, IPVS schedulers (lvs.c) */
@@ -566,7 +574,7 @@ static int dyn_maxconn(const struct rt_server *s)
 		return max;
 	long long be = atomic_load(&p->cur) + atomic_load(&p->nq);
 	for (int i = 0; i < p->nsrv; i++)
-		be += atomic_load(&p->srv[i].nq);
+		be += atomic_load(&rt_psrv(p, i)->nq);
 	if (be >= p->fullconn)
 		return max;
 	long long v = (long long)max * be / p->fullconn;
@@ -631,7 +639,7 @@ static void q_unlink(struct rt_sess *s)
 enum rt_assign rt_balance_assign(struct rt_pool *p, const struct rt_lb_req *rq,
                                  struct rt_sess *sess, uint32_t *seed, struct rt_server **out)
 {
-	struct rt_server *cand[p->nsrv > 0 ? p->nsrv : 1];
+	struct rt_server *cand[NSLOTS(p)];
 	struct rt_server *s = NULL, *wait_on = NULL;
 	uint32_t h = 0;
 	bool hashed = is_hash_algo(p->conf->balance.algo) && request_hash(p, rq, &h);

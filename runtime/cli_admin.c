@@ -121,7 +121,7 @@ static void on_workers_from(struct rt *rt, struct rt_worker *self,
 }
 
 /* The CLI runs on worker 0's thread. */
-static void on_workers(struct rt *rt, void (*fn)(struct rt_worker *, void *), void *arg)
+void cli_on_workers(struct rt *rt, void (*fn)(struct rt_worker *, void *), void *arg)
 {
 	on_workers_from(rt, &rt->w[0], fn, arg);
 }
@@ -144,6 +144,14 @@ static struct rt_service *find_fe(struct rt_cli_ctx *c, struct rt_sbuf *o, const
 	return NULL;
 }
 
+/* A raised maxconn lets the listeners paused on the old one accept again, on every worker. */
+static void resume_work(struct rt_worker *w, void *arg)
+{
+	(void)arg;
+	if (atomic_load(&w->npaused))
+		rt_listeners_resume(w);
+}
+
 void cli_set_maxconn_fe(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int nargs)
 {
 	struct rt_service *svc = find_fe(c, o, nargs > 3 ? args[3] : NULL);
@@ -159,6 +167,7 @@ void cli_set_maxconn_fe(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, in
 		return;
 	}
 	atomic_store(&svc->maxconn_cli, v + 1);
+	cli_on_workers(c->rt, resume_work, NULL);
 }
 
 void cli_set_maxconn_srv(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int nargs)
@@ -193,6 +202,7 @@ void cli_set_maxconn_global(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args
 		return;
 	}
 	atomic_store(&c->rt->maxconn_cli, (v <= 0 ? hard : v) + 1);
+	cli_on_workers(c->rt, resume_work, NULL);
 }
 
 /* ---------------------------------------------------------------- frontends */
@@ -214,8 +224,7 @@ static void fe_apply(struct rt_worker *w, void *arg)
 		}
 		ev_io_stop(w->loop, &l->io);
 		if (l->paused) { /* paused on maxconn: not to be resumed by a session's end */
-			l->paused = false;
-			w->npaused--;
+			rt_listener_paused(l, false);
 		}
 		if (adm == RT_FE_PAUSED) {
 			shutdown(l->fd, SHUT_RD);
@@ -238,7 +247,7 @@ void cli_disable_fe(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int na
 		rt_sb_puts(o, "All sockets are already disabled.\n");
 	else {
 		atomic_store(&svc->adm, RT_FE_PAUSED);
-		on_workers(c->rt, fe_apply, svc);
+		cli_on_workers(c->rt, fe_apply, svc);
 	}
 }
 
@@ -254,7 +263,7 @@ void cli_enable_fe(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int nar
 		rt_sb_puts(o, "All sockets are already enabled.\n");
 	else {
 		atomic_store(&svc->adm, RT_FE_READY);
-		on_workers(c->rt, fe_apply, svc);
+		cli_on_workers(c->rt, fe_apply, svc);
 	}
 }
 
@@ -268,7 +277,7 @@ void cli_shutdown_fe(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int n
 		return;
 	}
 	atomic_store(&svc->adm, RT_FE_STOPPED);
-	on_workers(c->rt, fe_apply, svc);
+	cli_on_workers(c->rt, fe_apply, svc);
 	fprintf(stderr,
 	        "[WARNING]  (%d) : Proxy %s stopped (cumulated conns: FE: %lld, BE: %lld).\n",
 	        (int)getpid(), svc->conf->name, (long long)atomic_load(&svc->cnt.stot),
@@ -308,6 +317,7 @@ static const char *set_weight(struct rt_server *sv, const char *arg)
 
 void rt_srv_set_usable(struct rt_server *sv, bool up)
 {
+	atomic_store(&sv->nolb, 0); /* a forced state ends NOLB too */
 	pthread_mutex_lock(&sv->pool->lock);
 	bool was = sv->usable;
 	__atomic_store_n(&sv->usable, up, __ATOMIC_RELEASE);
@@ -330,8 +340,10 @@ static void ss_text(const struct sockaddr_storage *ss, char *ip, size_t len, uns
 }
 
 /* `set server B/S addr IP [port P]`: an IPv4 or IPv6 address, no name (as HAProxy). The
- * new address is used by the next connections; health checks keep probing the old one. */
-static void set_addr(struct rt_server *sv, struct rt_sbuf *o, char **args, int nargs)
+ * new address is used by the next connections, and by the server's health checks unless
+ * they have their own `addr` (and `port`). */
+static void set_addr(struct rt *rt, struct rt_server *sv, struct rt_sbuf *o, char **args,
+                     int nargs)
 {
 	if (nargs < 5) {
 		rt_sb_puts(o,
@@ -389,6 +401,7 @@ static void set_addr(struct rt_server *sv, struct rt_sbuf *o, char **args, int n
 	sv->sslen =
 	    ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	pthread_mutex_unlock(&sv->pool->lock);
+	rt_checks_addr(rt, sv); /* the checks run on this thread (worker 0's loop) */
 }
 
 static void set_state(struct rt_server *sv, struct rt_sbuf *o, const char *val)
@@ -403,9 +416,9 @@ static void set_state(struct rt_server *sv, struct rt_sbuf *o, const char *val)
 		rt_sb_puts(o, "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
 }
 
-/* `health up|down` forces the operational state as HAProxy's: a checked server's next
- * check result then decides again (HAProxy needs `rise` successes after a forced down,
- * vipr's next probe suffices). `stopping` (NOLB) is a state vipr does not have. */
+/* `health up|down|stopping` forces the operational state as HAProxy's: a checked server's
+ * next check result then decides again (HAProxy needs `rise` successes after a forced down,
+ * vipr's next probe suffices). Stopping is NOLB: up, but no new load-balanced traffic. */
 static void set_health(struct rt_server *sv, struct rt_sbuf *o, const char *val, bool agent)
 {
 	if (agent && !sv->conf->agent.enabled) {
@@ -416,9 +429,10 @@ static void set_health(struct rt_server *sv, struct rt_sbuf *o, const char *val,
 		rt_srv_set_usable(sv, true);
 	else if (val && !strcmp(val, "down"))
 		rt_srv_set_usable(sv, false);
-	else if (!agent && val && !strcmp(val, "stopping"))
-		rt_sb_puts(o, "vipr: the stopping (NOLB) state is not supported.\n");
-	else if (agent)
+	else if (!agent && val && !strcmp(val, "stopping")) {
+		rt_srv_set_usable(sv, true);
+		atomic_store(&sv->nolb, 1);
+	} else if (agent)
 		rt_sb_puts(o, "'set server <srv> agent' expects 'up' or 'down'.\n");
 	else
 		rt_sb_puts(o, "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n");
@@ -440,7 +454,7 @@ void cli_set_server(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int na
 	} else if (!strcmp(what, "state")) {
 		set_state(sv, o, val);
 	} else if (!strcmp(what, "addr")) {
-		set_addr(sv, o, args, nargs);
+		set_addr(c->rt, sv, o, args, nargs);
 	} else if (!strcmp(what, "health") || !strcmp(what, "agent")) {
 		set_health(sv, o, val, what[0] == 'a');
 	} else {
@@ -503,7 +517,7 @@ static void sess_run(struct rt *rt, struct sess_job *j, struct rt_sbuf *o)
 	j->out = calloc((size_t)rt->nw, sizeof(*j->out));
 	if (!j->out)
 		return;
-	on_workers(rt, sess_work, j);
+	cli_on_workers(rt, sess_work, j);
 	for (int i = 0; i < rt->nw; i++) {
 		if (j->out[i].len)
 			rt_sb_put(o, j->out[i].d, j->out[i].len);
@@ -550,25 +564,11 @@ void rt_srv_kill_sessions(struct rt *rt, struct rt_worker *self, struct rt_serve
 	on_workers_from(rt, self, sess_work, &j);
 }
 
-/* ---------------------------------------------------------------- not supported */
+/* ---------------------------------------------------------------- show errors */
 
-/* Dynamic servers need a server table that can grow under running sessions, and vipr keeps
- * no copies of bad requests: said plainly rather than answered as if done. */
-void cli_add_server(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int nargs)
-{
-	(void)c, (void)args, (void)nargs;
-	rt_sb_puts(o, "vipr: dynamic servers (add server) are not supported.\n");
-}
-
-void cli_del_server(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int nargs)
-{
-	(void)c, (void)args, (void)nargs;
-	rt_sb_puts(o, "vipr: dynamic servers (del server) are not supported.\n");
-}
-
+/* `show errors [<px>|-1] [request|response]` (stats_errors.c) */
 void cli_show_errors(struct rt_cli_ctx *c, struct rt_sbuf *o, char **args, int nargs)
 {
-	(void)c, (void)args, (void)nargs;
-	rt_sb_puts(o, "vipr: capturing invalid requests and responses (show errors) is not "
-	              "supported.\n");
+	const char *px = nargs > 2 && strcmp(args[2], "-1") ? args[2] : NULL;
+	rt_errors_show(c->rt, o, px, nargs > 3 ? args[3] : NULL);
 }

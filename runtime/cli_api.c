@@ -163,7 +163,7 @@ int rt_cli_open(struct rt *rt)
 	rt->started = (long long)time(NULL);
 	for (int i = 0; i < rt->npools; i++)
 		for (int k = 0; k < rt->pools[i].nsrv; k++) {
-			struct rt_server *sv = &rt->pools[i].srv[k];
+			struct rt_server *sv = rt_psrv(&rt->pools[i], k);
 			sv->iweight = sv->weight;
 			atomic_store(&sv->lastchg, rt->started);
 			if (sv->conf->disabled == 1)

@@ -318,19 +318,35 @@ static const struct cli_cmd table[] = {
      RT_CLI_ADMIN,
      cli_del_server,
      H("del server <bk>/<srv>                   : remove a dynamically added server")},
+    {{"disable", "agent"},
+     RT_CLI_ADMIN,
+     cli_disable_agent,
+     H("disable agent                           : disable agent checks")},
     {{"disable", "frontend"},
      RT_CLI_ADMIN,
      cli_disable_fe,
      H("disable frontend <frontend>             : temporarily disable specific frontend")},
+    {{"disable", "health"},
+     RT_CLI_ADMIN,
+     cli_disable_health,
+     H("disable health                          : disable health checks")},
     {{"disable", "server"},
      RT_CLI_ADMIN,
      cmd_disable,
      H("disable server (DEPRECATED)             : disable a server for maintenance (use 'set "
        "server' instead)")},
+    {{"enable", "agent"},
+     RT_CLI_ADMIN,
+     cli_enable_agent,
+     H("enable agent                            : enable agent checks")},
     {{"enable", "frontend"},
      RT_CLI_ADMIN,
      cli_enable_fe,
      H("enable frontend <frontend>              : re-enable specific frontend")},
+    {{"enable", "health"},
+     RT_CLI_ADMIN,
+     cli_enable_health,
+     H("enable health                           : enable health checks")},
     {{"enable", "server"},
      RT_CLI_ADMIN,
      cmd_enable,
@@ -477,10 +493,13 @@ void rt_cli_exec(struct rt_cli_ctx *c, char *line, struct rt_sbuf *o)
 	bool any = false;
 	for (char *p = strtok_r(line, ";", &save); p; p = strtok_r(NULL, ";", &save)) {
 		any = true;
+		c->no_blank = false;
 		run_cmd(c, o, p);
 		if (c->quit)
 			return;
-		rt_sb_puts(o, "\n");
+		if (!c->no_blank)
+			rt_sb_puts(o, "\n");
+		c->no_blank = false;
 	}
 	if (!any) {
 		char empty[1] = "";

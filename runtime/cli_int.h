@@ -28,6 +28,13 @@ struct rt_server *cli_server_arg(struct rt_cli_ctx *c, struct rt_sbuf *o, const 
 cli_fn cli_set_maxconn_fe, cli_set_maxconn_srv, cli_set_maxconn_global;
 cli_fn cli_disable_fe, cli_enable_fe, cli_shutdown_fe;
 cli_fn cli_set_server, cli_show_sess, cli_shutdown_sess, cli_shutdown_sessions;
-cli_fn cli_add_server, cli_del_server, cli_show_errors;
+cli_fn cli_show_errors;
+/* Runs fn(w, arg) on every worker's thread (the caller's, worker 0's, inline) and waits
+ * (bounded) for them. */
+void cli_on_workers(struct rt *rt, void (*fn)(struct rt_worker *, void *), void *arg);
+
+/* cli_dynsrv.c: add server, del server, enable|disable health|agent */
+cli_fn cli_add_server, cli_del_server, cli_enable_health, cli_disable_health,
+    cli_enable_agent, cli_disable_agent;
 
 #endif

@@ -537,6 +537,7 @@ static void analyze_req(struct rt_sess *s)
 			return;
 		}
 		if (r == H1_ERR) {
+			rt_errors_capture(s, false, c->in.d + c->in.r, len); /* show errors */
 			memcpy(s->term, "PR", 2);
 			snprintf(s->reqline, sizeof(s->reqline), "<BADREQ>");
 			rt_http_error(s, 400);
@@ -643,6 +644,7 @@ static void analyze_rsp(struct rt_sess *s)
 				return;
 			}
 			if (r == H1_ERR) {
+				rt_errors_capture(s, true, c->in.d + c->in.r, len); /* show errors */
 				memcpy(s->term, "PH", 2);
 				rt_http_error(s, 502);
 				return;

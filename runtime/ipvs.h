@@ -27,6 +27,9 @@ void rt_ipvs_dest_of(const struct m_pool *mp, const struct m_server *ms, int wei
  * deletes the services it added. */
 void rt_ipvs_start(struct rt *rt);
 void rt_ipvs_stop(struct rt *rt);
+/* rt_ipvs_quiesce(): stops keeping the kernel in step (a reload handed it to the next
+ * checker); rt_ipvs_stop() then leaves the services in place. */
+void rt_ipvs_quiesce(void);
 
 /* In the daemon on reload: deletes the kernel services of `old` that `cur` no longer has;
  * rt_ipvs_has_new(): whether `cur` has a service `old` has not, or with other settings. */
@@ -50,5 +53,32 @@ bool rt_lvs_udp_ok(const struct m_pool *mp);
 void rt_lvs_udp_start(struct rt *rt);
 void rt_lvs_udp_stop(struct rt *rt);
 struct rt_server *rt_lvs_sorry(const struct rt_pool *p);
+
+/* lvs.c: whether a real server is in the IPVS service now (up, or kept at weight 0 under
+ * inhibit_on_failure); a pool's live persistence affinities, and one restored after a reload
+ * (left_ms capped by the new persistence_timeout; none without persistence). Pool lock held. */
+bool rt_lvs_present(const struct rt_pool *p, const struct rt_server *s);
+void rt_lvs_pers_each(struct rt_pool *p,
+                      void (*fn)(void *arg, const uint8_t key[16], int srv, long long left_ms),
+                      void *arg);
+void rt_lvs_pers_restore(struct rt_pool *p, const uint8_t key[16], int srv, long long left_ms);
+
+/* lvs_show.c: the live table of a running checker in `ipvsadm -Ln` layout. */
+void rt_lvs_live_table(struct rt *rt, FILE *out);
+
+/* lvs_sock.c: the checker's socket @vipr-ipvs (the live table, a reload's hand-over).
+ * rt_lvs_sock_start() serves it (after_handover: waits for the old checker to close it);
+ * rt_lvs_sock_stop() ends that. rt_lvs_take_over(): in a reloaded checker, before its checks
+ * and listeners start, takes the state of the running checker of the same daemon (an older
+ * generation) and makes it soft-stop; false when none answered. rt_lvs_take_over_free() drops what was kept for the checks. */
+void rt_lvs_sock_start(struct rt *rt, bool after_handover);
+void rt_lvs_sock_stop(void);
+bool rt_lvs_take_over(struct rt *rt);
+void rt_lvs_take_over_free(void);
+void rt_lvs_set_retiring(void);
+
+/* lvs_child.c: this checker's generation (the daemon counts the checkers it starts; 0: not a
+ * keepalived checker); *takeover: it was started by a reload, to replace a running one. */
+long rt_lvs_gen(bool *takeover);
 
 #endif

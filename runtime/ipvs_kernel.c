@@ -381,20 +381,33 @@ void rt_ipvs_start(struct rt *rt)
 	K.th_on = pthread_create(&K.th, NULL, sync_thread, NULL) == 0;
 }
 
+/* Joins the sync thread; from the checker's hand-over thread or worker 0
+ * (a SIGUSR1 from elsewhere may race a hand-over: `once` orders them). */
+void rt_ipvs_quiesce(void)
+{
+	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&once);
+	if (!K.th_on) {
+		pthread_mutex_unlock(&once);
+		return;
+	}
+	pthread_mutex_lock(&K.mu);
+	K.stop = true;
+	pthread_cond_signal(&K.cv);
+	pthread_mutex_unlock(&K.mu);
+	pthread_join(K.th, NULL);
+	K.th_on = false;
+	pthread_mutex_unlock(&once);
+}
+
 void rt_ipvs_stop(struct rt *rt)
 {
 	(void)rt;
-	if (K.th_on) {
-		pthread_mutex_lock(&K.mu);
-		K.stop = true;
-		pthread_cond_signal(&K.cv);
-		pthread_mutex_unlock(&K.mu);
-		pthread_join(K.th, NULL);
-		K.th_on = false;
-	}
+	rt_ipvs_quiesce();
+	bool keep = rt_lvs_retiring(); /* handed over: the next checker manages them */
 	for (int i = 0; i < K.n; i++) {
 		struct kpool *k = &K.kp[i];
-		if (k->added) {
+		if (k->added && !keep) {
 			int rc = ipvs_nl_svc(K.h, IPVS_CMD_DEL_SERVICE, &k->svc);
 			if (rc < 0 && rc != -ESRCH)
 				vrrp_log("IPVS (cmd %s, errno %d): %s",

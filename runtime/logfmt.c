@@ -13,9 +13,15 @@
 
 #include "runtime/rt.h"
 
+/* %H and %[hostname]: read when the services are built, before any thread logs. A reload
+ * builds them in a new worker process, which reads it again. */
+static char g_hostname[256];
+
 void rt_logfmt_build(struct rt_service *rs)
 {
 	const struct m_proxy_conf *fe = rs->fe;
+	if (gethostname(g_hostname, sizeof(g_hostname) - 1) < 0)
+		g_hostname[0] = 0;
 	char err[256];
 	rs->logfmt = (struct m_lf){0};
 	if (!fe || fe->log_fmt_src != M_LOGFMT_CUSTOM || !fe->log_format)
@@ -145,59 +151,52 @@ static const char *reqword(const char *r, int k, size_t *n)
 	return r;
 }
 
+/* The request line's words for method and capture.req.*; nothing for a bad request. */
+static void reqfetch(struct line *l, unsigned fl, const struct rt_sess *s, int k)
+{
+	size_t n;
+	const char *w = strcmp(s->reqline, "<BADREQ>") ? reqword(s->reqline, k, &n) : NULL;
+	if (w)
+		str(l, fl, w, n);
+	else
+		cstr(l, fl, NULL);
+}
+
+/* A %[...] sample fetch of the table of model/logfmt.c. */
 static void fetch(struct line *l, const struct m_lf_node *g, const struct rt_sess *s)
 {
 	const char *e = g->text;
-	size_t n;
-	const char *w;
-	if (!strcmp(e, "src") || !strcmp(e, "src_port"))
-		return ip(l, g->flags, &s->cli_addr, e[3] == '_');
-	if (!strcmp(e, "dst") || !strcmp(e, "dst_port"))
-		return ip(l, g->flags, &s->dst_addr, e[3] == '_');
-	if (!strcmp(e, "fe_name"))
-		return cstr(l, g->flags, s->svc->conf->name);
-	if (!strcmp(e, "be_name")) {
-		if (!strcmp(s->reqline, "<BADREQ>")) /* no backend was chosen */
-			return cstr(l, g->flags, NULL);
-		const struct rt_pool *p = rt_sess_pool(s);
-		return cstr(l, g->flags, p ? p->conf->name : NULL);
-	}
-	if (!strcmp(e, "srv_name"))
-		return cstr(l, g->flags, s->server ? s->server->conf->name : NULL);
-	if (!strcmp(e, "status")) /* the response is gone when HAProxy logs */
-		return cstr(l, g->flags, NULL);
-	if (!strcmp(s->reqline, "<BADREQ>") && (!strcmp(e, "method") || !strncmp(e, "capture.", 8)))
-		return cstr(l, g->flags, NULL);
-	if (!strcmp(e, "method") || !strcmp(e, "capture.req.method")) {
-		w = reqword(s->reqline, 0, &n);
-		return str(l, g->flags, w, n);
-	}
-	if (!strcmp(e, "capture.req.uri")) {
-		w = reqword(s->reqline, 1, &n);
-		return str(l, g->flags, w, n);
-	}
-	if (!strcmp(e, "capture.req.ver")) {
-		w = reqword(s->reqline, 2, &n);
-		return str(l, g->flags, w, n);
-	}
-	if (!strcmp(e, "hostname")) {
-		char h[256] = "";
-		gethostname(h, sizeof(h) - 1);
-		return cstr(l, g->flags, h);
-	}
-	if (!strcmp(e, "date"))
-		return num(l, g->flags, (long long)time(NULL));
+	unsigned fl = g->flags;
 	size_t len = strlen(e);
-	if (!strncmp(e, "str(", 4))
-		return str(l, g->flags, e + 4, len - 5);
-	if (!strncmp(e, "int(", 4))
-		return num(l, g->flags, atoll(e + 4));
-	if (!strncmp(e, "env(", 4)) {
-		char name[128];
-		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), e + 4);
-		return cstr(l, g->flags, getenv(name));
+	char name[128];
+	switch (g->fetch) {
+	case MLF_F_SRC: return ip(l, fl, &s->cli_addr, false);
+	case MLF_F_SRC_PORT: return ip(l, fl, &s->cli_addr, true);
+	case MLF_F_DST: return ip(l, fl, &s->dst_addr, false);
+	case MLF_F_DST_PORT: return ip(l, fl, &s->dst_addr, true);
+	case MLF_F_FE_NAME: return cstr(l, fl, s->svc->conf->name);
+	case MLF_F_BE_NAME: {
+		if (!strcmp(s->reqline, "<BADREQ>")) /* no backend was chosen */
+			return cstr(l, fl, NULL);
+		const struct rt_pool *p = rt_sess_pool(s);
+		return cstr(l, fl, p ? p->conf->name : NULL);
 	}
-	cstr(l, g->flags, NULL);
+	case MLF_F_SRV_NAME: return cstr(l, fl, s->server ? s->server->conf->name : NULL);
+	case MLF_F_STATUS: return cstr(l, fl, NULL); /* the response is gone when HAProxy logs */
+	case MLF_F_METHOD:
+	case MLF_F_CAP_METHOD: return reqfetch(l, fl, s, 0);
+	case MLF_F_CAP_URI: return reqfetch(l, fl, s, 1);
+	case MLF_F_CAP_VER: return reqfetch(l, fl, s, 2);
+	case MLF_F_HOSTNAME: return cstr(l, fl, g_hostname);
+	case MLF_F_DATE: return num(l, fl, (long long)time(NULL));
+	case MLF_F_STR: return str(l, fl, e + 4, len - 5);
+	case MLF_F_INT: return num(l, fl, atoll(e + 4));
+	case MLF_F_ENV:
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), e + 4);
+		return cstr(l, fl, getenv(name));
+	case MLF_F_NONE: break;
+	}
+	cstr(l, fl, NULL);
 }
 
 void rt_log_custom(struct rt_sess *s)
@@ -267,12 +266,9 @@ void rt_log_custom(struct rt_sess *s)
 			put(&l, b, k);
 			break;
 		}
-		case MLF_H: {
-			char h[256] = "";
-			gethostname(h, sizeof(h) - 1);
-			cstr(&l, fl, h);
+		case MLF_H:
+			cstr(&l, fl, g_hostname);
 			break;
-		}
 		case MLF_HM:
 			w = reqword(s->reqline, 0, &n);
 			str(&l, fl, w, n);

@@ -24,12 +24,14 @@
  * proxied, so the real servers see connections from the director's address. That is logged
  * once per virtual_server at startup.
  *
- * Process layout, as keepalived's: the keepalived daemon runs VRRP; rt_lvs_spawn() forks its
- * "checker" child, a whole runtime (rt_run) over the same model, which health-checks the
- * real servers (rt_checks.c) and serves the virtual servers; it gets SIGTERM when the daemon
- * exits (PR_SET_PDEATHSIG). The VIP listener exists in both directors; only the one holding
- * the VIP receives connections. The live `ipvsadm -Ln` table is answered by a thread on the
- * abstract unix socket @vipr-ipvs, which belongs to the network namespace like IPVS itself.
+ * Process layout, as keepalived's: the keepalived daemon runs VRRP and a "checker" child
+ * (lvs_child.c starts, supervises and reloads it), a whole runtime (rt_run) over the same
+ * model, which health-checks the real servers (rt_checks.c) and serves the virtual servers.
+ * A VIP port another program already listens on is logged, and that virtual_server alone is
+ * not served. The VIP listener exists in both directors; only the one holding the VIP
+ * receives connections. lvs_sock.c answers `vipr ipvs` and a reload's hand-over on the
+ * abstract unix socket @vipr-ipvs, which belongs to the network namespace like IPVS itself;
+ * lvs_show.c prints the tables.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,6 +70,7 @@ struct rt_lvs {
 	long long timeout_ms;      /* persistence_timeout, 0: none */
 	uint8_t mask[16];          /* persistence_granularity */
 	bool udp;                  /* protocol UDP: IPVS counts its flows as InActConn */
+	int bind_state;            /* rt_lvs_bind_ok(): 0 not probed, 1 free, -1 in use */
 	struct lvs_pers *pers[PERS_BUCKETS]; /* chained; expired entries dropped when met */
 };
 
@@ -211,7 +214,7 @@ static void addr_key(const struct sockaddr_storage *ss, uint8_t key[16], uint32_
 	}
 }
 
-static bool present(const struct rt_pool *p, const struct rt_server *s)
+bool rt_lvs_present(const struct rt_pool *p, const struct rt_server *s)
 {
 	bool inhibit = s->conf->inhibit_on_failure == 1 || p->conf->lvs->inhibit_on_failure == 1;
 	return s->usable || inhibit; /* failed: removed, or kept at weight 0 when inhibited */
@@ -290,7 +293,7 @@ struct rt_server *rt_lvs_pick_locked(struct rt_pool *p, const struct sockaddr_st
 	for (int k = 0; k < n; k++) {
 		struct rt_server *s = &p->srv[l->order[k]];
 		struct rt_lvs_dest *d = &l->dests[k];
-		d->removed = !present(p, s);
+		d->removed = !rt_lvs_present(p, s);
 		d->weight = s->usable ? s->weight : 0;
 		int cur = atomic_load(&s->cur);
 		d->active = l->udp ? 0 : cur;
@@ -305,6 +308,28 @@ struct rt_server *rt_lvs_pick_locked(struct rt_pool *p, const struct sockaddr_st
 	if (l->timeout_ms > 0)
 		pers_add(l, key, l->order[i], now + l->timeout_ms);
 	return s;
+}
+
+void rt_lvs_pers_each(struct rt_pool *p,
+                      void (*fn)(void *arg, const uint8_t key[16], int srv, long long left_ms),
+                      void *arg)
+{
+	struct rt_lvs *l = p->lvs;
+	long long now = now_ms();
+	for (int b = 0; l && b < PERS_BUCKETS; b++)
+		for (struct lvs_pers *e = l->pers[b]; e; e = e->next)
+			if (e->expires > now)
+				fn(arg, e->key, e->srv, e->expires - now);
+}
+
+void rt_lvs_pers_restore(struct rt_pool *p, const uint8_t key[16], int srv, long long left_ms)
+{
+	struct rt_lvs *l = ensure(p);
+	if (!l || l->timeout_ms <= 0 || srv < 0 || srv >= p->nsrv)
+		return; /* the new configuration has no persistence here */
+	if (left_ms > l->timeout_ms)
+		left_ms = l->timeout_ms;
+	pers_add(l, key, srv, now_ms() + left_ms);
 }
 
 /* ---------------------------------------------------------------- startup */
@@ -325,6 +350,36 @@ static bool rt_lvs_bind_ok_pool(const struct m_pool *mp)
 	return !ml->protocol || !strcasecmp(ml->protocol, "TCP");
 }
 
+static void fmt_vs(const struct m_pool *mp, char *buf, size_t len);
+
+/* Whether VIP:port can be bound beside our own listeners (SO_REUSEPORT, as the runtime binds
+ * them, so a retiring checker's listener does not count): another program's listener makes
+ * the runtime's bind fail, which would stop the whole checker. */
+static int probe_bind(const struct m_pool *mp)
+{
+	const struct m_addr *a = &mp->service->binds->addr;
+	struct sockaddr_storage ss = a->ss;
+	socklen_t len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                         : sizeof(struct sockaddr_in);
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)a->port_lo);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)a->port_lo);
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	int one = 1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	else
+		(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	int rc = bind(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
 bool rt_lvs_bind_ok(const struct rt_service *rs)
 {
 	if (rs->conf->kind != SVC_VIRTUAL_SERVER)
@@ -332,7 +387,22 @@ bool rt_lvs_bind_ok(const struct rt_service *rs)
 	if (rt_ipvs_kernel())
 		return false; /* the kernel serves it (ipvs_kernel.c) */
 	const struct m_pool *mp = svc_pool(rs);
-	return mp && rt_lvs_bind_ok_pool(mp);
+	if (!mp || !rt_lvs_bind_ok_pool(mp) || !mp->service || !mp->service->binds)
+		return false;
+	struct rt_lvs *l = rs->pool ? ensure(rs->pool) : NULL;
+	if (!l)
+		return true; /* no state to remember the probe in: the bind itself decides */
+	if (!l->bind_state) {
+		int rc = probe_bind(mp);
+		l->bind_state = rc == -EADDRINUSE ? -1 : 1;
+		if (rc == -EADDRINUSE) {
+			char vs[96];
+			fmt_vs(mp, vs, sizeof(vs));
+			vrrp_log("IPVS: VS %s is not served: %s (another program listens on it); "
+			         "the other virtual servers are", vs, strerror(EADDRINUSE));
+		}
+	}
+	return l->bind_state > 0;
 }
 
 void rt_lvs_listen_opts(int fd, const struct rt_service *rs, int family)
@@ -350,8 +420,6 @@ void rt_lvs_listen_opts(int fd, const struct rt_service *rs, int family)
 		(void)setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one));
 	}
 }
-
-static void ipvs_serve(struct rt *rt);
 
 #define sched_name rt_lvs_sched_name /* ipvs_kernel.c */
 
@@ -390,6 +458,11 @@ void rt_lvs_start(struct rt *rt)
 		any = any || rt->pools[i].conf->lvs;
 	if (!any)
 		return;
+	bool takeover;
+	(void)rt_lvs_gen(&takeover);
+	if (takeover) /* a reload: the previous checker's state first (lvs_sock.c) */
+		rt_lvs_take_over(rt);
+	rt_lvs_sock_start(rt, takeover); /* `vipr ipvs`, and the next reload's hand-over */
 	if (rt_ipvs_kernel()) {
 		rt_ipvs_start(rt); /* the kernel data plane */
 		return;
@@ -422,395 +495,39 @@ void rt_lvs_start(struct rt *rt)
 		               "connections from this director's address, not the client's");
 	}
 	rt_lvs_udp_start(rt); /* protocol UDP (lvs_udp.c) */
-	ipvs_serve(rt);       /* `vipr ipvs`: the live table */
 }
 
-/* ---------------------------------------------------------------- the checker process */
 
-/* keepalived runs its health checkers (and IPVS) in a child process beside the VRRP one;
- * vipr does the same: the child is a whole runtime (rt_run) over the same model, which
- * serves nothing but the virtual servers, and gets SIGTERM when the daemon exits. */
-static pid_t checker_pid; /* in the daemon: the checker child, 0: none */
-
-pid_t rt_lvs_spawn(struct m_config *cfg)
+static bool has_lvs(const struct rt *rt)
 {
-	bool any = false;
-	for (const struct m_pool *p = cfg->pools; p; p = p->next)
-		any = any || p->lvs;
-	if (!any)
-		return 0;
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid != 0) {
-		if (pid < 0)
-			vrrp_log("Unable to fork the checker process: %s", strerror(errno));
-		checker_pid = pid > 0 ? pid : 0;
-		return pid;
-	}
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(0);
-	signal(SIGHUP, SIG_IGN); /* reloads are the daemon's; see rt_lvs_spawn() in runtime.h */
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGUSR2, SIG_IGN);
-	struct rt_opts o = {.foreground = true};
-	_exit(rt_run(cfg, &o));
-}
-
-/* Waits up to 5 s for the checker to exit after sig; SIGKILL after that. */
-static void end_checker(int sig)
-{
-	if (checker_pid <= 0)
-		return;
-	kill(checker_pid, sig);
-	for (int i = 0; i < 250; i++) {
-		pid_t r = waitpid(checker_pid, NULL, WNOHANG);
-		if (r == checker_pid || (r < 0 && errno == ECHILD))
-			break;
-		if (i == 249) {
-			kill(checker_pid, SIGKILL);
-			waitpid(checker_pid, NULL, 0);
-		}
-		nanosleep(&(struct timespec){0, 20 * 1000000L}, NULL);
-	}
-	checker_pid = 0;
-}
-
-void rt_lvs_reload(const struct m_config *old, struct m_config *cur)
-{
-	/* The checker keeps serving the configuration it started with (a new one would have to
-	 * be forked from this process, whose event loop it must not inherit). With IPVS the
-	 * services the new configuration dropped are deleted here, and the checker stops
-	 * managing them when the kernel says they are gone. */
-	if (checker_pid <= 0 || !rt_ipvs_kernel())
-		return;
-	rt_ipvs_remove_gone(old, cur);
-	if (rt_ipvs_has_new(old, cur))
-		vrrp_log("IPVS: new or changed virtual_servers take effect when keepalived restarts");
-}
-
-void rt_lvs_wait(void)
-{
-	end_checker(SIGTERM); /* keepalived waits for its checker, which removes the services */
-}
-
-/* ---------------------------------------------------------------- ipvsadm -Ln */
-
-static unsigned vs_port(const struct m_pool *mp)
-{
-	return mp->service && mp->service->binds ? mp->service->binds->addr.port_lo : 0;
-}
-
-static void fmt_addr(const struct m_addr *a, unsigned port, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	if (!port)
-		port = a->port_lo;
-	if (a->ss.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, port);
-	} else {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, port);
-	}
-}
-
-static const char *fwd_name(const char *kind)
-{
-	if (kind && !strcasecmp(kind, "DR"))
-		return "Route";
-	if (kind && !strcasecmp(kind, "TUN"))
-		return "Tunnel";
-	return "Masq";
-}
-
-static void table_head(FILE *out)
-{
-	fprintf(out, "IP Virtual Server version 1.2.1 (size=4096)\n"
-	             "Prot LocalAddress:Port Scheduler Flags\n"
-	             "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
-}
-
-static void vs_line(FILE *out, const struct m_pool *mp)
-{
-	const struct m_lvs *ml = mp->lvs;
-	char vs[80] = "?";
-	const char *proto = ml->protocol ? ml->protocol : "TCP";
-	if (ml->fwmark > 0) {
-		snprintf(vs, sizeof(vs), "%d", ml->fwmark);
-		proto = "FWM";
-	} else if (mp->service && mp->service->binds) {
-		fmt_addr(&mp->service->binds->addr, 0, vs, sizeof(vs));
-	}
-	fprintf(out, "%s  %s %s", proto, vs, sched_name(mp->balance.algo)); /* ipvsadm: two spaces */
-	if (ml->persistence_timeout > 0) {
-		fprintf(out, " persistent %lld", (long long)ml->persistence_timeout / 1000);
-		if (ml->persistence_granularity)
-			fprintf(out, " mask %s", ml->persistence_granularity);
-	}
-	fputc('\n', out);
-}
-
-static void rs_line(FILE *out, const struct m_pool *mp, const struct m_server *s, int weight,
-                    int active, int inactive)
-{
-	if (s->addr.kind != M_ADDR_INET)
-		return;
-	char ra[80];
-	unsigned port = s->addr.port_lo ? s->addr.port_lo : vs_port(mp);
-	fmt_addr(&s->addr, port, ra, sizeof(ra));
-	fprintf(out, "  -> %-28s %-7s %-6d %-10d %-10d\n", ra,
-	        fwd_name(s->lvs_method ? s->lvs_method : mp->lvs->lb_kind), weight,
-	        active, inactive);
-}
-
-/* `ipvsadm -Ln` sorts services and destinations (not the kernel's list order): so do these */
-struct pkey {
-	int idx;
-	struct ipvs_svc s;
-};
-
-struct skey {
-	int idx;
-	struct ipvs_dest d;
-};
-
-static int cmp_pkey(const void *a, const void *b)
-{
-	return rt_ipvs_cmp_svc(&((const struct pkey *)a)->s, &((const struct pkey *)b)->s);
-}
-
-static int cmp_skey(const void *a, const void *b)
-{
-	return rt_ipvs_cmp_dest(&((const struct skey *)a)->d, &((const struct skey *)b)->d);
-}
-
-/* The pools with virtual servers, in ipvsadm's order; *n of them. Caller frees. */
-static struct pkey *sorted_pools(const struct m_pool *const *mps, int npools, int *n)
-{
-	struct pkey *k = calloc((size_t)(npools > 0 ? npools : 1), sizeof(*k));
-	*n = 0;
-	for (int i = 0; k && i < npools; i++)
-		if (mps[i]->lvs) {
-			k[*n].idx = i;
-			rt_ipvs_svc_of(mps[i], &k[*n].s);
-			(*n)++;
-		}
-	if (k && *n > 1)
-		qsort(k, (size_t)*n, sizeof(*k), cmp_pkey);
-	return k;
-}
-
-static void sort_servers(const struct m_pool *mp, const struct m_server *const *ms, struct skey *k,
-                         int n)
-{
-	for (int i = 0; i < n; i++) {
-		k[i].idx = i;
-		rt_ipvs_dest_of(mp, ms[i], 0, &k[i].d);
-	}
-	if (n > 1)
-		qsort(k, (size_t)n, sizeof(*k), cmp_skey);
-}
-
-void rt_lvs_ipvs_table(const struct m_config *cfg, FILE *out)
-{
-	table_head(out);
-	int np = 0, n = 0;
-	for (const struct m_pool *mp = cfg->pools; mp; mp = mp->next)
-		np++;
-	const struct m_pool **mps = calloc((size_t)(np > 0 ? np : 1), sizeof(*mps));
-	if (!mps)
-		return;
-	np = 0;
-	for (const struct m_pool *mp = cfg->pools; mp; mp = mp->next)
-		mps[np++] = mp;
-	struct pkey *pk = sorted_pools(mps, np, &n);
-	for (int i = 0; pk && i < n; i++) {
-		const struct m_pool *mp = mps[pk[i].idx];
-		vs_line(out, mp);
-		int ns = 0;
-		for (const struct m_server *s = mp->servers; s; s = s->next)
-			ns++;
-		const struct m_server **ms = calloc((size_t)(ns > 0 ? ns : 1), sizeof(*ms));
-		struct skey *sk = calloc((size_t)(ns > 0 ? ns : 1), sizeof(*sk));
-		if (ms && sk) {
-			ns = 0;
-			for (const struct m_server *s = mp->servers; s; s = s->next)
-				ms[ns++] = s;
-			sort_servers(mp, ms, sk, ns);
-			for (int j = 0; j < ns; j++) {
-				const struct m_server *s = ms[sk[j].idx];
-				rs_line(out, mp, s, s->weight >= 0 ? s->weight : 1, 0, 0);
-			}
-		}
-		free(ms);
-		free(sk);
-	}
-	free(pk);
-	free(mps);
-}
-
-/* The live table of a running runtime: present destinations with their current weight and
- * connections, and the sorry_server while it stands in for all of them (as keepalived adds
- * it to the IPVS service then). */
-static void live_pool(struct rt_pool *p, FILE *out)
-{
-	const struct m_pool *mp = p->conf;
-	int n = p->nsrv > 0 ? p->nsrv : 1;
-	const struct m_server **ms = calloc((size_t)n, sizeof(*ms));
-	struct skey *sk = calloc((size_t)n, sizeof(*sk));
-	vs_line(out, mp);
-	if (!ms || !sk) {
-		free(ms);
-		free(sk);
-		return;
-	}
-	for (int k = 0; k < p->nsrv; k++)
-		ms[k] = p->srv[k].conf;
-	sort_servers(mp, ms, sk, p->nsrv);
-	bool udp = rt_lvs_udp_ok(mp); /* IPVS counts UDP flows as InActConn */
-	pthread_mutex_lock(&p->lock);
-	bool any = false;
-	for (int j = 0; j < p->nsrv; j++) {
-		struct rt_server *s = &p->srv[sk[j].idx];
-		if (!present(p, s))
-			continue;
-		int w = s->usable ? s->weight : 0;
-		any = any || w > 0;
-		int cur = atomic_load(&s->cur);
-		rs_line(out, mp, s->conf, w, udp ? 0 : cur, udp ? cur : 0);
-	}
-	struct rt_server *sorry = p->lvs ? p->lvs->sorry : NULL;
-	int scur = sorry ? atomic_load(&sorry->cur) : 0;
-	if (!any && mp->lvs->sorry_server)
-		rs_line(out, mp, mp->lvs->sorry_server, 1, udp ? 0 : scur, udp ? scur : 0);
-	pthread_mutex_unlock(&p->lock);
-	free(ms);
-	free(sk);
-}
-
-static void live_table(struct rt *rt, FILE *out)
-{
-	table_head(out);
-	const struct m_pool **mps = calloc((size_t)(rt->npools > 0 ? rt->npools : 1), sizeof(*mps));
-	if (!mps)
-		return;
 	for (int i = 0; i < rt->npools; i++)
-		mps[i] = rt->pools[i].conf;
-	int n = 0;
-	struct pkey *pk = sorted_pools(mps, rt->npools, &n);
-	for (int i = 0; pk && i < n; i++)
-		live_pool(&rt->pools[pk[i].idx], out);
-	free(pk);
-	free(mps);
+		if (rt->pools[i].conf->lvs)
+			return true;
+	return false;
 }
 
-/* The live table is served on an abstract unix socket, which like the kernel's IPVS table
- * belongs to the network namespace: `vipr ipvs` in a namespace sees that namespace's
- * director, as `ipvsadm -Ln` would. A thread of the runtime answers; one per process. */
-#define IPVS_SOCK "vipr-ipvs"
-
-static struct {
-	int fd;
-	pthread_t th;
-	bool on;
-	struct rt *rt;
-} srv_state = {.fd = -1};
-
-static socklen_t ipvs_addr(struct sockaddr_un *un)
+/* Called by the runtime when a soft stop begins (the checker's SIGUSR1: a reload handed its
+ * virtual servers over). The checks stop now, quietly, so that the new checker alone reports
+ * and runs notify scripts; the kernel services stay for the new checker. */
+void rt_lvs_soft_stop(struct rt *rt)
 {
-	memset(un, 0, sizeof(*un));
-	un->sun_family = AF_UNIX;
-	memcpy(un->sun_path + 1, IPVS_SOCK, sizeof(IPVS_SOCK) - 1);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + sizeof(IPVS_SOCK) - 1);
-}
-
-static void *ipvs_thread(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int c = accept4(srv_state.fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			return NULL; /* shut down by rt_lvs_stop() */
-		}
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-		if (m) {
-			live_table(srv_state.rt, m);
-			fclose(m);
-			for (size_t off = 0; off < len;) {
-				ssize_t w = send(c, buf + off, len - off, MSG_NOSIGNAL);
-				if (w <= 0)
-					break;
-				off += (size_t)w;
-			}
-			free(buf);
-		}
-		close(c);
-	}
-}
-
-static void ipvs_serve(struct rt *rt)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (!has_lvs(rt))
 		return;
-	struct sockaddr_un un;
-	socklen_t len = ipvs_addr(&un);
-	if (bind(fd, (struct sockaddr *)&un, len) < 0 || listen(fd, 16) < 0) {
-		vrrp_log("IPVS: cannot serve the live table (%s): another virtual-server process "
-		         "in this network namespace?", strerror(errno));
-		close(fd);
-		return;
-	}
-	srv_state.fd = fd;
-	srv_state.rt = rt;
-	srv_state.on = pthread_create(&srv_state.th, NULL, ipvs_thread, NULL) == 0;
-	if (!srv_state.on) {
-		close(fd);
-		srv_state.fd = -1;
-	}
+	rt_lvs_set_retiring();
+	rt_checks_stop(rt);
+	rt_ipvs_quiesce();
+	rt_lvs_udp_stop(rt);
+	rt_lvs_sock_stop();
 }
 
 void rt_lvs_stop(struct rt *rt)
 {
-	bool any = false;
-	for (int i = 0; i < rt->npools; i++)
-		any = any || rt->pools[i].conf->lvs;
-	if (any && rt_ipvs_kernel())
-		rt_ipvs_stop(rt);
-	else if (any)
-		rt_lvs_udp_stop(rt);
-	if (!srv_state.on)
+	if (!has_lvs(rt))
 		return;
-	shutdown(srv_state.fd, SHUT_RDWR); /* wakes accept() */
-	pthread_join(srv_state.th, NULL);
-	close(srv_state.fd);
-	srv_state.fd = -1;
-	srv_state.on = false;
-}
-
-int rt_lvs_ipvs_live(FILE *out)
-{
-	if (rt_ipvs_print(out) == 0)
-		return 0; /* the kernel's table, as ipvsadm -Ln reads it */
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_un un;
-	socklen_t len = ipvs_addr(&un);
-	if (connect(fd, (struct sockaddr *)&un, len) < 0) {
-		close(fd);
-		return -1;
-	}
-	char buf[4096];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, (size_t)n, out);
-	close(fd);
-	return 0;
+	if (rt_ipvs_kernel())
+		rt_ipvs_stop(rt); /* deletes the services, unless handed over */
+	else
+		rt_lvs_udp_stop(rt);
+	rt_lvs_sock_stop();
+	rt_lvs_take_over_free();
 }

@@ -27,6 +27,7 @@
 struct rt;
 struct rt_worker;
 struct chk_item;
+struct rt_chk;
 struct rt_rules;
 struct rt_rules_all;
 struct rt_ring_pt;
@@ -78,12 +79,26 @@ struct rt_server {
 	struct chk_item *chk; /* rt_checks.c: the server's check, whose chk_get_state() the
 	                       * stats show (check_status, LastChk...); NULL: not checked yet */
 	atomic_int maxconn_cli; /* cli_admin.c: `set maxconn server` + 1; 0: the configuration's */
+	int puid;              /* HAProxy's server id (show stat sid, show servers state) */
+	bool live;             /* the slot holds a server (false: deleted, or never used) */
+	bool dyn;              /* added by `add server` (its conf is in rt.dyn_arena) */
+	struct rt_chk *dchk[2]; /* rt_checks.c: a dynamic server's check and agent, NULL: none */
+	bool chk_paused;       /* rt_checks_dyn.c: `disable health`, or a new dynamic server's */
+	bool agent_paused;     /* the same for the agent (`disable agent`) */
+	atomic_int nolb;       /* HAProxy's STOPPING (NOLB): up, but no new load-balanced traffic
+	                        * (`set server health stopping`, the stats page's hnolb), until
+	                        * the next passed check or forced health */
 };
 
 struct rt_pool {
 	const struct m_pool *conf;
-	struct rt_server *srv;
-	int nsrv;
+	struct rt_server *srv; /* slots, cap of them: servers never move (sessions, checks and
+	                        * stats hold pointers); a dynamic server takes a free slot */
+	int nsrv;              /* live servers; the i-th is rt_psrv(p, i) */
+	int cap;
+	int *ord;     /* slot of the i-th live server (config order, then dynamic servers as
+	               * added, as HAProxy lists them); NULL: slot i (pools built by tests) */
+	unsigned gen; /* bumped by add/del server: part of the map and ring signatures */
 	pthread_mutex_t lock; /* balancing state of every server of the pool */
 	unsigned rr;          /* rotation for ties (leastconn, static-rr start) */
 	atomic_int cur;       /* beconn */
@@ -103,6 +118,15 @@ struct rt_pool {
 	struct rt_lvs *lvs; /* lvs: keepalived virtual_server state (lvs.c), under lock; NULL */
 	int fullconn; /* balance.c: fullconn, or HAProxy's default for it (minconn servers) */
 };
+
+/* The i-th live server of p (0 <= i < p->nsrv), in HAProxy's order. */
+static inline struct rt_server *rt_psrv(const struct rt_pool *p, int i)
+{
+	return &p->srv[p->ord ? p->ord[i] : i];
+}
+/* Room for dynamic servers (`add server`) in each backend, allocated at startup: slots are
+ * never reallocated (see cli_dynsrv.c). */
+#define RT_DYN_SPARE 64
 
 /* balance.c: rt_balance_pick() returns a server for a new connection (its counters already
  * incremented) or NULL when no server is usable; `avoid` is skipped when another server is
@@ -311,7 +335,7 @@ struct rt_worker {
 	struct rt_listener *listeners;
 	struct rt_sess *sessions;
 	unsigned nsess;
-	unsigned npaused;     /* listeners paused on maxconn */
+	atomic_uint npaused;  /* listeners paused on maxconn (read by other workers) */
 	struct rt_idle *idle; /* parked server connections (idle.c) */
 	unsigned nidle;
 	uint32_t seed;
@@ -339,6 +363,7 @@ struct rt {
 	int nw;
 	atomic_int stop; /* 0 running, 1 soft stop, 2 hard stop */
 	atomic_int actconn;
+	atomic_int npaused; /* sess.c: listeners paused on maxconn, on every worker */
 	ev_timer hard; /* hard-stop-after, on worker 0 */
 	/* stats (stats.c, cli_api.c) */
 	long long started;        /* time() at startup */
@@ -350,6 +375,10 @@ struct rt {
 	struct rt_stats_adm *stats_adm; /* stats_admin.c: compiled `stats admin` conditions */
 	int nstats_adm;
 	struct rt_acl_ctx *stats_cx;
+	/* cli_dynsrv.c: the confs of dynamic servers, kept until exit even once deleted (a
+	 * session's log line or a stats reader may still name them): ~1 kB per `add server` */
+	struct arena *dyn_arena;
+	struct rt_errors *errors; /* stats_errors.c: error snapshots, NULL until the first */
 };
 
 /* Points io at an fd that the loop already watches through another watcher (a server
@@ -380,12 +409,25 @@ bool rt_splice_out(struct rt_sess *s, struct rt_end *e, struct rt_chan *c);
 void rt_splice_release(struct rt_sess *s);
 void rt_splice_flush(struct rt_worker *w);
 
+/* rt_listen.c: opens worker w's listening sockets (-1 after an [ALERT]); closes them. */
+int rt_bind_worker(struct rt *rt, struct rt_worker *w);
+void rt_close_listeners(struct rt_worker *w);
+/* Listeners paused on maxconn (rt_listener_paused(): the workers' counts follow). Whether l's
+ * frontend or the process is at its maxconn; resuming worker w's own paused listeners that
+ * have room again; waking the other workers that have paused ones, when a session ended
+ * (each resumes its own from its qwake callback). */
+bool rt_listener_over_limit(const struct rt_listener *l);
+void rt_listener_paused(struct rt_listener *l, bool paused);
+void rt_listeners_resume(struct rt_worker *w);
+void rt_listeners_wake(struct rt_worker *self);
+
 /* sess.c */
 void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents);
 void rt_sess_close_idle(struct rt_worker *w);
 void rt_sess_queue_cb(struct ev_loop *loop, ev_async *a, int revents);
 void rt_sess_grant(struct rt_sess *s); /* balance.c, pool lock held: hand to its worker */
 void rt_sess_kill_all(struct rt_worker *w);
+
 void rt_sess_shutdown(struct rt_sess *s); /* on its worker: end it now (cli) */
 
 /* sess.c, used by http.c: buffers and session plumbing */
@@ -418,6 +460,20 @@ void rt_checks_stop(struct rt *rt);
 /* observe layer4|layer7 (rt_checks.c): what real traffic to rs did: -1 a failed connect,
  * 0 a connect, >= 100 an HTTP status. Any thread. */
 void rt_checks_observe(struct rt_server *rs, int what);
+/* Runtime API, on worker 0's thread. rt_checks_add_dyn(): schedules the check and agent of
+ * a dynamic server (paused, as HAProxy's: `enable health|agent` starts them; -1 on error).
+ * rt_checks_del(): `del server` ends the server's checks (a dynamic server's are freed after
+ * a grace period, a configured one's paused for good). rt_checks_enable():
+ * `enable|disable health|agent` (agent true: the agent); false when the server has none.
+ * rt_checks_addr(): the server's address changed: checks without their own addr/port
+ * follow. */
+int rt_checks_add_dyn(struct rt *rt, struct rt_server *rs);
+void rt_checks_del(struct rt *rt, struct rt_server *rs);
+bool rt_checks_enable(struct rt *rt, struct rt_server *rs, bool agent, bool on);
+void rt_checks_addr(struct rt *rt, struct rt_server *rs);
+/* The same from any thread (the stats page's actions): done on the checks' loop soon after;
+ * false when the server has no such check (configured). */
+bool rt_checks_enable_async(struct rt *rt, struct rt_server *rs, bool agent, bool on);
 
 /* log.c */
 void rt_log_http(struct rt_sess *s);
@@ -435,132 +491,9 @@ void rt_logfmt_free(struct rt *rt);
 void rt_logsrv_send(const struct rt *rt, const struct m_proxy_conf *fe, int sev, const char *msg,
                     size_t mlen);
 
-/* ---- stats: statistics, stats page and stats socket -------------------------------
- * stats.c: counters, CSV/JSON rows, `show info`, `show servers state`, the HTTP applet;
- * stats_html.c: the HTML page; cli_api.c: the stats sockets (global `stats socket`). */
-
-/* A growable string; functions appending to it keep it NUL-terminated. */
-struct rt_sbuf {
-	char *d;
-	size_t len, cap;
-};
-void rt_sb_put(struct rt_sbuf *b, const char *p, size_t n);
-void rt_sb_puts(struct rt_sbuf *b, const char *s);
-void rt_sb_printf(struct rt_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* counting hooks (sess.c, http.c, balance.c) */
-enum rt_stat_ev { RT_ST_ECON, RT_ST_WRETR, RT_ST_WREDIS, RT_ST_ERESP };
-void rt_rate_add(struct rt_rate *r);
-unsigned rt_rate_get(struct rt_rate *r);
-void rt_stats_sess_new(struct rt_service *svc);
-void rt_stats_bytes(struct rt_sess *s, bool to_server, size_t n);
-void rt_stats_srv_ev(struct rt_sess *s, enum rt_stat_ev ev);
-void rt_stats_http_error(struct rt_sess *s, int status);
-void rt_stats_txn_end(struct rt_sess *s);
-void rt_stats_picked(struct rt_pool *p, struct rt_server *sv);
-/* A request (response: true, a response) denied by a rule: dreq/dresp (rules.c may call it). */
-void rt_stats_denied(struct rt_sess *s, bool response);
-
-/* The HTTP applet: true when the request was for the stats uri of the session's proxy and
- * an answer (page, CSV, JSON or 401) is now queued; rt_stats_applet_end() gives the
- * session its own response buffer back (on the next transaction and on close). */
-bool rt_stats_applet(struct rt_sess *s, const struct h1_msg *m);
-void rt_stats_applet_end(struct rt_sess *s);
-
-/* Dumps (flags RT_SD_*): the CSV of every proxy, its JSON form, `show info`, `show servers
- * state [backend]` (false: no such backend). */
-#define RT_SD_LEGENDS 0x01 /* addresses and algorithms (CLI, stats show-legends) */
-#define RT_SD_UP      0x02 /* only servers that are UP */
-#define RT_SD_NOMAINT 0x04 /* skip servers in maintenance */
-void rt_stats_csv(struct rt *rt, struct rt_sbuf *out, unsigned flags);
-void rt_stats_json(struct rt *rt, struct rt_sbuf *out, unsigned flags);
-void rt_stats_info(struct rt *rt, struct rt_sbuf *out);
-bool rt_stats_servers_state(struct rt *rt, struct rt_sbuf *out, const char *backend);
-/* Which proxies a stats answer shows: `stats scope` names (exact) and the uri's ?scope=
- * (case-insensitive part of the name, 2 characters at least, as 2.6 matches it). */
-struct rt_stats_scope {
-	const struct m_stats *st; /* its scope list, NULL: no limit */
-	const char *q;            /* ?scope= value, NULL: none */
-	size_t qlen;
-	const char *self; /* the proxy serving the stats, for `stats scope .` */
-};
-bool rt_stats_in_scope(const struct rt_stats_scope *sc, const char *pxname);
-void rt_stats_csv_in(struct rt *rt, struct rt_sbuf *out, unsigned flags,
-                     const struct rt_stats_scope *sc);
-void rt_stats_json_in(struct rt *rt, struct rt_sbuf *out, unsigned flags,
-                      const struct rt_stats_scope *sc);
-/* stats_html.c: the page; admin: the server check boxes and action forms (stats admin);
- * st_code: the answer of the last POST (";st=DONE"...), NULL: none. */
-struct rt_stats_page {
-	const struct m_stats *st;
-	const char *uri;
-	unsigned flags;
-	bool refresh, admin;
-	const char *st_code;
-	struct rt_stats_scope scope;
-};
-void rt_stats_html(struct rt *rt, struct rt_sbuf *out, const struct rt_stats_page *pg);
-/* stats_admin.c: `stats admin if/unless` conditions compiled at startup (false: an
- * unsupported condition, reported), evaluated per request; rt_stats_admin_post() applies a
- * form POST (s=, action=, b=) and returns HAProxy's status code ("DONE", "PART", ...). */
-bool rt_stats_admin_init(struct rt *rt);
-void rt_stats_admin_free(struct rt *rt);
-bool rt_stats_admin_ok(struct rt_sess *s, const struct m_stats *st, const struct h1_msg *m);
-const char *rt_stats_admin_post(struct rt_sess *s, const char *body, size_t len);
-/* cli_admin.c, also for the stats page: a forced operational state, and ending the
- * sessions of a server on every worker (self: the calling worker, run inline). */
-void rt_srv_set_usable(struct rt_server *sv, bool up);
-void rt_srv_kill_sessions(struct rt *rt, struct rt_worker *self, struct rt_server *sv);
-
-/* Server look-up and status text shared by the page, the CSV and the CLI. */
-struct rt_server *rt_stats_find_server(struct rt *rt, const char *be, const char *srv);
-struct rt_pool *rt_stats_find_pool(struct rt *rt, const char *name);
-const char *rt_stats_srv_status(const struct rt_server *sv);
-void rt_stats_set_admin(struct rt_server *sv, int set, int clear);
-/* rt_stats_rows() calls fn with each row `show stat` prints, in its order: kind 'F'rontend,
- * 'S'erver, 'B'ackend; f[nf] are the CSV fields, NULL when empty. rt_stats_field() is the
- * index of a CSV column by name, -1: none. */
-typedef void rt_stats_row_fn(void *arg, char kind, const char *const *f, int nf);
-void rt_stats_rows(struct rt *rt, unsigned flags, rt_stats_row_fn *fn, void *arg);
-int rt_stats_field(const char *name);
-/* `show stat typed`, `show info typed` (json false) and `show info json`. */
-void rt_stats_typed(struct rt *rt, struct rt_sbuf *out, unsigned flags);
-void rt_stats_info_fmt(struct rt *rt, struct rt_sbuf *out, bool json);
-/* `clear counters [all]`: the maxima, or every counter. */
-void rt_stats_clear(struct rt *rt, bool all);
-/* stats_http.c: queues a whole HTTP answer (head and body) in place of the response, the
- * request head consumed; takes ans->d. promex.c: `use-service prometheus-exporter`. */
-void rt_stats_answer(struct rt_sess *s, const struct h1_msg *m, struct rt_sbuf *ans, bool close);
-bool rt_promex_applet(struct rt_sess *s, const struct h1_msg *m);
-
-/* cli_api.c: binds every global `stats socket` (before daemonizing; -1 after an [ALERT]),
- * serves them on worker 0's loop, closes and unlinks them. */
-struct rt_cli_sock;
-int rt_cli_open(struct rt *rt);
-/* cli_cmds.c: runs one runtime API line (commands separated by ';') at ctx->level and
- * appends the answers to out, each ending with an empty line as HAProxy's; `prompt`,
- * `quit`, `user` and `operator` change ctx. Callable by any front end of the CLI (stats
- * sockets, the master CLI) on worker 0's thread. */
-enum { RT_CLI_USER = 1, RT_CLI_OPER = 2, RT_CLI_ADMIN = 3 };
-struct rt_cli_ctx {
-	struct rt *rt;
-	int level;
-	bool prompt, quit;
-	long timeout_ms; /* `set timeout cli`: the session's new idle timeout, 0: unchanged */
-};
-void rt_cli_exec(struct rt_cli_ctx *ctx, char *line, struct rt_sbuf *out);
-/* cli_admin.c: runs the runtime API's work queued for worker w, on its thread (called from
- * its qwake callback); effective maxconn of a frontend, a server, the process (0: none). */
-void rt_cli_worker_run(struct rt_worker *w);
-#define RT_FE_READY   0
-#define RT_FE_PAUSED  1 /* disable frontend: listeners paused, enable frontend resumes */
-#define RT_FE_STOPPED 2 /* shutdown frontend: listeners closed for good */
-int rt_svc_maxconn(const struct rt_service *svc);
-int rt_srv_maxconn(const struct rt_server *sv);
-int rt_global_maxconn(const struct rt *rt);
-void rt_cli_start(struct rt *rt, struct ev_loop *loop);
-void rt_cli_close(struct rt *rt);
-/* ---- end stats ------------------------------------------------------------------- */
+/* Statistics, the stats page, the stats sockets (runtime API) and error snapshots: in their
+ * own header for size, needing every type above. */
+#include "runtime/rt_stats.h"
 
 /* ================================================================ ACLs and http rules
  * (acl.c, rules.c). Everything is compiled once by rt_rules_build() at startup; a request
@@ -790,8 +723,15 @@ void rt_lvs_listen_opts(int fd, const struct rt_service *rs, int family);
 struct rt_server *rt_lvs_pick_locked(struct rt_pool *p, const struct sockaddr_storage *cli,
                                      const struct rt_server *avoid);
 void rt_lvs_free(struct rt_pool *p);
-/* rt_lvs_stop(): before teardown, ends what rt_lvs_start() started (the live-table thread). */
+/* rt_lvs_stop(): before teardown, ends what rt_lvs_start() started (the live-table thread).
+ * rt_lvs_soft_stop(): on worker 0 when a soft stop begins (a keepalived checker replaced by a
+ * reload): its checks stop quietly. rt_lvs_retiring(): whether this checker was replaced, so
+ * says nothing of its real servers any more. rt_lvs_inherited_up(): the state a reload gave a
+ * real server (false: none, the checks start as configured). */
 void rt_lvs_stop(struct rt *rt);
+void rt_lvs_soft_stop(struct rt *rt);
+bool rt_lvs_retiring(void);
+bool rt_lvs_inherited_up(const struct rt_server *rs, bool *up);
 /* ================================================================ end of lvs */
 
 #endif

@@ -79,8 +79,8 @@ static void count(const struct rt_pool *p, int *act, int *bck)
 {
 	*act = *bck = 0;
 	for (int i = 0; i < p->nsrv; i++)
-		if (p->srv[i].usable)
-			(*(p->srv[i].backup ? bck : act))++;
+		if (rt_psrv(p, i)->usable)
+			(*(rt_psrv(p, i)->backup ? bck : act))++;
 }
 
 void rtc_set_usable(struct rt_server *rs, bool up)
@@ -187,9 +187,10 @@ static void agent_apply(struct rt_chk *c, const struct chk_state *st)
 static void notify(struct chk_item *it, const struct chk_state *st, bool changed, void *owner)
 {
 	struct rt_chk *c = owner;
-	const struct m_pool *mp = c->rs->pool->conf;
-	(void)it;
 	on_checks_thread = true;
+	if (c->paused || it != c->it)
+		return; /* a paused check's retired item still probing until it is freed */
+	const struct m_pool *mp = c->rs->pool->conf;
 	if (mp->lvs) {
 		rtc_ka_notify(c, st, changed);
 		return;
@@ -219,8 +220,13 @@ static void notify(struct chk_item *it, const struct chk_state *st, bool changed
 			c->agent_down = true;
 		else if (st->status == CHK_ST_L7OK)
 			c->agent_down = false;
-	} else if (changed) {
-		c->up = st->up;
+	} else {
+		if (changed)
+			c->up = st->up;
+		/* HAProxy: a passed check sets a STOPPING (NOLB) server running again */
+		if (st->up && (st->status == CHK_ST_L4OK || st->status == CHK_ST_L6OK ||
+		               st->status == CHK_ST_L7OK))
+			atomic_store(&c->rs->nolb, 0);
 	}
 	bool up = c->agent ? !c->agent_down && (!c->peer || c->peer->up)
 	                   : c->up && (!c->peer || !c->peer->agent_down);
@@ -236,7 +242,7 @@ static void notify(struct chk_item *it, const struct chk_state *st, bool changed
 static void obs_apply(struct rt_chk *c)
 {
 	int kind = atomic_exchange(&c->obs_pending, 0);
-	if (!kind || !c->it)
+	if (!kind || !c->it || c->paused) /* a paused item must not be re-armed */
 		return;
 	char desc[128];
 	snprintf(desc, sizeof(desc), "Detected %d consecutive errors, last one was: %s", c->limit,
@@ -353,9 +359,13 @@ static void refuse(const struct rt *rt, const struct m_pool *mp, const struct m_
 	        s->at.file ? s->at.file : "?", s->at.line, kw);
 }
 
+/* The next of g->v, or (k NULL: a dynamic server's) a new one. */
 static struct rt_chk *new_chk(struct rt_checks *g, struct rt_server *rs, int *k)
 {
-	struct rt_chk *c = &g->v[(*k)++];
+	struct rt_chk *c = k ? &g->v[(*k)++] : calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->dyn = !k;
 	c->rt = g->rt;
 	c->rs = rs;
 	c->up = true;
@@ -421,23 +431,46 @@ static int ka_tls(struct rt_checks *g, struct rt_chk *c, const struct m_check *k
 	return chk_set_tls(c->it, &t, err, sizeof(err)) < 0 ? tls_refused(c, err) : 0;
 }
 
-static int add_hap(struct rt_checks *g, struct rt_server *rs, int *k)
+/* Starts c's probes (a new item); -1 when the check cannot run. */
+int rtc_start_item(struct rt_checks *g, struct rt_chk *c)
+{
+	const struct m_server *s = c->rs->conf;
+	const struct m_pool *mp = c->rs->pool->conf;
+	if (c->agent) {
+		c->it = chk_add(g->e, s, &c->eff, &c->aprobe, true, notify, c);
+		return c->it ? 0 : -1;
+	}
+	const struct m_probe *p = s->check.probe ? s->check.probe : mp->probe;
+	c->it = chk_add(g->e, s, &c->eff, p, true, notify, c);
+	if (!c->it || hap_tls(g, c) < 0)
+		return -1;
+	rtc_retarget(c); /* the server's address may have been changed since */
+	c->rs->chk = c->it;
+	return 0;
+}
+
+/* A HAProxy server's check and agent; a dynamic server's (k NULL) are paused until
+ * `enable health|agent`, as HAProxy's. */
+int rtc_add_hap(struct rt_checks *g, struct rt_server *rs, int *k)
 {
 	const struct m_server *s = rs->conf;
 	const struct m_pool *mp = rs->pool->conf;
 	struct rt_chk *c = NULL, *a = NULL;
+	if (!k && hap_unsupported(s, mp))
+		return -1; /* what startup refuses (check_supported()) */
 	if (s->check.enabled) {
-		c = new_chk(g, rs, k);
-		chk_hap_effective(&c->eff, &s->check, mp->conf);
-		const struct m_probe *p = s->check.probe ? s->check.probe : mp->probe;
-		c->it = chk_add(g->e, s, &c->eff, p, true, notify, c);
-		if (!c->it || hap_tls(g, c) < 0)
+		if (!(c = new_chk(g, rs, k)))
 			return -1;
+		chk_hap_effective(&c->eff, &s->check, mp->conf);
 		obs_setup(c, s);
-		rs->chk = c->it;
+		rs->dchk[0] = k ? NULL : c;
+		c->paused = rs->chk_paused = !k;
+		if (k && rtc_start_item(g, c) < 0)
+			return -1;
 	}
 	if (s->agent.enabled) {
-		a = new_chk(g, rs, k);
+		if (!(a = new_chk(g, rs, k)))
+			return -1;
 		a->agent = true;
 		a->aprobe.kind = PROBE_AGENT;
 		/* HAProxy: agent-inter, else 2 s */
@@ -449,8 +482,9 @@ static int add_hap(struct rt_checks *g, struct rt_server *rs, int *k)
 		a->eff.rise = a->eff.fall = 1; /* HAProxy: "0/1 DOWN", "1/1 UP" */
 		struct m_check tmp = a->eff;
 		chk_hap_effective(&a->eff, &tmp, mp->conf);
-		a->it = chk_add(g->e, s, &a->eff, &a->aprobe, true, notify, a);
-		if (!a->it)
+		rs->dchk[1] = k ? NULL : a;
+		a->paused = rs->agent_paused = !k;
+		if (k && rtc_start_item(g, a) < 0)
 			return -1;
 	}
 	if (c && a)
@@ -462,14 +496,15 @@ static int add_ka(struct rt_checks *g, struct rt_server *rs, int *k)
 {
 	const struct m_server *s = rs->conf;
 	const struct m_pool *mp = rs->pool->conf;
-	bool alpha = mp->lvs->alpha == 1;
+	bool up0 = mp->lvs->alpha != 1; /* alpha: down until a first success */
+	(void)rt_lvs_inherited_up(rs, &up0); /* lvs: a reload keeps a real server's state */
 	struct rt_chk *first = NULL, *prev = NULL;
 	char r[96], v[96];
 	for (const struct m_check *kc = s->checks; kc; kc = kc->next) {
 		struct rt_chk *c = new_chk(g, rs, k);
-		c->up = !alpha;
+		c->up = up0;
 		chk_ka_effective(&c->eff, kc, s, mp->lvs);
-		c->it = chk_add(g->e, s, &c->eff, kc->probe, !alpha, notify, c);
+		c->it = chk_add(g->e, s, &c->eff, kc->probe, up0, notify, c);
 		if (!c->it || ka_tls(g, c, kc) < 0)
 			return -1;
 		if (!rs->chk)
@@ -484,8 +519,8 @@ static int add_ka(struct rt_checks *g, struct rt_server *rs, int *k)
 	}
 	if (prev && prev != first)
 		prev->same = first; /* a ring of the server's checkers */
-	if (alpha && first)
-		rtc_set_usable(rs, false); /* alpha: added only after a first success */
+	if (!up0 && first)
+		rtc_set_usable(rs, false); /* added only after a first success */
 	return 0;
 }
 
@@ -493,7 +528,7 @@ static int add_server(struct rt_checks *g, struct rt_server *rs, int *k)
 {
 	if (rs->conf->disabled == 1)
 		return 0;
-	return rs->pool->conf->lvs ? add_ka(g, rs, k) : add_hap(g, rs, k);
+	return rs->pool->conf->lvs ? add_ka(g, rs, k) : rtc_add_hap(g, rs, k);
 }
 
 /* Refuses, with one [ALERT] each, every keyword that has no probe. */
@@ -502,7 +537,7 @@ static int check_supported(const struct rt *rt)
 	int bad = 0;
 	for (int i = 0; i < rt->npools; i++)
 		for (int j = 0; j < rt->pools[i].nsrv; j++) {
-			const struct m_server *s = rt->pools[i].srv[j].conf;
+			const struct m_server *s = rt_psrv(&rt->pools[i], j)->conf;
 			const struct m_pool *mp = rt->pools[i].conf;
 			const char *kw = NULL;
 			if (!mp->lvs) {
@@ -519,6 +554,35 @@ static int check_supported(const struct rt *rt)
 	return bad ? -1 : 0;
 }
 
+/* The checks' engine on worker 0's loop, with room for n checks of the configuration. */
+struct rt_checks *rtc_checks_new(struct rt *rt, int n)
+{
+	struct rt_checks *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->rt = rt;
+	g->e = chk_engine_new(rt->w[0].loop);
+	g->v = calloc((size_t)(n > 0 ? n : 1), sizeof(*g->v));
+	if (!g->e || !g->v) {
+		chk_engine_free(g->e);
+		free(g->v);
+		free(g);
+		return NULL;
+	}
+	if (rt->cfg->global.spread_checks > 0)
+		chk_engine_set_spread(g->e, rt->cfg->global.spread_checks);
+	rt->checks = g;
+	ev_async_init(&g->obs, obs_cb);
+	ev_async_start(rt->w[0].loop, &g->obs);
+	ev_unref(rt->w[0].loop); /* only the checks' own watchers keep the loop alive */
+	ev_timer_init(&g->reap, rtc_reap_cb, 0., 0.);
+	ev_async_init(&g->cmd, rtc_cmd_cb);
+	ev_async_start(rt->w[0].loop, &g->cmd);
+	ev_unref(rt->w[0].loop);
+	pthread_mutex_init(&g->cmd_lock, NULL);
+	return g;
+}
+
 int rt_checks_start(struct rt *rt)
 {
 	if (rt->checks)
@@ -528,7 +592,7 @@ int rt_checks_start(struct rt *rt)
 	int n = 0;
 	for (int i = 0; i < rt->npools; i++)
 		for (int j = 0; j < rt->pools[i].nsrv; j++) {
-			const struct m_server *s = rt->pools[i].srv[j].conf;
+			const struct m_server *s = rt_psrv(&rt->pools[i], j)->conf;
 			n += s->check.enabled ? 1 : 0;
 			n += s->agent.enabled ? 1 : 0;
 			for (const struct m_check *k = s->checks; k; k = k->next)
@@ -536,28 +600,13 @@ int rt_checks_start(struct rt *rt)
 		}
 	if (n == 0)
 		return 0;
-	struct rt_checks *g = calloc(1, sizeof(*g));
+	struct rt_checks *g = rtc_checks_new(rt, n);
 	if (!g)
 		return -1;
-	g->rt = rt;
-	g->e = chk_engine_new(rt->w[0].loop);
-	g->v = calloc((size_t)n, sizeof(*g->v));
-	if (!g->e || !g->v) {
-		chk_engine_free(g->e);
-		free(g->v);
-		free(g);
-		return -1;
-	}
-	if (rt->cfg->global.spread_checks > 0)
-		chk_engine_set_spread(g->e, rt->cfg->global.spread_checks);
-	rt->checks = g;
-	ev_async_init(&g->obs, obs_cb);
-	ev_async_start(rt->w[0].loop, &g->obs);
-	ev_unref(rt->w[0].loop); /* only the checks' own watchers keep the loop alive */
 	int k = 0;
 	for (int i = 0; i < rt->npools; i++)
 		for (int j = 0; j < rt->pools[i].nsrv; j++)
-			if (add_server(g, &rt->pools[i].srv[j], &k) < 0) {
+			if (add_server(g, rt_psrv(&rt->pools[i], j), &k) < 0) {
 				rt_checks_stop(rt);
 				return -1;
 			}
@@ -575,8 +624,8 @@ void rt_checks_stop(struct rt *rt)
 		struct rt_chk *c = &g->v[i];
 		c->rs->chk = NULL;
 		const struct m_lvs *lvs = c->rs->pool->conf->lvs;
-		if (!lvs || (c->same && c->same < c))
-			continue; /* one line per real_server: its first checker */
+		if (!lvs || (c->same && c->same < c) || rt_lvs_retiring())
+			continue; /* one line per real_server (its first checker); none on a reload */
 		char r[96], v[96];
 		rtc_fmt_rs(c->rs, r, sizeof(r));
 		rtc_fmt_vs(c->rs->pool, v, sizeof(v));
@@ -589,7 +638,29 @@ void rt_checks_stop(struct rt *rt)
 	}
 	ev_ref(rt->w[0].loop);
 	ev_async_stop(rt->w[0].loop, &g->obs);
-	chk_engine_free(g->e);
+	ev_ref(rt->w[0].loop);
+	ev_async_stop(rt->w[0].loop, &g->cmd);
+	for (struct rt_chk_req *r = g->cmds, *n; r; r = n) {
+		n = r->next;
+		free(r);
+	}
+	pthread_mutex_destroy(&g->cmd_lock);
+	if (ev_is_active(&g->reap)) {
+		ev_ref(rt->w[0].loop);
+		ev_timer_stop(rt->w[0].loop, &g->reap);
+	}
+	chk_engine_free(g->e); /* every item, the retired ones too */
+	for (struct rt_retired *r = g->retired, *n; r; r = n) {
+		n = r->next;
+		free(r->c);
+		free(r);
+	}
+	for (int i = 0; i < rt->npools; i++)
+		for (int j = 0; j < rt->pools[i].cap; j++)
+			for (int a = 0; a < 2; a++) {
+				free(rt->pools[i].srv[j].dchk[a]);
+				rt->pools[i].srv[j].dchk[a] = NULL;
+			}
 	free(g->v);
 	free(g);
 	rt->checks = NULL;

@@ -64,12 +64,20 @@ static int build_pool(struct rt *rt, struct rt_pool *p, const struct m_pool *mp)
 	rt_pool_init(p, mp);
 	for (const struct m_server *s = mp->servers; s; s = s->next)
 		p->nsrv++;
-	p->srv = calloc((size_t)(p->nsrv ? p->nsrv : 1), sizeof(*p->srv));
+	/* spare slots for `add server` (keepalived virtual_servers take none) */
+	p->cap = p->nsrv + (mp->lvs ? 0 : RT_DYN_SPARE);
+	p->srv = calloc((size_t)(p->cap ? p->cap : 1), sizeof(*p->srv));
+	p->ord = calloc((size_t)(p->cap ? p->cap : 1), sizeof(*p->ord));
+	if (!p->srv || !p->ord)
+		return -1;
 	int i = 0;
 	for (const struct m_server *s = mp->servers; s; s = s->next, i++) {
 		struct rt_server *rs = &p->srv[i];
+		p->ord[i] = i;
 		rs->conf = s;
 		rs->pool = p;
+		rs->live = true;
+		rs->puid = s->id > 0 ? s->id : i + 1;
 		rs->weight = s->weight == M_UNSET ? 1 : s->weight;
 		rs->backup = s->backup == 1;
 		rs->usable = s->disabled != 1;
@@ -180,242 +188,6 @@ static int build(struct rt *rt)
 	return rt_rules_build(rt); /* rules.c: ACLs, http rules, use_backend */
 }
 
-/* ---------------------------------------------------------------- listeners */
-
-/* The key under which a master hands a listening socket to the next worker: the address,
- * the options that change the socket, and the thread. */
-static void listener_key(const struct sockaddr_storage *ss, const struct m_bind *b, int thread,
-                         char *key, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "";
-	uint16_t port;
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		port = ntohs(s6->sin6_port);
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		port = ntohs(s4->sin_port);
-	}
-	snprintf(key, size, "tcp%c:[%s]:%u:%d%d#%d", ss->ss_family == AF_INET6 ? '6' : '4', a,
-	         port, b->v6only == 1, b->defer_accept == 1, thread);
-}
-
-static int open_listener(const struct rt_service *rs, const struct m_bind *b, uint16_t port,
-                         int backlog, const char **err, int thread, char *key, size_t ksize)
-{
-	struct sockaddr_storage ss = b->addr.ss;
-	socklen_t len =
-	    ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	if (ss.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-	listener_key(&ss, b, thread, key, ksize);
-	int fd = rt_mw_take_listener(key); /* a socket the former worker listened on */
-	if (fd >= 0) {
-		listen(fd, backlog);
-		return fd;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		*err = strerror(errno);
-		return -1;
-	}
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6 && b->v6only == 1)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (b->defer_accept == 1)
-		setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
-	rt_lvs_listen_opts(fd, rs, ss.ss_family); /* lvs: VIPs bind before VRRP assigns them */
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0) {
-		*err = errno == EADDRINUSE ? "Address already in use" : strerror(errno);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* unix@PATH (or a plain path) and abns@NAME: one socket for the process, served by thread 0
- * (the kernel spreads nothing over unix sockets). A path is bound under a temporary name
- * and renamed over the old one, so that clients never find it missing during a reload; its
- * `mode`, `uid` and `gid` are applied before the rename. */
-static int open_unix_listener(const struct m_bind *b, int backlog, const char **err, char *key,
-                              size_t ksize)
-{
-	bool abns = b->addr.kind == M_ADDR_ABNS;
-	const char *path = b->addr.path ? b->addr.path : "";
-	snprintf(key, ksize, "%s:%s#0", abns ? "abns" : "unix", path);
-	int fd = rt_mw_take_listener(key);
-	if (fd >= 0) {
-		listen(fd, backlog);
-		return fd;
-	}
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	char tmp[sizeof(sun.sun_path) + 32];
-	if (strlen(path) + (abns ? 1 : 0) >= sizeof(sun.sun_path)) {
-		*err = "name too long";
-		return -1;
-	}
-	socklen_t len = sizeof(sun);
-	if (abns) {
-		memcpy(sun.sun_path + 1, path, strlen(path));
-		/* HAProxy's abstract names take the whole sun_path, zero-padded */
-	} else {
-		snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-		if (strlen(tmp) >= sizeof(sun.sun_path)) {
-			*err = "name too long";
-			return -1;
-		}
-		memcpy(sun.sun_path, tmp, strlen(tmp) + 1);
-		unlink(tmp);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, backlog) < 0) {
-		*err = errno == EADDRINUSE ? "Address already in use" : strerror(errno);
-		if (fd >= 0)
-			close(fd);
-		if (!abns)
-			unlink(tmp);
-		return -1;
-	}
-	if (abns)
-		return fd;
-	if ((b->unix_mode != M_UNSET && chmod(tmp, (mode_t)b->unix_mode) < 0) ||
-	    ((b->uid != M_UNSET || b->gid != M_UNSET) &&
-	     chown(tmp, b->uid != M_UNSET ? (uid_t)b->uid : (uid_t)-1,
-	           b->gid != M_UNSET ? (gid_t)b->gid : (gid_t)-1) < 0) ||
-	    rename(tmp, path) < 0) {
-		*err = strerror(errno);
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	return fd;
-}
-
-/* fd@N: a listening socket the process inherited (from a supervisor or a former process). */
-static int open_fd_listener(const struct m_bind *b, int backlog, const char **err, char *key,
-                            size_t ksize)
-{
-	snprintf(key, ksize, "fd:%d#0", b->addr.fd);
-	int fd = rt_mw_take_listener(key);
-	if (fd >= 0)
-		return fd;
-	int type = 0;
-	socklen_t tl = sizeof(type);
-	if (getsockopt(b->addr.fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM) {
-		*err = errno == ENOTSOCK ? "Socket operation on non-socket" : "not a stream socket";
-		return -1;
-	}
-	int acc = 0;
-	tl = sizeof(acc);
-	getsockopt(b->addr.fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &tl);
-	if (!acc && listen(b->addr.fd, backlog) < 0) {
-		*err = strerror(errno);
-		return -1;
-	}
-	/* a copy, so that closing the listener (soft stop) leaves the inherited one alone */
-	fd = fcntl(b->addr.fd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0) {
-		*err = strerror(errno);
-		return -1;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	return fd;
-}
-
-static bool addr_is_any(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
-	if (ss->ss_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-		return IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_V4MAPPED(a);
-	}
-	return true; /* unix sockets and others: ask per connection */
-}
-
-static int bind_worker(struct rt *rt, struct rt_worker *w)
-{
-	for (int i = 0; i < rt->nsvc; i++) {
-		struct rt_service *rs = &rt->svc[i];
-		if (!rt_lvs_bind_ok(rs)) /* lvs: UDP/SCTP/fwmark virtual servers are not served */
-			continue;
-		for (const struct m_bind *b = rs->conf->binds; b; b = b->next) {
-			bool local = b->addr.kind == M_ADDR_UNIX || b->addr.kind == M_ADDR_ABNS ||
-			             b->addr.kind == M_ADDR_FD;
-			if (b->addr.kind != M_ADDR_INET && !local)
-				continue; /* names were resolved by the parser; nothing else binds */
-			if (local && w->id > 0)
-				continue; /* one socket, on thread 0 */
-			int backlog = b->backlog > 0                  ? b->backlog
-			              : rs->fe && rs->fe->backlog > 0 ? rs->fe->backlog
-			              : rs->fe && rs->fe->maxconn > 0 ? rs->fe->maxconn
-			                                              : 1024;
-			uint16_t hi = b->addr.port_hi ? b->addr.port_hi : b->addr.port_lo;
-			if (local)
-				hi = b->addr.port_lo; /* one pass */
-			for (unsigned port = b->addr.port_lo; port <= hi; port++) {
-				const char *err = NULL;
-				char key[sizeof(((struct rt_listener *)0)->key)];
-				int fd = b->addr.kind == M_ADDR_FD
-				             ? open_fd_listener(b, backlog, &err, key, sizeof(key))
-				         : local ? open_unix_listener(b, backlog, &err, key, sizeof(key))
-				                 : open_listener(rs, b, (uint16_t)port, backlog, &err, w->id,
-				                                 key, sizeof(key));
-				if (fd < 0) {
-					char abuf[160];
-					m_addr_str(&b->addr, abuf, sizeof(abuf));
-					if (rt->o->version_notice)
-						rt->o->version_notice();
-					fprintf(stderr,
-					        "[ALERT]    (%d) : Binding [%s:%u] for %s %s: cannot bind %s "
-					        "(%s) for [%s]\n",
-					        (int)getpid(), b->at.file ? b->at.file : "", b->at.line,
-					        rs->conf->kind == SVC_LISTEN ? "listen" : "frontend",
-					        rs->conf->name,
-					        local && b->addr.kind != M_ADDR_FD ? "UNIX socket" : "socket", err,
-					        abuf);
-					alert("[%s.main()] Some protocols failed to start their listeners! "
-					      "Exiting.",
-					      "haproxy", "", "");
-					return -1;
-				}
-				struct rt_listener *l = calloc(1, sizeof(*l));
-				l->fd = fd;
-				/* perf (sess.c): accepted TCP sockets inherit TCP_NODELAY from their
-				 * listener, which saves a setsockopt per connection; unix: no effect */
-				(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
-				memcpy(l->key, key, sizeof(l->key));
-				socklen_t ll = sizeof(l->local);
-				if (getsockname(fd, (struct sockaddr *)&l->local, &ll) == 0)
-					l->local_fixed = !addr_is_any(&l->local);
-				l->svc = rs;
-				l->w = w;
-				l->next = w->listeners;
-				w->listeners = l;
-			}
-		}
-	}
-	return 0;
-}
-
-static void close_listeners(struct rt_worker *w)
-{
-	struct rt_listener *l = w->listeners, *n;
-	for (; l; l = n) {
-		n = l->next;
-		ev_io_stop(w->loop, &l->io);
-		close(l->fd);
-		free(l);
-	}
-	w->listeners = NULL;
-}
-
 /* ---------------------------------------------------------------- workers and signals */
 
 /* HAProxy's lines when a soft stop closes the proxies: those with listeners first, then the
@@ -449,12 +221,14 @@ static void worker_check_stop(struct rt_worker *w)
 {
 	int st = atomic_load(&w->rt->stop);
 	if (st == 2) {
-		close_listeners(w);
+		rt_close_listeners(w);
 		rt_sess_kill_all(w);
 		ev_break(w->loop, EVBREAK_ALL);
 	} else if (st == 1) {
 		if (!w->soft) {
 			w->soft = true;
+			if (w->id == 0)
+				rt_lvs_soft_stop(w->rt); /* lvs: a replaced checker's checks stop */
 			/* Without a master to hand the sockets over (-sf), take what already waits
 			 * in the listen queues: closing them would reset those connections. */
 			if (!w->rt->o->master_fd)
@@ -467,7 +241,7 @@ static void worker_check_stop(struct rt_worker *w)
 				ev_timer_set(&w->rt->hard, (double)hsa / 1000.0, 0);
 				ev_timer_start(w->loop, &w->rt->hard);
 			}
-			close_listeners(w);
+			rt_close_listeners(w);
 			rt_sess_close_idle(w);
 			if (w->id == 0)
 				log_proxies_stopped(w->rt);
@@ -674,7 +448,7 @@ static void teardown(struct rt *rt)
 	rt_cli_close(rt); /* stats sockets */
 	for (int i = 0; i < rt->nw; i++) {
 		struct rt_worker *w = &rt->w[i];
-		close_listeners(w);
+		rt_close_listeners(w);
 		rt_sess_kill_all(w);
 		if (w->loop)
 			ev_loop_destroy(w->loop);
@@ -683,8 +457,12 @@ static void teardown(struct rt *rt)
 		pthread_mutex_destroy(&rt->pools[i].lock);
 		rt_pool_free(&rt->pools[i]);
 		free(rt->pools[i].srv);
+		free(rt->pools[i].ord);
 	}
 	free(rt->pools);
+	rt_errors_free(rt);
+	if (rt->dyn_arena)
+		arena_free(rt->dyn_arena);
 	free(rt->svc);
 	free(rt->w);
 }
@@ -711,7 +489,7 @@ int rt_run(struct m_config *cfg, const struct rt_opts *o)
 		rt.w[i].rt = &rt;
 		rt.w[i].id = i;
 		rt.w[i].seed = (uint32_t)getpid() * 2654435761u + (uint32_t)i;
-		if (bind_worker(&rt, &rt.w[i]) < 0) {
+		if (rt_bind_worker(&rt, &rt.w[i]) < 0) {
 			teardown(&rt);
 			return 1;
 		}

@@ -56,24 +56,35 @@ bool rt_master_reexec(void);
  * the child goes on serving and returns its own exit code when stopped. */
 int rt_run(struct m_config *cfg, const struct rt_opts *o);
 
-/* ---- lvs: keepalived virtual_servers (runtime/lvs.c) ----
- * rt_lvs_spawn(): the keepalived daemon's checker process. When cfg has virtual_servers,
- * forks a child that serves them with rt_run() (health checks of the real servers and the
- * kernel's IPVS where it has it, else the userspace L4 path) and dies with its parent.
- * Returns the child's pid, 0 when there is nothing to serve, -1 when fork fails. The parent
- * keeps cfg.
+/* ---- lvs: keepalived virtual_servers (runtime/lvs*.c) ----
+ * rt_lvs_spawn(): in the keepalived daemon, once its event loop exists: when cfg has
+ * virtual_servers, starts the checker process (this program again, with VIPR_KA_CHECKER=1,
+ * which serves them with rt_run: health checks, kernel IPVS or the userspace L4 path) and
+ * supervises it on o->loop, restarting it when it dies (unless o->respawn is false: the loop
+ * is then broken). Returns 0, or -1 when it could not be started. The daemon keeps cfg.
+ * rt_lvs_reload(): on SIGHUP, before `old` is freed: a new checker over `cur` takes over
+ * from the running one, which finishes its connections (lvs_child.c).
+ * rt_lvs_wait(): on stop, SIGTERMs the checkers and waits (at most 5 s each) until they
+ * have removed their services.
+ * rt_lvs_is_checker() / rt_lvs_checker(): in the started process, which loads the
+ * configuration named by the same command line and serves it; returns the exit code.
  * rt_lvs_ipvs_table(): the virtual servers of cfg in `ipvsadm -Ln` layout.
  * rt_lvs_ipvs_live(): the same table, live (weights after checks, ActiveConn), from the
  * virtual-server process of this network namespace; -1 when there is none. */
 #include <stdio.h>
 #include <sys/types.h>
-pid_t rt_lvs_spawn(struct m_config *cfg);
-/* rt_lvs_reload(): in the daemon on SIGHUP, before `old` is freed: with kernel IPVS, the
- * services `cur` dropped are deleted (the checker keeps its configuration otherwise).
- * rt_lvs_wait(): on stop, SIGTERMs the checker and waits (at most 5 s) until it has
- * removed its services. */
+struct ev_loop;
+struct rt_lvs_opts {
+	struct ev_loop *loop;
+	char **argv;          /* the daemon's command line, NULL-terminated */
+	const char *pidfile;  /* --checkers_pid, NULL: none */
+	bool respawn;         /* false: --dont-respawn */
+};
+int rt_lvs_spawn(const struct m_config *cfg, const struct rt_lvs_opts *o);
 void rt_lvs_reload(const struct m_config *old, struct m_config *cur);
 void rt_lvs_wait(void);
+bool rt_lvs_is_checker(void);
+int rt_lvs_checker(struct m_config *cfg);
 void rt_lvs_ipvs_table(const struct m_config *cfg, FILE *out);
 int rt_lvs_ipvs_live(FILE *out);
 /* ---- end lvs ---- */

@@ -117,27 +117,6 @@ void rt_sess_shut_srv(struct rt_sess *s)
 	s->srv_counted = false;
 }
 
-static bool over_limit(const struct rt_listener *l)
-{
-	int fmax = rt_svc_maxconn(l->svc), gmax = rt_global_maxconn(l->w->rt); /* cli may set */
-	if (fmax > 0 && atomic_load(&l->svc->cur) >= fmax)
-		return true;
-	return gmax > 0 && atomic_load(&l->w->rt->actconn) >= gmax;
-}
-
-/* Listeners paused on maxconn accept again once there is room; until then the kernel's
- * backlog holds new connections, as in HAProxy. */
-static void resume_listeners(struct rt_worker *w)
-{
-	for (struct rt_listener *l = w->listeners; l; l = l->next) {
-		if (l->paused && !over_limit(l)) {
-			l->paused = false;
-			w->npaused--;
-			ev_io_start(w->loop, &l->io);
-		}
-	}
-}
-
 /* Detaches the server connection: parked for reuse when the last exchange on it completed
  * cleanly (between: the caller knows no request is in flight on it), closed otherwise. */
 void rt_sess_release_srv(struct rt_sess *s, bool between)
@@ -218,8 +197,10 @@ static void sess_free(struct rt_sess *s)
 	atomic_fetch_sub(&s->svc->cur, 1);
 	atomic_fetch_sub(&w->rt->actconn, 1);
 	free(s);
-	if (w->npaused)
-		resume_listeners(w);
+	if (atomic_load(&w->npaused))
+		rt_listeners_resume(w);
+	if (atomic_load(&w->rt->npaused) > (int)atomic_load(&w->npaused))
+		rt_listeners_wake(w);
 	if (w->soft && w->nsess == 0)
 		ev_break(w->loop, EVBREAK_ALL);
 }
@@ -508,8 +489,11 @@ bool rt_chan_flushed(const struct rt_chan *c)
 static void tcp_halfclose(struct rt_sess *s)
 {
 	/* the client left before sending anything while the server connect was pending:
-	 * HAProxy aborts the connect and logs "CC" */
-	if (s->req.src_eof && s->srv.connecting && rt_buf_len(&s->req.in) == 0 && !s->req.piped) {
+	 * HAProxy aborts the connect and logs "CC". A keepalived virtual server does not: IPVS
+	 * forwards packets, the real server gets the FIN after the SYN and may still answer. */
+	bool lvs = s->svc->pool && s->svc->pool->lvs;
+	if (s->req.src_eof && s->srv.connecting && rt_buf_len(&s->req.in) == 0 && !s->req.piped &&
+	    !lvs) {
 		memcpy(s->term, "CC", 2);
 		s->dead = true;
 		return;
@@ -713,6 +697,8 @@ void rt_sess_queue_cb(struct ev_loop *loop, ev_async *a, int revents)
 	(void)revents;
 	struct rt_worker *w = container_of(a, struct rt_worker, qwake);
 	rt_cli_worker_run(w); /* runtime API work for this thread (cli_admin.c) */
+	if (atomic_load(&w->npaused)) /* another worker's session ended (wake_paused()) */
+		rt_listeners_resume(w);
 	for (;;) {
 		pthread_mutex_lock(&w->qlock);
 		struct rt_sess *s = w->ready;
@@ -748,10 +734,9 @@ void rt_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	(void)revents;
 	struct rt_listener *l = container_of(io, struct rt_listener, io);
 	for (int burst = 0; burst < 64; burst++) {
-		if (over_limit(l)) {
+		if (rt_listener_over_limit(l)) {
 			ev_io_stop(l->w->loop, &l->io);
-			l->paused = true;
-			l->w->npaused++;
+			rt_listener_paused(l, true);
 			return;
 		}
 		struct sockaddr_storage peer;

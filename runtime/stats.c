@@ -230,8 +230,8 @@ struct rt_server *rt_stats_find_server(struct rt *rt, const char *be, const char
 {
 	struct rt_pool *p = rt_stats_find_pool(rt, be);
 	for (int i = 0; p && i < p->nsrv; i++)
-		if (!strcmp(p->srv[i].conf->name, srv))
-			return &p->srv[i];
+		if (!strcmp(rt_psrv(p, i)->conf->name, srv))
+			return rt_psrv(p, i);
 	return NULL;
 }
 
@@ -257,6 +257,8 @@ const char *rt_stats_srv_status(const struct rt_server *sv)
 		return "MAINT";
 	if (!sv->usable)
 		return "DOWN";
+	if (atomic_load(&((struct rt_server *)sv)->nolb))
+		return "NOLB";
 	if (adm & RT_ADM_DRAIN)
 		return "DRAIN";
 	return st_checked(sv) ? "UP" : "no check";
@@ -291,7 +293,7 @@ void rt_stats_clear(struct rt *rt, bool all)
 	for (int i = 0; i < rt->npools; i++) {
 		fn(&rt->pools[i].cnt);
 		for (int k = 0; k < rt->pools[i].nsrv; k++)
-			fn(&rt->pools[i].srv[k].cnt);
+			fn(&rt_psrv(&rt->pools[i], k)->cnt);
 	}
 }
 
@@ -447,7 +449,7 @@ bool rt_stats_servers_state(struct rt *rt, struct rt_sbuf *o, const char *backen
 		if ((only && p != only) || p->conf->lvs)
 			continue;
 		for (int k = 0; k < p->nsrv; k++) {
-			struct rt_server *sv = &p->srv[k];
+			struct rt_server *sv = rt_psrv(p, k);
 			const struct m_server *ms = sv->conf;
 			char a[80], host[80];
 			st_addr_text(sv, a, sizeof(a));
@@ -464,7 +466,7 @@ bool rt_stats_servers_state(struct rt *rt, struct rt_sbuf *o, const char *backen
 			int cstatus = chk ? 6 : 1, cresult = chk ? (sv->usable ? 3 : 2) : 0;
 			int health = !up ? 0 : chk ? rise + fall - 1 : rise;
 			const struct chk_state *st = sv->chk ? chk_get_state(sv->chk) : NULL;
-			if (chk && st) {
+			if (st) { /* a paused check shows its last result */
 				cstatus = st_check_code(st->status);
 				cresult = st->status == CHK_ST_INI  ? 0
 				          : st_check_ok(st->status) ? 3
@@ -472,15 +474,24 @@ bool rt_stats_servers_state(struct rt *rt, struct rt_sbuf *o, const char *backen
 				health = st->health;
 			}
 			int cstate = chk ? 6 : (admin & RT_ADM_CMAINT) ? 8 : 0;
+			if (!chk && ms->check.enabled && ms->disabled != 1)
+				cstate |= 2; /* configured, paused (`disable health`, a new dynamic
+				              * server): HAProxy's CHK_ST_CONFIGURED alone */
+			/* the agent: configured 2, enabled 4 (not after `disable agent`), agent 16;
+			 * op state 3: stopping (NOLB) */
+			bool agent = ms->agent.enabled && ms->disabled != 1;
+			int astate = agent ? 18 | (sv->agent_paused ? 0 : 4) : 0;
+			int opst = !up ? 0 : atomic_load(&sv->nolb) ? 3 : 2;
+			int sid = sv->puid > 0 ? sv->puid : ms->id > 0 ? ms->id : k + 1;
 			rt_sb_printf(
 			    o,
-			    "%d %s %d %s %s %d %d %d %d %lld %d %d %d %d 0 0 0 - %u - %d %d - - "
-			    "0\n",
-			    st_proxy_iid(p->conf->id), p->conf->name, ms->id > 0 ? ms->id : k + 1,
-			    ms->name, host, up ? 2 : 0, admin, sv->weight, sv->iweight,
-			    st_since(atomic_load(&sv->lastchg)), cstatus, cresult, health, cstate,
-			    st_srv_port(sv), ms->ssl == 1,
-			    chk && ms->check.port > 0 ? ms->check.port : 0);
+			    "%d %s %d %s %s %d %d %d %d %lld %d %d %d %d %d 0 0 - %u - %d %d - - "
+			    "%d\n",
+			    st_proxy_iid(p->conf->id), p->conf->name, sid, ms->name, host, opst,
+			    admin, sv->weight, sv->iweight, st_since(atomic_load(&sv->lastchg)),
+			    cstatus, cresult, health, cstate, astate, st_srv_port(sv), ms->ssl == 1,
+			    chk && ms->check.port > 0 ? ms->check.port : 0,
+			    agent && ms->agent.port > 0 ? ms->agent.port : 0);
 		}
 	}
 	return true;

@@ -156,7 +156,8 @@ static enum act action_of(const char *v)
  * neither), -1 when it applies but vipr cannot do it (counted, not altered). */
 static int apply(struct rt_sess *s, struct rt_server *sv, enum act a)
 {
-	bool chk = st_checked(sv), agent = sv->conf->agent.enabled;
+	struct rt *rt = s->w->rt;
+	bool agent = sv->conf->agent.enabled;
 	switch (a) {
 	case A_READY:
 		rt_stats_set_admin(sv, 0, RT_ADM_MAINT | RT_ADM_CMAINT | RT_ADM_DRAIN);
@@ -178,13 +179,15 @@ static int apply(struct rt_sess *s, struct rt_server *sv, enum act a)
 		rt_srv_set_usable(sv, a == A_ARUNN);
 		return 1;
 	case A_DHLTH:
-	case A_EHLTH:
-		return chk ? -1 : 0; /* pausing a server's checks: not in vipr's engine */
+	case A_EHLTH: /* on the checks' loop (worker 0), a moment later */
+		return rt_checks_enable_async(rt, sv, false, a == A_EHLTH) ? 1 : 0;
 	case A_DAGENT:
 	case A_EAGENT:
-		return agent ? -1 : 0;
-	case A_HNOLB:
-		return -1; /* no NOLB state in vipr */
+		return rt_checks_enable_async(rt, sv, true, a == A_EAGENT) ? 1 : 0;
+	case A_HNOLB: /* "set state to NOLB", checked or not (HAProxy 2.6) */
+		rt_srv_set_usable(sv, true);
+		atomic_store(&sv->nolb, 1);
+		return 1;
 	case A_SHUTDOWN:
 		rt_srv_kill_sessions(s->w->rt, s->w, sv);
 		return 1;

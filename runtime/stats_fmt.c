@@ -213,7 +213,7 @@ static void walk(struct rt *rt, struct walk_ctx *w)
 		const struct m_proxy_conf *pc = p->conf->conf;
 		enum m_mode mode = pc && pc->mode == M_MODE_HTTP ? M_MODE_HTTP : M_MODE_TCP;
 		for (int i = 0; i < p->nsrv; i++) {
-			struct rt_server *sv = &p->srv[i];
+			struct rt_server *sv = rt_psrv(p, i);
 			if ((w->flags & RT_SD_UP) && !st_srv_up(sv))
 				continue;
 			if ((w->flags & RT_SD_NOMAINT) && (atomic_load(&sv->admin) & RT_ADM_MAINT))

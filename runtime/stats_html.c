@@ -316,6 +316,8 @@ static const char *srv_class(const struct rt_server *sv, const char *status)
 		return sv->backup ? "backup_draining" : "active_draining";
 	if (!strcmp(status, "DOWN"))
 		return sv->backup ? "backup_down" : "active_down";
+	if (!strcmp(status, "NOLB"))
+		return sv->backup ? "backup_nolb" : "active_nolb";
 	if (!strcmp(status, "no check"))
 		return sv->backup ? "backup_no_check" : "active_no_check";
 	return sv->backup ? "backup_up" : "active_up";
@@ -390,7 +392,7 @@ static void row_backend(struct rt *rt, struct rt_sbuf *o, struct rt_pool *p, boo
 	struct rt_counters *c = &p->cnt;
 	int act = 0, bck = 0, w = 0;
 	for (int i = 0; i < p->nsrv; i++) {
-		struct rt_server *sv = &p->srv[i];
+		struct rt_server *sv = rt_psrv(p, i);
 		if (!sv->usable || (atomic_load(&sv->admin) & RT_ADM_MAINT))
 			continue;
 		if (sv->backup)
@@ -478,7 +480,7 @@ static void proxy(struct rt *rt, struct rt_sbuf *o, const struct rt_stats_page *
 	if (svc)
 		row_frontend(rt, o, svc, pg->admin);
 	for (int i = 0; p && i < p->nsrv; i++) {
-		struct rt_server *sv = &p->srv[i];
+		struct rt_server *sv = rt_psrv(p, i);
 		bool down = !sv->usable || (atomic_load(&sv->admin) & RT_ADM_MAINT);
 		if ((pg->flags & RT_SD_UP) && down)
 			continue;

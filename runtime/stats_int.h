@@ -153,7 +153,7 @@ void st_row_be(struct rt *rt, struct row *r, struct rt_pool *p, enum m_mode mode
 
 static inline bool st_checked(const struct rt_server *sv)
 {
-	return sv->conf->check.enabled;
+	return sv->conf->check.enabled && !sv->chk_paused;
 }
 
 /* Up for traffic and for the stats: usable and not in maintenance. */

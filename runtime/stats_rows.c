@@ -220,7 +220,8 @@ void st_row_srv(struct row *r, struct rt_pool *p, struct rt_server *sv, enum m_m
 	setn(r, F_DOWNTIME, 0);
 	setn(r, F_PID, 1);
 	setn(r, F_IID, st_proxy_iid(p->conf->id));
-	setn(r, F_SID, ms->id > 0 ? ms->id : (int)(sv - p->srv) + 1);
+	int sid = ms->id > 0 ? ms->id : (int)(sv - p->srv) + 1; /* puid 0: a test's pool */
+	setn(r, F_SID, sv->puid > 0 ? sv->puid : sid);
 	setn(r, F_LBTOT, atomic_load(&sv->cnt.stot));
 	setn(r, F_TYPE, 2);
 	long long last = atomic_load(&sv->cnt.last_sess);
@@ -262,7 +263,7 @@ void st_row_be(struct rt *rt, struct row *r, struct rt_pool *p, enum m_mode mode
 	bool http = mode == M_MODE_HTTP;
 	int act = 0, bck = 0, w = 0, wb = 0;
 	for (int i = 0; i < p->nsrv; i++) {
-		struct rt_server *sv = &p->srv[i];
+		struct rt_server *sv = rt_psrv(p, i);
 		if (!st_srv_up(sv))
 			continue;
 		if (sv->backup)
@@ -300,7 +301,7 @@ void st_row_be(struct rt *rt, struct row *r, struct rt_pool *p, enum m_mode mode
 	r->f[F_DASH] = "-";
 	bool checks = false;
 	for (int i = 0; i < p->nsrv; i++)
-		checks = checks || st_checked(&p->srv[i]);
+		checks = checks || st_checked(rt_psrv(p, i));
 	(void)checks;
 	if (!http)
 		clear(r, F_CACHE_LOOKUPS), clear(r, F_CACHE_HITS);

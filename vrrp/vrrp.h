@@ -18,8 +18,10 @@
 #include "model/model.h"
 
 #define VRRP_PROTO      112          /* IANA protocol number, RFC 3768 section 5.2.4 */
-#define VRRP_MCAST_V4   0xe0000012u  /* 224.0.0.18, host order (RFC 5798 section 5.1.1.2) */
-#define VRRP_MCAST_V6   "ff02::12"   /* RFC 5798 section 5.1.2.2 */
+/* Default groups of adverts (RFC 5798 sections 5.1.1.2, 5.1.2.2); vrrp_mcast_group4/6 change
+ * them for the whole daemon. */
+#define VRRP_MCAST_V4   0xe0000012u  /* 224.0.0.18, host order */
+#define VRRP_MCAST_V6   "ff02::12"
 #define VRRP_TTL        255
 #define VRRP_AUTH_LEN   8            /* RFC 3768 section 5.3.10 */
 #define VRRP_MAX_ADDRS  255          /* Count IP Addrs is one octet */
@@ -193,6 +195,10 @@ int vrrp_notify_args(char *buf, size_t len, bool group, const char *name, enum v
  * removing an old one), 'a'/'d' add/delete addr in the set, 'x' deletes the table. Returns
  * the length or -1. */
 int vrrp_nft_script(char *buf, size_t len, char op, uint32_t addr);
+/* vrrp_nft_script6(): the same for table ip6 keepalived (set vips, neighbour discovery let
+ * through, set vips_link_local of address . interface): 'a'/'d' take addr (16 bytes) and,
+ * for a link-local address, the name of its interface (-1 without one). */
+int vrrp_nft_script6(char *buf, size_t len, char op, const uint8_t *addr, const char *ifname);
 
 /* ---------------------------------------------------------------- daemon */
 

@@ -87,8 +87,7 @@ static void send6(struct vrrp_inst *in, struct vrrp_adv *a)
 	a->family = AF_INET6;
 	a->addrs = in->vip6[0];
 	if (!c->nunicast_peers) {
-		uint8_t dst[16];
-		inet_pton(AF_INET6, VRRP_MCAST_V6, dst);
+		const uint8_t *dst = in->d->mcast6;
 		int n = vrrp_pkt_build6(msg, sizeof(msg), a, src, dst);
 		if (n > 0)
 			vrrp_sock_send6(in->fd, tx_if(in), msg, (size_t)n, dst, src);
@@ -129,7 +128,7 @@ static void fsm_send(struct vrrp_fsm *f, uint8_t prio)
 					       f->primary);
 		}
 	} else {
-		uint32_t dst = htonl(VRRP_MCAST_V4);
+		uint32_t dst = in->d->mcast4;
 		int n = vrrp_pkt_build(msg, sizeof(msg), &a, f->primary, dst);
 		if (n > 0)
 			vrrp_sock_send(in->fd, tx_if(in), msg, (size_t)n, dst, f->primary);
@@ -298,7 +297,9 @@ static void inst_configure(struct vrrp_inst *in, const struct m_vrrp_instance *c
 	f->name = c->name;
 	f->version = (uint8_t)ver;
 	f->vrid = (uint8_t)c->vrid;
-	f->priority = (uint8_t)(c->priority != M_UNSET && !c->priority_bad ? c->priority : 100);
+	/* keepalived: an initial MASTER without a priority is the address owner (255) */
+	f->priority = (uint8_t)(c->priority_bad ? 100 : c->priority != M_UNSET ? c->priority
+				: c->state == VRRP_STATE_MASTER ? 255 : 100);
 	f->adver_ms = c->advert_int != M_UNSET ? c->advert_int : 1000;
 	if (ver == 2 && f->adver_ms < 1000)
 		f->adver_ms = 1000;
@@ -349,21 +350,58 @@ static void inst_configure(struct vrrp_inst *in, const struct m_vrrp_instance *c
 	x->addrs = in->family == AF_INET6 ? (const void *)in->vip6 : (const void *)in->vip;
 }
 
+/* The group an instance joins: none with unicast peers. */
+static const void *inst_group(const struct vrrp_inst *in)
+{
+	if (in->conf->nunicast_peers)
+		return NULL;
+	return in->family == AF_INET6 ? (const void *)in->d->mcast6 : (const void *)&in->d->mcast4;
+}
+
+/* vrrp_mcast_group4/6 of d->cfg, else the RFC's groups (the parser kept only valid ones).
+ * Returns whether they changed. */
+static bool groups_set(struct vrrp_daemon *d)
+{
+	uint32_t g4 = htonl(VRRP_MCAST_V4);
+	uint8_t g6[16];
+	const struct m_ka_global *k = &d->cfg->ka;
+	if (!k->vrrp_mcast_group4 || inet_pton(AF_INET, k->vrrp_mcast_group4, &g4) != 1)
+		g4 = htonl(VRRP_MCAST_V4);
+	if (!k->vrrp_mcast_group6 || inet_pton(AF_INET6, k->vrrp_mcast_group6, g6) != 1)
+		inet_pton(AF_INET6, VRRP_MCAST_V6, g6);
+	bool changed = g4 != d->mcast4 || memcmp(g6, d->mcast6, 16);
+	d->mcast4 = g4;
+	memcpy(d->mcast6, g6, 16);
+	return changed;
+}
+
+/* A reload that changed the groups: each kept instance leaves the old group by closing its
+ * socket and joins the new one. */
+static void inst_reopen(struct vrrp_inst *in)
+{
+	ev_io_stop(in->d->loop, &in->io);
+	close(in->fd);
+	in->fd = vrrp_sock_open(tx_if(in), in->family, inst_group(in));
+	if (in->fd < 0) {
+		vrrp_log("(%s) cannot open VRRP socket on %s: %s", in->conf->name, in->vi.name,
+		         strerror(errno));
+		return;
+	}
+	ev_io_set(&in->io, in->fd, EV_READ);
+	ev_io_start(in->d->loop, &in->io);
+}
+
 /* use_vmac: keepalived's default name is vrrp.VRID. */
 static void vmac_open(struct vrrp_inst *in)
 {
 	const struct m_vrrp_instance *c = in->conf;
-	if (in->family == AF_INET6) {
-		vrrp_log("(%s) use_vmac with IPv6 is not supported by vipr yet - using %s", c->name,
-			 in->vi.name);
-		return;
-	}
+	bool v6 = in->family == AF_INET6;
 	char name[IF_NAMESIZE];
 	if (c->vmac_name)
 		snprintf(name, sizeof(name), "%s", c->vmac_name);
 	else
 		snprintf(name, sizeof(name), "vrrp.%d", c->vrid);
-	const uint8_t mac[6] = { 0x00, 0x00, 0x5e, 0x00, 0x01, (uint8_t)c->vrid };
+	const uint8_t mac[6] = { 0x00, 0x00, 0x5e, 0x00, v6 ? 0x02 : 0x01, (uint8_t)c->vrid };
 	int idx = vrrp_vmac_add(in->d->nl, name, in->vi.index, in->vi.name, mac);
 	if (idx < 0) {
 		vrrp_log("(%s): Failed to create VMAC interface %s: %s", c->name, name,
@@ -371,6 +409,11 @@ static void vmac_open(struct vrrp_inst *in)
 		return;
 	}
 	vrrp_log("(%s): Success creating VMAC interface %s", c->name, name);
+	/* adverts leave the vmac from the base's link-local address, which the vmac carries */
+	int r = v6 ? vrrp_vmac_ll6(in->d->nl, idx, in->vi.ll6) : 0;
+	if (r < 0)
+		vrrp_log("(%s) cannot add the link-local address to %s: %s", c->name, name,
+			 strerror(-r));
 	snprintf(in->xi.name, sizeof(in->xi.name), "%s", name);
 	in->xi.index = idx;
 	memcpy(in->xi.mac, mac, 6);
@@ -403,7 +446,7 @@ static struct vrrp_inst *inst_new(struct vrrp_daemon *d, const struct m_vrrp_ins
 	in->xi = in->vi;
 	if (c->use_vmac == 1)
 		vmac_open(in);
-	in->fd = vrrp_sock_open(tx_if(in), in->family, c->nunicast_peers == 0);
+	in->fd = vrrp_sock_open(tx_if(in), in->family, inst_group(in));
 	if (in->fd < 0) {
 		vrrp_log("(%s) cannot open VRRP socket on %s: %s", c->name, ifn, strerror(errno));
 		if (in->vmac)
@@ -496,6 +539,7 @@ struct vrrp_daemon *vrrp_daemon_new(struct ev_loop *loop, struct m_config *cfg,
 	d->garp_fd = d->na_fd = -1;
 	d->fifo[0].fd = d->fifo[1].fd = -1;
 	d->ino_fd = -1;
+	groups_set(d);
 	d->nl = vrrp_nl_open();
 	d->garp_fd = vrrp_garp_open();
 	d->na_fd = vrrp_na_open();
@@ -552,6 +596,7 @@ struct m_config *vrrp_daemon_reload(struct vrrp_daemon *d, struct m_config *cfg)
 	vrrp_track_release(d);
 	vrrp_sync_free(d);
 	d->cfg = cfg;
+	bool regroup = groups_set(d);
 	for (const struct m_vrrp_instance *c = cfg->vrrp; c; c = c->next) {
 		struct vrrp_inst *in = take_kept(d, c);
 		if (in && in->vips_set) {
@@ -565,9 +610,12 @@ struct m_config *vrrp_daemon_reload(struct vrrp_daemon *d, struct m_config *cfg)
 				vrrp_vips_apply(in, c->vips, true, true);
 			}
 		}
-		if (in)
+		if (in) {
+			bool was_mcast = !in->conf->nunicast_peers;
 			inst_configure(in, c);
-		else if (!(in = inst_new(d, c)))
+			if (regroup || was_mcast != !c->nunicast_peers)
+				inst_reopen(in);
+		} else if (!(in = inst_new(d, c)))
 			continue;
 		*tail = in;
 		tail = &in->next;
@@ -613,5 +661,6 @@ void vrrp_daemon_free(struct vrrp_daemon *d)
 		close(d->garp_fd);
 	if (d->na_fd >= 0)
 		close(d->na_fd);
+	free(d->pace);
 	free(d);
 }

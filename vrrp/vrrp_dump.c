@@ -105,7 +105,7 @@ static void data_global(FILE *f, const struct vrrp_daemon *d)
 	fprintf(f, " Router ID = %s\n", g->router_id ? g->router_id : host);
 	if (g->default_interface)
 		fprintf(f, " Default interface = %s\n", g->default_interface);
-	fputs(" VRRP IPv4 mcast group = 224.0.0.18\n", f);
+	fprintf(f, " VRRP IPv4 mcast group = %s\n", ip4(d->mcast4, host));
 	fprintf(f, " Gratuitous ARP delay = %d\n",
 	        g->vrrp_garp_master_delay != M_UNSET ? (int)(g->vrrp_garp_master_delay / 1000) : 5);
 	fprintf(f, " Gratuitous ARP repeat = %d\n",
@@ -156,7 +156,7 @@ static void data_inst(FILE *f, const struct vrrp_inst *in)
 				fprintf(f, "     %s\n", ip4(p->sin_addr.s_addr, b));
 		}
 	} else {
-		fputs("   Multicast address 224.0.0.18\n", f);
+		fprintf(f, "   Multicast address %s\n", ip4(in->d->mcast4, b));
 	}
 	fprintf(f, "   Gratuitous ARP delay = %d\n", garp_delay_s(in));
 	fprintf(f, "   Gratuitous ARP repeat = %d\n", garp_repeat(in));

@@ -27,9 +27,10 @@ struct vrrp_if {
 int vrrp_if_get(const char *ifname, struct vrrp_if *vi, int family);
 
 /* vrrp_sock_open(): a raw protocol-112 socket of `family` bound to the interface, TTL (hop
- * limit) 255; joins 224.0.0.18 (ff02::12) on the interface when mcast. IPv6 sockets report
- * the hop limit and destination of what they receive. Non-blocking. Returns the fd or -1. */
-int vrrp_sock_open(const struct vrrp_if *vi, int family, bool mcast);
+ * limit) 255; joins the multicast group (4 or 16 bytes, network order; NULL: unicast only)
+ * on the interface. IPv6 sockets report the hop limit and destination of what they
+ * receive. Non-blocking. Returns the fd or -1. */
+int vrrp_sock_open(const struct vrrp_if *vi, int family, const void *group);
 /* vrrp_sock_send(): sends one VRRP message (no IP header) to dst (network order) from src. */
 int vrrp_sock_send(int fd, const struct vrrp_if *vi, const uint8_t *msg, size_t len,
 		   uint32_t dst, uint32_t src);
@@ -56,11 +57,14 @@ int vrrp_nl_addr6(struct mnl_socket *nl, bool add, int ifindex, const uint8_t *a
 int vrrp_scope_parse(const char *s);
 
 /* use_vmac: a macvlan (mode private) named name on base with the VRRP virtual MAC
- * 00:00:5e:00:01:VRID (RFC 5798 7.3), up, with keepalived's ARP sysctls on both. An
- * existing link of that name is taken over. Returns its index, or -errno.
+ * 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6 (RFC 5798 7.3), up, with keepalived's
+ * ARP sysctls on both; an IPv6 one generates no link-local address. An existing link of that
+ * name is taken over. Returns its index, or -errno. vrrp_vmac_ll6() gives an IPv6 vmac the
+ * base's link-local address ll6 (nodad, deprecated) as keepalived does; 0 or -errno.
  * vrrp_vmac_del() removes it. */
 int vrrp_vmac_add(struct mnl_socket *nl, const char *name, int base, const char *base_name,
 		  const uint8_t *mac);
+int vrrp_vmac_ll6(struct mnl_socket *nl, int index, const uint8_t *ll6);
 int vrrp_vmac_del(struct mnl_socket *nl, int index);
 
 /* Gratuitous ARP (RFC 5227 section 3 "ARP Announcement" form: a request for the address
@@ -105,6 +109,12 @@ struct vrrp_inst {
 	ev_timer tm, garp_tm;
 	ev_timer refresh_tm;            /* garp_master_refresh */
 	ev_timer lower_tm;              /* second burst after a lower-priority advert */
+	ev_timer pace_tm;               /* vrrp_garp_interval / vrrp_gna_interval queue */
+	struct vrrp_garpq {             /* GARPs / NAs waiting for their interface's turn */
+		int family, ifindex;
+		uint8_t addr[16];
+	} *garpq;
+	int garpq_head, garpq_len, garpq_cap;
 	uint32_t vip[VRRP_MAX_ADDRS];   /* VRRP-advertised VIPs, network order */
 	uint8_t vip6[VRRP_MAX_ADDRS][16]; /* the same for an IPv6 instance */
 	int nvip;
@@ -171,6 +181,8 @@ struct vrrp_daemon {
 	struct mnl_socket *nl;
 	int garp_fd, na_fd;
 	struct vrrp_inst *insts;
+	uint32_t mcast4;                /* vrrp_mcast_group4, network order */
+	uint8_t mcast6[16];             /* vrrp_mcast_group6 */
 	/* tracking */
 	struct chk_engine *chk;
 	struct vrrp_tscript *scripts;
@@ -178,13 +190,18 @@ struct vrrp_daemon {
 	ev_io mon_io;
 	struct vrrp_group *groups;
 	bool syncing;                   /* a sync group is moving its members */
-	bool fw_table;                  /* the nftables table exists */
+	bool fw_table, fw_table6;       /* the nftables tables (ip, ip6) exist */
 	const char *script_user;        /* NULL: root */
 	struct vrrp_tfile *tfiles;
 	int ino_fd;                     /* inotify for the track files' directories */
 	ev_io ino_io;
 	struct vrrp_tproc *tprocs;
 	ev_timer proc_tm;               /* /proc polling */
+	struct vrrp_pace {              /* per interface: earliest next GARP and NA, in us */
+		int ifindex;
+		int64_t arp_us, na_us;
+	} *pace;
+	int npace;
 	struct vrrp_fifo {              /* notify_fifo, vrrp_notify_fifo */
 		char *path;
 		int fd;

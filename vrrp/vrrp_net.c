@@ -71,7 +71,7 @@ static int setopt(int fd, int level, int name, int v)
 	return setsockopt(fd, level, name, &v, sizeof(v));
 }
 
-static int sock_open6(const struct vrrp_if *vi, bool mcast)
+static int sock_open6(const struct vrrp_if *vi, const uint8_t *group)
 {
 	int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PROTO);
 	if (fd < 0)
@@ -85,9 +85,9 @@ static int sock_open6(const struct vrrp_if *vi, bool mcast)
 	    setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) ||
 	    setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1))
 		goto fail;
-	if (mcast) {
+	if (group) {
 		struct ipv6_mreq mr = { .ipv6mr_interface = (unsigned)vi->index };
-		inet_pton(AF_INET6, VRRP_MCAST_V6, &mr.ipv6mr_multiaddr);
+		memcpy(&mr.ipv6mr_multiaddr, group, 16);
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mr, sizeof(mr)) ||
 		    setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, vi->index) ||
 		    setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, VRRP_TTL) ||
@@ -100,10 +100,10 @@ fail:
 	return -1;
 }
 
-int vrrp_sock_open(const struct vrrp_if *vi, int family, bool mcast)
+int vrrp_sock_open(const struct vrrp_if *vi, int family, const void *group)
 {
 	if (family == AF_INET6)
-		return sock_open6(vi, mcast);
+		return sock_open6(vi, group);
 	int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PROTO);
 	if (fd < 0)
 		return -1;
@@ -114,10 +114,10 @@ int vrrp_sock_open(const struct vrrp_if *vi, int family, bool mcast)
 	    setopt(fd, IPPROTO_IP, IP_TTL, VRRP_TTL) ||
 	    setopt(fd, IPPROTO_IP, IP_TOS, IPTOS_PREC_INTERNETCONTROL))
 		goto fail;
-	if (mcast) {
-		struct ip_mreqn mr = { .imr_multiaddr.s_addr = htonl(VRRP_MCAST_V4),
-				       .imr_address.s_addr = vi->primary,
+	if (group) {
+		struct ip_mreqn mr = { .imr_address.s_addr = vi->primary,
 				       .imr_ifindex = vi->index };
+		memcpy(&mr.imr_multiaddr.s_addr, group, 4);
 		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) ||
 		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) ||
 		    setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL) ||
@@ -267,8 +267,10 @@ int vrrp_nl_addr(struct mnl_socket *nl, bool add, int ifindex, uint32_t addr, in
 	return r < 0 ? -errno : 0;
 }
 
-int vrrp_nl_addr6(struct mnl_socket *nl, bool add, int ifindex, const uint8_t *addr,
-		  int prefix)
+/* deprecated: preferred lifetime 0, so the kernel never picks it as a source on its own
+ * (keepalived's copy of the base's link-local address on an IPv6 vmac). */
+static int nl_addr6(struct mnl_socket *nl, bool add, int ifindex, const uint8_t *addr,
+		    int prefix, bool deprecated)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -282,6 +284,10 @@ int vrrp_nl_addr6(struct mnl_socket *nl, bool add, int ifindex, const uint8_t *a
 	ifa->ifa_index = (unsigned)ifindex;
 	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
+	if (deprecated) {
+		struct ifa_cacheinfo ci = { .ifa_prefered = 0, .ifa_valid = 0xffffffffu };
+		mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(ci), &ci);
+	}
 	unsigned seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -290,6 +296,12 @@ int vrrp_nl_addr6(struct mnl_socket *nl, bool add, int ifindex, const uint8_t *a
 		return -errno;
 	int r = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL);
 	return r < 0 ? -errno : 0;
+}
+
+int vrrp_nl_addr6(struct mnl_socket *nl, bool add, int ifindex, const uint8_t *addr,
+		  int prefix)
+{
+	return nl_addr6(nl, add, ifindex, addr, prefix, false);
 }
 
 /* keepalived's settings: the base answers ARP only for its own addresses on the interface
@@ -317,6 +329,31 @@ static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, char *buf, size_
 	if (n < 0)
 		return -errno;
 	return mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0 ? -errno : 0;
+}
+
+/* An IPv6 vmac makes no link-local address of its own: the one from the virtual MAC would be
+ * the same on every router of the VRID. Must come before the link goes up. */
+static int vmac_no_addrgen(struct mnl_socket *nl, int idx)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, in6);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_talk(nl, nlh, buf, sizeof(buf));
+}
+
+int vrrp_vmac_ll6(struct mnl_socket *nl, int index, const uint8_t *ll6)
+{
+	int r = nl_addr6(nl, true, index, ll6, 64, true);
+	return r == -EEXIST ? 0 : r;
 }
 
 int vrrp_vmac_add(struct mnl_socket *nl, const char *name, int base, const char *base_name,
@@ -348,6 +385,8 @@ int vrrp_vmac_add(struct mnl_socket *nl, const char *name, int base, const char 
 	sysctl_if(name, "arp_ignore", "1");
 	sysctl_if(name, "accept_local", "1");
 	sysctl_if(name, "rp_filter", "0");
+	if (mac[4] == 0x02 && (r = vmac_no_addrgen(nl, idx)) < 0)
+		return r;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;

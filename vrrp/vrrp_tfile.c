@@ -4,7 +4,8 @@
  * reports a write, a rename or a removal in its directory; times the weight it moves the
  * priority, below -253 (or non-zero with weight 0) it is a FAULT. init_file writes a value at
  * start. vrrp_track_process: processes are counted by name (/proc/PID/comm, the Name: line
- * keepalived matches), by command line with parameters or full_command, polling /proc every
+ * keepalived matches), by command line with parameters (all of them, or the first ones
+ * with param_match partial/initial) or full_command, polling /proc every
  * 200 ms (keepalived's proc connector is not available in network namespaces); the quorum
  * (quorum..quorum_max) going up or down is believed after fork_delay / terminate_delay.
  */
@@ -183,10 +184,24 @@ static ssize_t proc_read(const char *pid, const char *name, char *buf, size_t le
 	return n;
 }
 
+/* The arguments of a process (space separated) against `process P ARGS` and param_match:
+ * all of them (the default, or none with a bare param_match), the first ones (partial), or
+ * the first ones with the last given one a prefix of its argument (initial). */
+static bool params_match(const struct m_track_process *c, const char *rest)
+{
+	const char *want = c->params ? c->params : "";
+	size_t n = strlen(want);
+	switch (c->param_match) {
+	case M_PM_PARTIAL: return !strncmp(rest, want, n) && (!n || !rest[n] || rest[n] == ' ');
+	case M_PM_INITIAL: return !strncmp(rest, want, n);
+	default: return !strcmp(rest, want);
+	}
+}
+
 static bool proc_match(const struct m_track_process *c, const char *pid)
 {
 	char buf[4096];
-	if (!c->params && !c->full_command) {
+	if (!c->params && !c->full_command && c->param_match == M_PM_NONE) {
 		/* the Name: line: the first 15 bytes of the program's name */
 		if (proc_read(pid, "comm", buf, sizeof(buf)) < 0)
 			return false;
@@ -215,7 +230,7 @@ static bool proc_match(const struct m_track_process *c, const char *pid)
 	bool name_ok = (l0 == pl && !strncmp(argv0, c->process, pl)) ||
 	               (base && base < argv0 + l0 && !strncmp(base + 1, c->process, pl) &&
 	                (size_t)(argv0 + l0 - base - 1) == pl);
-	return name_ok && !strcmp(rest, c->params);
+	return name_ok && params_match(c, rest);
 }
 
 static void proc_flip(struct vrrp_daemon *d, struct vrrp_tproc *tp)

@@ -162,6 +162,56 @@ static bool tref_add(struct vrrp_inst *in, struct vrrp_tref r)
 	return true;
 }
 
+/* track_file lines of an instance or (group true) of its sync group. keepalived ignores an
+ * instance's weighted ones in a sync group; the group's own apply with their weights. */
+static void trefs_files(struct vrrp_daemon *d, struct vrrp_inst *in, const struct m_track *t,
+                        bool group)
+{
+	for (; t; t = t->next) {
+		struct vrrp_tfile *tf = vrrp_tfile_get(d, t->name);
+		if (!tf)
+			continue;
+		struct vrrp_tref r = {.f = tf,
+		                      .weight = t->weight_set ? t->weight : tf->conf->weight,
+		                      .reverse =
+		                          t->weight_set ? t->reverse == 1 : tf->conf->reverse};
+		if (r.weight && in->group && !group)
+			continue; /* "ignoring tracked file ... with weight ... due to SYNC group"
+			           */
+		int64_t res = (int64_t)tf->value * r.weight * (r.reverse ? -1 : 1);
+		if ((!r.weight && tf->value) || (r.weight && res < -253))
+			vrrp_log("(%s): entering FAULT state (tracked file %s has status %i)",
+			         in->conf->name, t->name, -254);
+		tref_add(in, r);
+	}
+}
+
+/* vrrp_track_process lines: keepalived keeps their weights inside a sync group too. */
+static void trefs_procs(struct vrrp_inst *in, const struct m_track *t)
+{
+	for (; t; t = t->next) {
+		struct vrrp_tproc *tp = vrrp_tproc_get(in->d, t->name);
+		if (!tp)
+			continue;
+		struct vrrp_tref r = {.p = tp,
+		                      .weight = t->weight_set ? t->weight : tp->conf->weight,
+		                      .reverse =
+		                          t->weight_set ? t->reverse == 1 : tp->conf->reverse};
+		tref_add(in, r);
+	}
+}
+
+static void trefs_ifs(struct vrrp_inst *in, const struct m_track *t)
+{
+	for (; t; t = t->next) {
+		struct vrrp_tref r = {.weight = t->weight_set ? t->weight : 0,
+		                      .reverse = t->reverse == 1};
+		snprintf(r.ifname, sizeof(r.ifname), "%s", t->name);
+		watch_add(r.ifname);
+		tref_add(in, r);
+	}
+}
+
 static void inst_trefs(struct vrrp_daemon *d, struct vrrp_inst *in)
 {
 	const struct m_vrrp_instance *c = in->conf;
@@ -182,30 +232,14 @@ static void inst_trefs(struct vrrp_daemon *d, struct vrrp_inst *in)
 			if (ts)
 				tref_add(in, (struct vrrp_tref){ .s = ts });
 		}
-	for (const struct m_track *t = c->track_files; t; t = t->next) {
-		struct vrrp_tfile *tf = vrrp_tfile_get(d, t->name);
-		if (!tf)
-			continue;
-		struct vrrp_tref r = { .f = tf, .weight = t->weight_set ? t->weight : tf->conf->weight,
-				       .reverse = t->weight_set ? t->reverse == 1 : tf->conf->reverse };
-		int64_t res = (int64_t)tf->value * r.weight * (r.reverse ? -1 : 1);
-		if ((!r.weight && tf->value) || (r.weight && res < -253))
-			vrrp_log("(%s): entering FAULT state (tracked file %s has status %i)", c->name,
-				 t->name, -254);
-		tref_add(in, r);
-	}
-	for (const struct m_track *t = c->track_processes; t; t = t->next) {
-		struct vrrp_tproc *tp = vrrp_tproc_get(d, t->name);
-		if (tp)
-			tref_add(in, (struct vrrp_tref){
-					     .p = tp, .weight = t->weight_set ? t->weight : tp->conf->weight,
-					     .reverse = t->weight_set ? t->reverse == 1 : tp->conf->reverse });
-	}
-	for (const struct m_track *t = c->track_interfaces; t; t = t->next) {
-		struct vrrp_tref r = { .weight = t->weight_set ? t->weight : 0, .reverse = t->reverse == 1 };
-		snprintf(r.ifname, sizeof(r.ifname), "%s", t->name);
-		watch_add(r.ifname);
-		tref_add(in, r);
+	trefs_files(d, in, c->track_files, false);
+	trefs_procs(in, c->track_processes);
+	trefs_ifs(in, c->track_interfaces);
+	if (in->group) {
+		const struct m_sync_group *g = in->group->conf;
+		trefs_files(d, in, g->track_files, true);
+		trefs_procs(in, g->track_processes);
+		trefs_ifs(in, g->track_interfaces);
 	}
 	watch_add(in->vi.name);
 	in->if_up = watch_up(in->vi.name);

@@ -4,14 +4,17 @@
  * gratuitous ARPs (IPv4) and unsolicited neighbour adverts (IPv6) on the interface each VIP
  * is on (the vmac with use_vmac): garp_master_repeat at the transition and again after
  * garp_master_delay, garp_master_refresh_repeat every garp_master_refresh, and
- * garp_lower_prio_repeat when a lower priority is heard. Log lines are keepalived's.
+ * garp_lower_prio_repeat when a lower priority is heard; vrrp_garp_interval and
+ * vrrp_gna_interval space the messages on each interface. Log lines are keepalived's.
  */
 #include "vrrp_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <time.h>
 
 const void *vrrp_vip_addr(const struct m_vip *v)
 {
@@ -65,37 +68,145 @@ bool vrrp_has_evips(const struct m_vip *list)
 	return false;
 }
 
+/* The interface with index idx as GARPs need it (index, name, MAC) in *vi. */
+static bool garp_if(const struct vrrp_inst *in, int idx, struct vrrp_if *vi)
+{
+	*vi = in->xi;
+	if (idx == in->xi.index)
+		return true;
+	char name[IF_NAMESIZE];
+	if (!if_indextoname((unsigned)idx, name))
+		return false;
+	vrrp_if_get(name, vi, AF_INET); /* only its index and MAC are needed */
+	return vi->index != 0;
+}
+
+static void garp_send(struct vrrp_inst *in, const struct vrrp_if *vi, int fam, const void *a)
+{
+	char b[INET6_ADDRSTRLEN];
+	inet_ntop(fam, a, b, sizeof(b));
+	if (fam == AF_INET6) {
+		vrrp_log("Sending unsolicited Neighbour Advert on %s for %s", vi->name, b);
+		vrrp_na_send(in->d->na_fd, vi, a);
+	} else {
+		vrrp_log("Sending gratuitous ARP on %s for %s", vi->name, b);
+		uint32_t a4;
+		memcpy(&a4, a, 4);
+		vrrp_garp_send(in->d->garp_fd, vi, a4);
+	}
+}
+
+/* vrrp_garp_interval (IPv4) or vrrp_gna_interval (IPv6) in microseconds, 0: none. */
+static int64_t pace_us(const struct vrrp_inst *in, int fam)
+{
+	int64_t v =
+	    fam == AF_INET6 ? in->d->cfg->ka.vrrp_gna_interval : in->d->cfg->ka.vrrp_garp_interval;
+	return v > 0 ? v : 0;
+}
+
+/* The earliest next send time of fam on ifindex, shared by every instance on it. */
+static int64_t *pace_slot(struct vrrp_daemon *d, int ifindex, int fam)
+{
+	struct vrrp_pace *p = NULL;
+	for (int i = 0; i < d->npace && !p; i++)
+		if (d->pace[i].ifindex == ifindex)
+			p = &d->pace[i];
+	if (!p) {
+		struct vrrp_pace *n = realloc(d->pace, (size_t)(d->npace + 1) * sizeof(*n));
+		if (!n)
+			return NULL;
+		d->pace = n;
+		p = &n[d->npace++];
+		*p = (struct vrrp_pace){.ifindex = ifindex};
+	}
+	return fam == AF_INET6 ? &p->na_us : &p->arp_us;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Sends the queued GARPs / NAs whose interface's turn has come; arms pace_tm for the next.
+ * keepalived's interval is between two messages on one interface, whatever their instance. */
+static void pace_run(struct vrrp_inst *in)
+{
+	ev_timer_stop(in->d->loop, &in->pace_tm);
+	while (in->garpq_head < in->garpq_len) {
+		const struct vrrp_garpq *e = &in->garpq[in->garpq_head];
+		int64_t *next = pace_slot(in->d, e->ifindex, e->family), now = now_us();
+		if (next && *next > now) {
+			ev_timer_set(&in->pace_tm, (double)(*next - now) / 1e6, 0.0);
+			ev_timer_start(in->d->loop, &in->pace_tm);
+			return;
+		}
+		struct vrrp_if vi;
+		if (garp_if(in, e->ifindex, &vi))
+			garp_send(in, &vi, e->family, e->addr);
+		if (next)
+			*next = now + pace_us(in, e->family);
+		in->garpq_head++;
+	}
+	in->garpq_head = in->garpq_len = 0;
+}
+
+static void pace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	pace_run(container_of(w, struct vrrp_inst, pace_tm));
+}
+
+/* Bounds the queue when bursts come faster than the interval lets them out. */
+#define GARPQ_MAX 65536
+
+static void garp_queue(struct vrrp_inst *in, int idx, int fam, const void *addr)
+{
+	if (in->garpq_len == in->garpq_cap && in->garpq_head) {
+		in->garpq_len -= in->garpq_head;
+		memmove(in->garpq, in->garpq + in->garpq_head,
+		        (size_t)in->garpq_len * sizeof(*in->garpq));
+		in->garpq_head = 0;
+	}
+	if (in->garpq_len == in->garpq_cap) {
+		if (in->garpq_cap >= GARPQ_MAX)
+			return;
+		int cap = in->garpq_cap ? in->garpq_cap * 2 : 16;
+		struct vrrp_garpq *q = realloc(in->garpq, (size_t)cap * sizeof(*q));
+		if (!q)
+			return;
+		in->garpq = q;
+		in->garpq_cap = cap;
+	}
+	struct vrrp_garpq *e = &in->garpq[in->garpq_len++];
+	*e = (struct vrrp_garpq){.family = fam, .ifindex = idx};
+	memcpy(e->addr, addr, fam == AF_INET6 ? 16 : 4);
+}
+
 /* One gratuitous ARP (IPv4) or unsolicited neighbour advert (IPv6) for v, on the interface
- * the VIP is on; `first` adds keepalived's per-address line. */
+ * the VIP is on, now or, with an interval configured, in its turn; `first` adds keepalived's
+ * per-address line. */
 static void garp_one(struct vrrp_inst *in, const struct m_vip *v, bool first)
 {
-	struct vrrp_if vi = in->xi;
+	struct vrrp_if vi;
 	int idx = vrrp_vip_ifindex(in, v), fam = v->addr.ss.ss_family;
-	if (idx != in->xi.index) {
-		char name[IF_NAMESIZE];
-		if (!if_indextoname((unsigned)idx, name))
-			return;
-		vrrp_if_get(name, &vi, AF_INET); /* only its index and MAC are needed */
-		if (!vi.index)
-			return;
+	if ((fam != AF_INET && fam != AF_INET6) || !garp_if(in, idx, &vi))
+		return;
+	if (first) {
+		char b[INET6_ADDRSTRLEN];
+		inet_ntop(fam, vrrp_vip_addr(v), b, sizeof(b));
+		vrrp_log(fam == AF_INET6 ? "(%s) Sending/queueing Unsolicited Neighbour Adverts on "
+		                           "%s for %s"
+		                         : "(%s) Sending/queueing gratuitous ARPs on %s for %s",
+		         in->conf->name, vi.name, b);
 	}
-	char b[INET6_ADDRSTRLEN];
-	inet_ntop(fam, vrrp_vip_addr(v), b, sizeof(b));
-	if (fam == AF_INET6) {
-		if (first)
-			vrrp_log("(%s) Sending/queueing Unsolicited Neighbour Adverts on %s for %s",
-			         in->conf->name, vi.name, b);
-		vrrp_log("Sending unsolicited Neighbour Advert on %s for %s", vi.name, b);
-		vrrp_na_send(in->d->na_fd, &vi, vrrp_vip_addr(v));
-	} else if (fam == AF_INET) {
-		if (first)
-			vrrp_log("(%s) Sending/queueing gratuitous ARPs on %s for %s",
-			         in->conf->name, vi.name, b);
-		vrrp_log("Sending gratuitous ARP on %s for %s", vi.name, b);
-		uint32_t a;
-		memcpy(&a, vrrp_vip_addr(v), 4);
-		vrrp_garp_send(in->d->garp_fd, &vi, a);
+	if (!pace_us(in, fam)) {
+		garp_send(in, &vi, fam, vrrp_vip_addr(v));
+		return;
 	}
+	garp_queue(in, idx, fam, vrrp_vip_addr(v));
 }
 
 /* `rep` rounds over every VIP and E-VIP, keepalived's order: the first round says what it
@@ -105,6 +216,8 @@ static void garp_rounds(struct vrrp_inst *in, int rep)
 	for (int k = 0; k < rep; k++)
 		for (const struct m_vip *v = in->conf->vips; v; v = v->next)
 			garp_one(in, v, k == 0);
+	if (in->garpq_len && !ev_is_active(&in->pace_tm))
+		pace_run(in);
 }
 
 /* Instance setting, else global_defs, else keepalived's default. */
@@ -190,6 +303,10 @@ void vrrp_garp_stop(struct vrrp_inst *in)
 	ev_timer_stop(in->d->loop, &in->garp_tm);
 	ev_timer_stop(in->d->loop, &in->refresh_tm);
 	ev_timer_stop(in->d->loop, &in->lower_tm);
+	ev_timer_stop(in->d->loop, &in->pace_tm);
+	free(in->garpq);
+	in->garpq = NULL;
+	in->garpq_head = in->garpq_len = in->garpq_cap = 0;
 }
 
 void vrrp_vips_set(struct vrrp_inst *in, bool on)
@@ -214,11 +331,11 @@ void vrrp_vips_set(struct vrrp_inst *in, bool on)
  * refresh timer. */
 void vrrp_garp_master(struct vrrp_inst *in)
 {
+	vrrp_garp_stop(in);
 	garp_burst(in);
 	m_ms delay = garp_delay(in);
 	m_ms refresh =
 	    pick(in->conf->garp_master_refresh, in->d->cfg->ka.vrrp_garp_master_refresh, 0);
-	vrrp_garp_stop(in);
 	if (delay > 0) {
 		ev_timer_set(&in->garp_tm, (double)delay / 1000.0, 0.0);
 		ev_timer_start(in->d->loop, &in->garp_tm);
@@ -234,4 +351,5 @@ void vrrp_garp_init(struct vrrp_inst *in)
 	ev_init(&in->garp_tm, garp_cb);
 	ev_init(&in->refresh_tm, refresh_cb);
 	ev_init(&in->lower_tm, lower_cb);
+	ev_init(&in->pace_tm, pace_cb);
 }

@@ -5,8 +5,10 @@
 # in the kernel at each step (tests/qemu/run.sh): the services (DR and NAT, wrr, persistence
 # with a netmask, UDP, fwmark) and weights at start; a failed real server removed and an
 # inhibit_on_failure one at weight 0; the sorry_server standing in when the fwmark service
-# loses its quorum; everything back when the checks pass; the UDP service deleted by a
-# reload (SIGHUP) that drops it; an empty table once vipr has stopped. `vipr ipvs` in the VM
+# loses its quorum; everything back when the checks pass; a reload (SIGHUP) handled as
+# keepalived does: the UDP service it drops deleted, a real server added, the fwmark
+# service's scheduler edited, a failed real server kept out (its check state kept) until its
+# check passes; an empty table once vipr has stopped. `vipr ipvs` in the VM
 # must print exactly what ipvsadm prints.
 # The kernel .deb is fetched with `apt-get download` and cached with the base initramfs under
 # $BUILD/ipvs-qemu, so reruns only pack vipr and boot (about 5 s a boot).
@@ -176,13 +178,23 @@ $(row 192.168.1.4:53 Masq 1)
 $(row 192.168.1.5:53 Masq 3)
 $fwm
 $(row 10.0.0.7:80 Route 1)"
-expect reload "the UDP service deleted by a reload that drops it" \
+expect reload "a reload: UDP service deleted, real server added, scheduler changed, failed one kept out" \
+"$HEAD
+$tcp
+$(row 10.0.0.3:80 Route 1)
+$(row 10.0.0.4:80 Route 1)
+FWM  7 rr
+$(row 10.0.0.7:80 Route 1)"
+expect reloadup "the failed real server back, added by the reloaded checker" \
 "$HEAD
 $tcp
 $(row 10.0.0.2:80 Route 2)
 $(row 10.0.0.3:80 Route 1)
-$fwm
+$(row 10.0.0.4:80 Route 1)
+FWM  7 rr
 $(row 10.0.0.7:80 Route 1)"
+grep -q "^== checkers 2$" "$T/r.txt" && ok "reload: one daemon and one checker left" ||
+	ko "reload: processes: $(grep '^== checkers' "$T/r.txt")"
 grep -q "^== exit 0" "$T/r.txt" && ok "vipr exits 0 on SIGTERM" || ko "vipr: $(grep '^== exit' "$T/r.txt")"
 expect stopped "an empty table once vipr has stopped" "$HEAD"
 if grep -q "TIMEOUT\|ERROR: AddressSanitizer\|runtime error:\|IPVS (cmd" "$T/r.txt"; then

@@ -5,7 +5,8 @@
 # listen with `stats admin if TRUE`, one whose `stats admin` condition is false for the
 # test's client, and one with two `stats scope` lines. Checks: the admin page has the check
 # boxes, the action list and a form per backend (none without admin); every POST (actions
-# ready/drain/maint/hdown/hrunn/dhlth/shutdown, servers by name, backends by name or #iid,
+# ready/drain/maint/hdown/hrunn/dhlth/ehlth/dagent/eagent/hnolb/shutdown, servers by name,
+# backends by name or #iid, on servers with and without health and agent checks,
 # unknown servers/backends/actions, no action, no server) answers the same 303 Location
 # (;st=DONE|PART|NONE|ERRP|DENY) as haproxy, byte for byte, and moves the server like
 # haproxy's (CSV status after each step); ;st= messages on the page equal haproxy's; a POST
@@ -30,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
-WEB1=$BASE WEB2=$((BASE + 1))
+WEB1=$BASE WEB2=$((BASE + 1)) AG=$((BASE + 2))
 PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
@@ -82,6 +83,10 @@ backend be
     server s1 127.0.0.1:$WEB1
     server s2 127.0.0.1:$WEB2
 
+backend bk
+    server k1 127.0.0.1:$WEB1 check inter 300 agent-check agent-port $AG agent-inter 300
+    server k2 127.0.0.1:$WEB2 check inter 2s
+
 listen adm
     bind 127.0.0.1:$(($2 + 1))
     stats enable
@@ -106,7 +111,9 @@ EOF
 
 start_nginx 1 $WEB1
 start_nginx 2 $WEB2
-wait_port $WEB1 && wait_port $WEB2 || { echo "origins did not start"; echo "0 passed, 0 failed"; exit 77; }
+timeout 300 socat TCP-LISTEN:$AG,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo up' & # an agent
+PIDS+=($!)
+wait_port $WEB1 && wait_port $WEB2 && wait_port $AG || { echo "origins did not start"; echo "0 passed, 0 failed"; exit 77; }
 
 V=$((BASE + 10)) H=$((BASE + 20))
 write_cfg "$T/vipr.cfg" $V "$T/v.sock"
@@ -156,6 +163,25 @@ for body in 's=s1&action=maint&b=be' 's=s1&action=ready&b=%233' 's=s1&s=s2&actio
 	check "POST '$body': 303 like haproxy" "$(post $((V + 1)) "$body" | od -c)" "$(post $((H + 1)) "$body" | od -c)"
 	check "POST '$body': server states like haproxy" "$(status "$T/v.sock")" "$(status "$T/h.sock")"
 done
+# --- health and agent checks: dhlth/ehlth/dagent/eagent/hnolb, applied on vipr's checks
+# thread a moment after the answer: states compared once they settle (5 s at most)
+kstate() { # name, status, op_state, check state, agent state of bk's servers
+	echo "show servers state bk" | timeout 3 socat - "UNIX-CONNECT:$1" | awk 'NR > 2 && NF { printf "%s %s %s %s|", $4, $6, $14, $15 }'
+	echo "show stat" | timeout 3 socat - "UNIX-CONNECT:$1" | awk -F, '$1 ~ /^b[ek]$/ && $2 ~ /^[ks]/ { printf "%s=%s ", $2, $18 }'
+}
+status_of() { echo "show stat" | timeout 3 socat - "UNIX-CONNECT:$T/v.sock" | awk -F, -v s="$1" '$1 == "bk" && $2 == s { print $18 }'; }
+settle() { for _ in $(seq 1 50); do [ "$(kstate "$T/v.sock")" = "$(kstate "$T/h.sock")" ] && return; sleep 0.1; done; }
+for _ in $(seq 1 100); do [ "$(kstate "$T/v.sock")" = "$(kstate "$T/h.sock")" ] && break; sleep 0.1; done
+check "checked servers start like haproxy's" "$(kstate "$T/v.sock")" "$(kstate "$T/h.sock")"
+for body in 's=k1&s=k2&action=dhlth&b=bk' 's=k1&action=dagent&b=bk' 's=k1&s=k2&action=ehlth&b=bk' \
+	's=k1&action=eagent&b=bk' 's=k2&action=hnolb&b=bk' 's=s1&action=hnolb&b=be' 's=s1&action=dhlth&b=be' \
+	's=s1&s=k2&action=eagent&b=bk' 's=s1&action=hrunn&b=be'; do
+	check "POST '$body': 303 like haproxy" "$(post $((V + 1)) "$body" | od -c)" "$(post $((H + 1)) "$body" | od -c)"
+	[ "$body" = 's=k2&action=hnolb&b=bk' ] && check "hnolb: k2 is NOLB at once" "$(status_of k2)" NOLB
+	settle
+	check "POST '$body': check states like haproxy" "$(kstate "$T/v.sock")" "$(kstate "$T/h.sock")"
+done
+
 check "POST keeps ;up in the redirect like haproxy" "$(post $((V + 1)) 's=s1&action=ready&b=be' '/st;up' | tr -d '\r' | grep -i '^location')" \
 	"$(post $((H + 1)) 's=s1&action=ready&b=be' '/st;up' | tr -d '\r' | grep -i '^location')"
 code=$(timeout 5 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$V/")

@@ -59,13 +59,29 @@ touch /tmp/up2 /tmp/up5 /tmp/up7
 wait_table "10.0.0.2:80 +Route +2 " 0 && wait_table "192.168.1.5:53 +Masq +3 " 0 &&
 	wait_table "10.0.0.7:80" 0 && wait_table "10.0.0.99:80" 1
 table up
-# reload without the UDP virtual_server: keepalived deletes it
+# .2 fails, then the reload (ka2.conf): the UDP virtual_server deleted, 10.0.0.4 added, the
+# fwmark service's scheduler changed; .2 stays out (its check state is kept by the new checker)
+rm /tmp/up2
+wait_table "10.0.0.2:80" 1
 cp /test/ka2.conf /tmp/ka.conf
 kill -HUP $KA
 # (under TCG on a loaded host a MISC_CHECK can time out and put the sorry server in for a
 # moment: the table is read once the checks agree again)
-wait_table "^UDP " 1 && wait_table "10.0.0.7:80" 0 && wait_table "10.0.0.99:80" 1
+wait_table "^UDP " 1 && wait_table "10.0.0.4:80" 0 && wait_table "FWM  7 rr" 0 &&
+	wait_table "10.0.0.7:80" 0 && wait_table "10.0.0.99:80" 1
+sleep 1 # a reset check state would bring .2 back within the delay_loop
 table reload
+i=0 # the daemon and one checker: the old checker exits once it handed over
+while [ $i -lt 50 ]; do
+	n=$(ps -o pid,args | grep -c '[k]eepalived -n')
+	[ "$n" = 2 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+echo "== checkers $n"
+touch /tmp/up2
+wait_table "10.0.0.2:80 +Route +2 " 0
+table reloadup
 kill -TERM $KA
 wait $KA
 echo "== exit $?"

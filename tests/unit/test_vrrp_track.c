@@ -79,6 +79,30 @@ static void test_nft(void **state)
 	assert_int_equal(vrrp_nft_script(b, sizeof(b), '?', 0), -1);
 }
 
+static void test_nft6(void **state)
+{
+	(void)state;
+	char b[2048];
+	uint8_t g[16], ll[16];
+	inet_pton(AF_INET6, "fd00::77", g);
+	inet_pton(AF_INET6, "fe80::77", ll);
+	assert_true(vrrp_nft_script6(b, sizeof(b), 'a', g, "eth0") > 0);
+	assert_string_equal(b, "add element ip6 keepalived vips { fd00::77 }\n");
+	/* a link-local VIP: with its interface, never without one or with a quoting name */
+	assert_true(vrrp_nft_script6(b, sizeof(b), 'd', ll, "eth0") > 0);
+	assert_string_equal(b, "delete element ip6 keepalived vips_link_local { fe80::77 . "
+			       "\"eth0\" }\n");
+	assert_int_equal(vrrp_nft_script6(b, sizeof(b), 'a', ll, NULL), -1);
+	assert_int_equal(vrrp_nft_script6(b, sizeof(b), 'a', ll, "a\"b"), -1);
+	assert_int_equal(vrrp_nft_script6(b, sizeof(b), 'a', NULL, "eth0"), -1);
+	assert_true(vrrp_nft_script6(b, sizeof(b), 'c', NULL, NULL) > 0);
+	assert_non_null(strstr(b, "set vips_link_local {\n\t\ttype ipv6_addr . iface_index"));
+	assert_non_null(strstr(b, "add rule ip6 keepalived in ip6 daddr @vips drop\n"));
+	assert_int_equal(vrrp_nft_script6(b, 64, 'c', NULL, NULL), -1);
+	assert_true(vrrp_nft_script6(b, sizeof(b), 'x', NULL, NULL) > 0);
+	assert_string_equal(b, "delete table ip6 keepalived\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +110,7 @@ int main(void)
 		cmocka_unit_test(test_prio),
 		cmocka_unit_test(test_notify_args),
 		cmocka_unit_test(test_nft),
+		cmocka_unit_test(test_nft6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
