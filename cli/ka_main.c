@@ -447,6 +447,38 @@ static int ka_checker(struct ka_daemon *k)
 	return rc;
 }
 
+/* keepalived's VRRP process exits at start (permanent error CONFIG) when an instance names an
+ * interface that does not exist, without dynamic_interfaces, or a loopback one. */
+static bool ifaces_ok(const struct m_config *cfg)
+{
+	if (cfg->ka.dynamic_interfaces == 1)
+		return true;
+	for (const struct m_vrrp_instance *v = cfg->vrrp; v; v = v->next) {
+		const char *ifn = v->interface ? v->interface : cfg->ka.default_interface;
+		const struct m_origin *at = &v->interface_at;
+		char where[512] = "";
+		bool lo = false;
+		if (!ifn)
+			continue;
+		if (v->interface && at->line)
+			snprintf(where, sizeof(where), "(%s: Line %u) ", at->file ? at->file : "",
+				 at->line);
+		if (!ka_if_exists(ifn, &lo)) {
+			vrrp_log("%sWARNING - interface %s for vrrp_instance %s doesn't exist", where,
+				 ifn, v->name);
+			vrrp_log("Non-existent interface specified in configuration");
+			return false;
+		}
+		if (lo) {
+			vrrp_log("%s(%s) cannot use a loopback interface (%s) for vrrp - ignoring",
+				 where, v->name, ifn);
+			vrrp_log("(%s) Unknown interface!", v->name);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int run_daemon(struct ka_daemon *k)
 {
 	if (already_running(k->pidfile) || (!k->check_only && already_running(k->vrrp_pidfile))) {
@@ -474,6 +506,12 @@ static int run_daemon(struct ka_daemon *k)
 	}
 	if (!cfg)
 		return 1;
+	if (!ifaces_ok(cfg)) {
+		vrrp_log("Stopped");
+		vrrp_log("pid %d exited with permanent error CONFIG. Terminating", (int)getpid());
+		vrrp_log("Stopped Keepalived v%s (01/16,2022)", VIPR_KA_VERSION);
+		return 2;
+	}
 	if (write_pid(k->pidfile) < 0 || write_pid(k->vrrp_pidfile) < 0)
 		return 1;
 	/* Not libev's default loop: that one reaps every child on SIGCHLD (waitpid(-1)), and

@@ -118,7 +118,5 @@ int ka_parse_ip(const char *s, struct m_addr *a);
 
 /* Post-parse checks as `keepalived -t` does them (ka_check.c). */
 void ka_check(struct ka_bctx *root);
-/* Whether an interface exists on this host (and whether it is a loopback). */
-bool ka_if_exists(const char *name, bool *loopback);
 
 #endif

@@ -37,6 +37,8 @@ struct ka_opts {
  * (a finding says which), else 0. */
 int ka_load(struct m_config *cfg, const char *path, const struct ka_opts *o,
 	    struct diag_list *dl);
+/* Whether an interface exists on this host (and whether it is a loopback): ka_check.c. */
+bool ka_if_exists(const char *name, bool *loopback);
 
 /* ---- shared ---- */
 
