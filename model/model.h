@@ -603,6 +603,7 @@ struct m_config {
 	struct m_vrrp_instance *vrrp;
 	struct m_vrrp_script *vrrp_scripts;
 	struct m_sync_group *sync_groups;
+	struct m_vs_group *vs_groups; /* keepalived virtual_server_group blocks */
 	struct m_track_file *track_files;
 	struct m_track_process *track_processes;
 	/* `bind` lines in backends: HAProxy warns that they are ignored, yet still opens them,

@@ -82,6 +82,15 @@ struct m_vrrp_instance {
 	struct m_vrrp_instance *next;
 };
 
+/* A virtual_server_group: its name and how many entries (IP[-last] PORT, fwmark N) it has;
+ * the entries themselves are not served by vipr yet. */
+struct m_vs_group {
+	char *name;
+	int nentries;
+	struct m_origin at;
+	struct m_vs_group *next;
+};
+
 struct m_sync_group {
 	char *name;
 	char **members;

@@ -315,6 +315,15 @@ static void check_vrrp(struct ka_bctx *b)
 			return;
 }
 
+/* A virtual_server_group that exists and has entries. */
+static bool vs_group_usable(const struct m_config *cfg, const char *name)
+{
+	for (const struct m_vs_group *g = cfg->vs_groups; g; g = g->next)
+		if (!strcmp(g->name, name))
+			return g->nentries > 0;
+	return false;
+}
+
 static void check_lvs(struct ka_bctx *b)
 {
 	struct m_config *cfg = b->cfg;
@@ -325,7 +334,11 @@ static void check_lvs(struct ka_bctx *b)
 		if (!l)
 			continue;
 		char name[300];
-		if (l->fwmark != M_UNSET)
+		if (l->group && !vs_group_usable(cfg, l->group))
+			continue; /* keepalived drops it without a word */
+		if (l->group)
+			snprintf(name, sizeof(name), "[%s]:0", l->group);
+		else if (l->fwmark != M_UNSET)
 			snprintf(name, sizeof(name), "FWM %d", l->fwmark);
 		else {
 			char ip[INET6_ADDRSTRLEN + 2] = "";

@@ -464,13 +464,37 @@ static const struct ka_kw kw_vs[] = {
 const struct ka_block ka_blk_virtual_server = { "virtual_server", kw_vs, ARRAY_SIZE(kw_vs),
 						KA_CHECKER, open_vs, NULL, NULL };
 
-/* virtual_server_group NAME { IP[-last] PORT | fwmark N } */
+/* virtual_server_group NAME { IP[-last] PORT | fwmark N }: recorded so that the virtual
+ * servers naming it are checked as keepalived does; its entries are not served yet. */
+static int open_vsg(struct ka_bctx *c, const struct cfg_stmt *st)
+{
+	struct m_vs_group *g = arena_alloc(A(c), sizeof(*g));
+	g->name = arena_strdup(A(c), st->nw > 1 ? st->w[1].s : "");
+	g->at = st->at;
+	struct m_vs_group **gp = &c->cfg->vs_groups;
+	while (*gp)
+		gp = &(*gp)->next;
+	*gp = g;
+	c->obj = g;
+	return 0;
+}
+
 static void vsg_line(struct ka_bctx *b, const struct cfg_stmt *l)
 {
-	(void)b, (void)l;
+	(void)l;
+	((struct m_vs_group *)b->obj)->nentries++;
 }
-const struct ka_block ka_blk_vs_group = { "virtual_server_group", NULL, 0, KA_CHECKER, NULL,
-					  NULL, vsg_line };
+
+/* keepalived drops an empty group (and the virtual servers naming it: ka_check.c). */
+static void close_vsg(struct ka_bctx *b)
+{
+	struct m_vs_group *g = b->obj;
+	if (g->nentries == 0)
+		ka_err(b, b->st->end_at, 0, "virtual server group %s has no entries - removing",
+		       g->name);
+}
+const struct ka_block ka_blk_vs_group = { "virtual_server_group", NULL, 0, KA_CHECKER, open_vsg,
+					  close_vsg, vsg_line };
 
 /* SSL { password, ca, certificate, key } for SSL_GET */
 static int open_ssl(struct ka_bctx *c, const struct cfg_stmt *st)

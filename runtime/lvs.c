@@ -432,6 +432,10 @@ static void fmt_vs(const struct m_pool *mp, char *buf, size_t len)
 		snprintf(buf, len, "FWM %d", ml->fwmark);
 		return;
 	}
+	if (ml->group) { /* keepalived's name for it */
+		snprintf(buf, len, "[%s]:0", ml->group);
+		return;
+	}
 	if (!sv || !sv->binds) {
 		snprintf(buf, len, "%s", mp->name);
 		return;
@@ -474,11 +478,15 @@ void rt_lvs_start(struct rt *rt)
 		char vs[96];
 		fmt_vs(mp, vs, sizeof(vs));
 		const char *kind = mp->lvs->lb_kind ? mp->lvs->lb_kind : "NAT";
-		if (mp->lvs->fwmark > 0 || mp->lvs->group) {
+		if (mp->lvs->group) {
+			vrrp_log("IPVS: VS %s is not served: virtual_server_group is not supported "
+				 "by vipr yet", vs);
+			continue;
+		}
+		if (mp->lvs->fwmark > 0) {
 			/* a firewall mark selects packets in the kernel; no socket can receive them */
 			vrrp_log("IPVS: Can't initialize ipvs: the kernel has no IPVS; VS %s is not "
-			         "served: a %s needs the kernel's IPVS",
-			         vs, mp->lvs->fwmark > 0 ? "fwmark virtual server" : "virtual_server_group");
+			         "served: a fwmark virtual server needs the kernel's IPVS", vs);
 			continue;
 		}
 		if (!rt_lvs_bind_ok_pool(mp) && !rt_lvs_udp_ok(mp)) {

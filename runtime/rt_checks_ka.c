@@ -70,9 +70,13 @@ const char *rtc_fmt_vs(const struct rt_pool *p, char *buf, size_t len)
 		snprintf(buf, len, "FWM %d", mp->lvs->fwmark);
 		return buf;
 	}
+	if (mp->lvs->group) { /* keepalived names a group's virtual server so */
+		snprintf(buf, len, "[%s]:0", mp->lvs->group);
+		return buf;
+	}
 	const struct m_bind *b = mp->service ? mp->service->binds : NULL;
 	if (!b) {
-		snprintf(buf, len, "%s", mp->lvs->group ? mp->lvs->group : mp->name);
+		snprintf(buf, len, "%s", mp->name);
 		return buf;
 	}
 	return ka_fmt(&b->addr, b->addr.port_lo, mp->lvs, buf, len);
