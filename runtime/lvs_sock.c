@@ -10,8 +10,10 @@
  * still serves; the new one asks for "handover", which only a checker of the same daemon (so
  * that another daemon's in the same namespace is never taken over) and of an older generation
  * (reloads in quick succession pass the state forward, never back) grants. It then stops
- * programming the kernel, answers with the state of its real servers (up or down after the
- * checks, their live weight) and its persistence affinities, closes this socket and soft-stops
+ * programming the kernel, passes this listening socket itself (SCM_RIGHTS, so that `vipr
+ * ipvs` never finds the name unbound during a reload), answers with the state of its real
+ * servers (up or down after the checks, their live weight) and its persistence affinities,
+ * closes its copy of the socket and soft-stops
  * itself (SIGUSR1): its listeners close, its sessions finish, its checks stop without a word
  * and, with IPVS, it leaves the services in the kernel for the new checker to take over. The
  * new checker starts its real servers in the states it was given (rt_lvs_inherited_up() for
@@ -240,12 +242,63 @@ static void apply_line(struct rt *rt, const char *line)
 
 /* ---------------------------------------------------------------- the server */
 
+static int inherited = -1; /* the listening socket a hand-over passed to this checker */
+
+/* One byte 'F' carrying fd (or 'N' without one when fd < 0). */
+static void send_fd(int c, int fd)
+{
+	char b = fd >= 0 ? 'F' : 'N';
+	struct iovec iov = {&b, 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	while (sendmsg(c, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+/* The first byte of a hand-over answer: the socket send_fd() passed, or -1. */
+static int recv_fd(int c)
+{
+	char b;
+	struct iovec iov = {&b, 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	ssize_t n;
+	while ((n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		return -1;
+	int fd = -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
 /* The old checker's side of a reload; the thread ends after it (the socket is closed, so
  * that the new checker can bind it). */
 static void hand_over(int c)
 {
 	atomic_store(&retiring, true);
 	rt_ipvs_quiesce(); /* the kernel is the new checker's from now on */
+	send_fd(c, atomic_load(&srv_state.fd));
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
@@ -321,15 +374,18 @@ static void *ipvs_thread(void *arg)
 
 void rt_lvs_sock_start(struct rt *rt, bool after_handover)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	int fd = inherited, rc = 0;
+	bool given = fd >= 0; /* passed by the previous checker: bound and listening */
+	inherited = -1;
+	if (!given && (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return;
 	struct sockaddr_un un;
 	socklen_t len = ipvs_addr(&un);
-	int rc = bind(fd, (struct sockaddr *)&un, len);
-	/* after a hand-over the old checker closes the socket just after its answer */
-	srv_state.bind_later = rc < 0 && errno == EADDRINUSE && after_handover;
-	if (!srv_state.bind_later && (rc < 0 || listen(fd, 16) < 0)) {
+	if (!given)
+		rc = bind(fd, (struct sockaddr *)&un, len);
+	/* a predecessor that did not hand over keeps the name until it soft-stops */
+	srv_state.bind_later = !given && rc < 0 && errno == EADDRINUSE && after_handover;
+	if (!given && !srv_state.bind_later && (rc < 0 || listen(fd, 16) < 0)) {
 		vrrp_log("IPVS: cannot serve the live table (%s): another virtual-server process "
 		         "in this network namespace?",
 		         strerror(errno));
@@ -389,6 +445,7 @@ bool rt_lvs_take_over(struct rt *rt)
 	int n = snprintf(req, sizeof(req), "handover %ld %ld\n", (long)getppid(), gen);
 	send_all(fd, req, (size_t)n);
 	set_timeout(fd, SO_RCVTIMEO, 3000);
+	inherited = recv_fd(fd); /* before stdio reads ahead */
 	FILE *in = fdopen(fd, "r");
 	if (!in) {
 		close(fd);
