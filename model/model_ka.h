@@ -82,10 +82,11 @@ struct m_vrrp_instance {
 	struct m_vrrp_instance *next;
 };
 
-/* A virtual_server_group: its name and how many entries (IP[-last] PORT, fwmark N) it has;
- * the entries themselves are not served by vipr yet. */
+/* A virtual_server_group: its address members (IP[-last] PORT, one bind per address) and
+ * how many entries it has in all (fwmark N ones are counted, not served). */
 struct m_vs_group {
 	char *name;
+	struct m_bind *members;
 	int nentries;
 	struct m_origin at;
 	struct m_vs_group *next;

@@ -377,8 +377,7 @@ void ka_bind_stmt(struct ka_bctx *b, const struct cfg_stmt *st)
 	}
 	if (kw->flags & KW_UNSUP) {
 		ka_lint(b, st->at, DIAG_WARNING, "'%s' is not supported by vipr yet", kw->name);
-		if (!kw->sub) /* an unsupported block is still read, for keepalived's checks */
-			return;
+		return;
 	}
 	if (nargs < kw->min || (kw->max != KA_ANY && nargs > kw->max)) {
 		struct diag *d;

@@ -315,13 +315,30 @@ static void check_vrrp(struct ka_bctx *b)
 			return;
 }
 
-/* A virtual_server_group that exists and has entries. */
-static bool vs_group_usable(const struct m_config *cfg, const char *name)
+/* A virtual_server_group that exists and has entries, or NULL. */
+static const struct m_vs_group *vs_group_usable(const struct m_config *cfg, const char *name)
 {
 	for (const struct m_vs_group *g = cfg->vs_groups; g; g = g->next)
 		if (!strcmp(g->name, name))
-			return g->nentries > 0;
-	return false;
+			return g->nentries > 0 ? g : NULL;
+	return NULL;
+}
+
+/* A virtual server of a group listens on each of the group's address members: its service
+ * gets a copy of their binds (a group may serve several virtual servers). */
+static void vs_group_binds(struct ka_bctx *b, struct m_pool *p, const struct m_vs_group *g)
+{
+	struct m_bind **tail = &p->service->binds;
+	*tail = NULL;
+	for (const struct m_bind *m = g->members; m; m = m->next) {
+		struct m_bind *bd = arena_alloc(b->cfg->arena, sizeof(*bd));
+		*bd = *m;
+		bd->next = NULL;
+		*tail = bd;
+		tail = &bd->next;
+	}
+	if (!p->service->binds) /* fwmark members only: an address-less bind, as before */
+		p->service->binds = arena_alloc(b->cfg->arena, sizeof(struct m_bind));
 }
 
 static void check_lvs(struct ka_bctx *b)
@@ -334,8 +351,11 @@ static void check_lvs(struct ka_bctx *b)
 		if (!l)
 			continue;
 		char name[300];
-		if (l->group && !vs_group_usable(cfg, l->group))
+		const struct m_vs_group *grp = l->group ? vs_group_usable(cfg, l->group) : NULL;
+		if (l->group && !grp)
 			continue; /* keepalived drops it without a word */
+		if (grp)
+			vs_group_binds(b, p, grp);
 		if (l->group)
 			snprintf(name, sizeof(name), "[%s]:0", l->group);
 		else if (l->fwmark != M_UNSET)

@@ -224,7 +224,7 @@ static const struct ka_kw kw_root[] = {
 	B("vrrp_track_file", 1, 1, ka_blk_track_file, "NAME { file ... } (old name)"),
 	B("garp_group", 0, 0, ka_blk_garp_group, "{ garp_interval ... }"),
 	B("virtual_server", 1, 2, ka_blk_virtual_server, "IP PORT | fwmark N | group NAME { ... }"),
-	{ "virtual_server_group", 1, 1, KW_BLOCK | KW_LIST | KW_UNSUP, NULL, 0, 0, 0,
+	{ "virtual_server_group", 1, 1, KW_BLOCK | KW_LIST, NULL, 0, 0, 0,
 	  &ka_blk_vs_group, "NAME { IP PORT ... }" },
 	{ "static_ipaddress", 0, 0, KW_BLOCK | KW_LIST, NULL, 0, 0, 0, &ka_blk_static_ip,
 	  "{ ADDR[/len] dev IF ... }" },

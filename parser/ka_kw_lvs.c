@@ -8,6 +8,7 @@
  */
 #include "ka_bind.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -464,8 +465,9 @@ static const struct ka_kw kw_vs[] = {
 const struct ka_block ka_blk_virtual_server = { "virtual_server", kw_vs, ARRAY_SIZE(kw_vs),
 						KA_CHECKER, open_vs, NULL, NULL };
 
-/* virtual_server_group NAME { IP[-last] PORT | fwmark N }: recorded so that the virtual
- * servers naming it are checked as keepalived does; its entries are not served yet. */
+/* virtual_server_group NAME { IP[-last] PORT | fwmark N }: the virtual servers naming it
+ * are served on each address member (ka_check.c gives them the group's binds); fwmark
+ * members are counted, not served. */
 static int open_vsg(struct ka_bctx *c, const struct cfg_stmt *st)
 {
 	struct m_vs_group *g = arena_alloc(A(c), sizeof(*g));
@@ -479,10 +481,68 @@ static int open_vsg(struct ka_bctx *c, const struct cfg_stmt *st)
 	return 0;
 }
 
+/* Appends the binds of "IP[-LAST] PORT" (LAST: the last byte of an IPv4 address, the last
+ * 16-bit group of an IPv6 one) to g. */
+static void vsg_member(struct ka_bctx *b, struct m_vs_group *g, const struct cfg_stmt *l)
+{
+	char ip[INET6_ADDRSTRLEN + 8];
+	snprintf(ip, sizeof(ip), "%s", l->w[0].s);
+	char *dash = strchr(ip, '-');
+	if (dash)
+		*dash++ = 0;
+	struct m_addr a;
+	long port = -1;
+	char *end = NULL;
+	if (l->nw >= 2)
+		port = strtol(l->w[1].s, &end, 10);
+	if (ka_parse_ip(ip, &a) < 0 || l->nw < 2 || *end || port < 0 || port > 65535) {
+		ka_lint(b, l->at, DIAG_WARNING, "virtual_server_group %s: '%s' is not IP[-LAST] PORT "
+			"or fwmark N; ignored", g->name, l->w[0].s);
+		return;
+	}
+	bool v6 = a.ss.ss_family == AF_INET6;
+	uint8_t *last = v6 ? &((struct sockaddr_in6 *)&a.ss)->sin6_addr.s6_addr[14]
+			   : (uint8_t *)&((struct sockaddr_in *)&a.ss)->sin_addr + 3;
+	unsigned lo = v6 ? (unsigned)(last[0] << 8 | last[1]) : last[0], hi = lo;
+	if (dash) {
+		unsigned long v = strtoul(dash, &end, v6 ? 16 : 10);
+		if (*end || v < lo || v > (v6 ? 0xffffUL : 255UL) || v - lo > 255) {
+			ka_lint(b, l->at, DIAG_WARNING, "virtual_server_group %s: bad range '%s'; "
+				"ignored", g->name, l->w[0].s);
+			return;
+		}
+		hi = (unsigned)v;
+	}
+	struct m_bind **tail = &g->members;
+	while (*tail)
+		tail = &(*tail)->next;
+	for (unsigned v = lo; v <= hi; v++) {
+		if (v6) {
+			last[0] = (uint8_t)(v >> 8);
+			last[1] = (uint8_t)v;
+		} else {
+			last[0] = (uint8_t)v;
+		}
+		struct m_bind *bd = arena_alloc(A(b), sizeof(*bd));
+		bd->addr = a;
+		bd->addr.port_lo = bd->addr.port_hi = (uint16_t)port;
+		char txt[INET6_ADDRSTRLEN];
+		inet_ntop(a.ss.ss_family, v6 ? (void *)&((struct sockaddr_in6 *)&a.ss)->sin6_addr
+					     : (void *)&((struct sockaddr_in *)&a.ss)->sin_addr,
+			  txt, sizeof(txt));
+		bd->addr.text = arena_printf(A(b), "%s %ld", txt, port);
+		bd->at = l->at;
+		*tail = bd;
+		tail = &bd->next;
+	}
+}
+
 static void vsg_line(struct ka_bctx *b, const struct cfg_stmt *l)
 {
-	(void)l;
-	((struct m_vs_group *)b->obj)->nentries++;
+	struct m_vs_group *g = b->obj;
+	g->nentries++;
+	if (l->nw >= 1 && strcmp(l->w[0].s, "fwmark"))
+		vsg_member(b, g, l);
 }
 
 /* keepalived drops an empty group (and the virtual servers naming it: ka_check.c). */

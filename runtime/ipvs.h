@@ -18,6 +18,8 @@ bool rt_ipvs_kernel(void);
 /* The IPVS service of a virtual_server (false: it has none vipr can program, e.g. a
  * virtual_server_group) and the destination of one of its real servers. */
 bool rt_ipvs_svc_of(const struct m_pool *mp, struct ipvs_svc *s);
+/* The same for one address of the virtual server (a virtual_server_group member). */
+bool rt_ipvs_svc_at(const struct m_pool *mp, const struct m_bind *b, struct ipvs_svc *s);
 void rt_ipvs_dest_of(const struct m_pool *mp, const struct m_server *ms, int weight,
                      struct ipvs_dest *d);
 

@@ -131,18 +131,25 @@ static void addr_of(const struct sockaddr_storage *ss, uint16_t *af, uint8_t add
 
 bool rt_ipvs_svc_of(const struct m_pool *mp, struct ipvs_svc *s)
 {
+	memset(s, 0, sizeof(*s));
+	if (!mp->lvs || mp->lvs->group)
+		return false; /* a virtual_server_group is not programmed (lvs.c says so) */
+	return rt_ipvs_svc_at(mp, mp->service ? mp->service->binds : NULL, s);
+}
+
+bool rt_ipvs_svc_at(const struct m_pool *mp, const struct m_bind *b, struct ipvs_svc *s)
+{
 	const struct m_lvs *ml = mp->lvs;
 	memset(s, 0, sizeof(*s));
-	if (!ml || ml->group)
-		return false; /* virtual_server_group: not supported (the binder says so) */
+	if (!ml)
+		return false;
 	if (ml->fwmark > 0) {
 		s->af = ml->ip_family && !strcasecmp(ml->ip_family, "inet6") ? AF_INET6 : AF_INET;
 		s->fwmark = (uint32_t)ml->fwmark;
 	} else {
-		if (!mp->service || !mp->service->binds ||
-		    mp->service->binds->addr.kind != M_ADDR_INET)
+		if (!b || b->addr.kind != M_ADDR_INET)
 			return false;
-		const struct m_addr *a = &mp->service->binds->addr;
+		const struct m_addr *a = &b->addr;
 		addr_of(&a->ss, &s->af, s->addr);
 		s->port = a->port_lo;
 		s->protocol = IPPROTO_TCP;
@@ -365,6 +372,11 @@ void rt_ipvs_start(struct rt *rt)
 		if (!p->conf->lvs)
 			continue;
 		struct kpool *k = &K.kp[K.n];
+		if (p->conf->lvs->group) {
+			vrrp_log("IPVS: VS [%s]:0 is not programmed: vipr's kernel IPVS path does not "
+				 "program virtual_server_group members yet", p->conf->lvs->group);
+			continue;
+		}
 		if (!rt_ipvs_svc_of(p->conf, &k->svc))
 			continue;
 		k->p = p;

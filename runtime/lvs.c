@@ -345,19 +345,30 @@ static const struct m_pool *svc_pool(const struct rt_service *rs)
 static bool rt_lvs_bind_ok_pool(const struct m_pool *mp)
 {
 	const struct m_lvs *ml = mp->lvs;
-	if (!ml || ml->fwmark > 0 || ml->group)
-		return false;
+	if (!ml || ml->fwmark > 0 || !mp->service || !mp->service->binds ||
+	    mp->service->binds->addr.kind != M_ADDR_INET)
+		return false; /* a virtual_server_group of fwmarks only, too */
 	return !ml->protocol || !strcasecmp(ml->protocol, "TCP");
 }
 
 static void fmt_vs(const struct m_pool *mp, char *buf, size_t len);
+static int probe_addr(const struct m_addr *a);
 
 /* Whether VIP:port can be bound beside our own listeners (SO_REUSEPORT, as the runtime binds
  * them, so a retiring checker's listener does not count): another program's listener makes
  * the runtime's bind fail, which would stop the whole checker. */
 static int probe_bind(const struct m_pool *mp)
 {
-	const struct m_addr *a = &mp->service->binds->addr;
+	for (const struct m_bind *b = mp->service->binds; b; b = b->next) {
+		int rc = probe_addr(&b->addr);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int probe_addr(const struct m_addr *a)
+{
 	struct sockaddr_storage ss = a->ss;
 	socklen_t len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 	                                         : sizeof(struct sockaddr_in);
@@ -478,9 +489,10 @@ void rt_lvs_start(struct rt *rt)
 		char vs[96];
 		fmt_vs(mp, vs, sizeof(vs));
 		const char *kind = mp->lvs->lb_kind ? mp->lvs->lb_kind : "NAT";
-		if (mp->lvs->group) {
-			vrrp_log("IPVS: VS %s is not served: virtual_server_group is not supported "
-				 "by vipr yet", vs);
+		if (mp->lvs->group && !rt_lvs_bind_ok_pool(mp)) {
+			vrrp_log("IPVS: VS %s is not served: virtual_server_group %s has no address "
+				 "member vipr serves (it is unknown or empty, has fwmark members only, or "
+				 "the protocol is not TCP)", vs, mp->lvs->group);
 			continue;
 		}
 		if (mp->lvs->fwmark > 0) {

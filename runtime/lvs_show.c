@@ -14,6 +14,11 @@
 
 #define sched_name rt_lvs_sched_name /* ipvs_kernel.c */
 
+static const struct m_bind *binds_of(const struct m_pool *mp)
+{
+	return mp->service ? mp->service->binds : NULL;
+}
+
 static unsigned vs_port(const struct m_pool *mp)
 {
 	return mp->service && mp->service->binds ? mp->service->binds->addr.port_lo : 0;
@@ -50,7 +55,8 @@ static void table_head(FILE *out)
 	             "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
 }
 
-static void vs_line(FILE *out, const struct m_pool *mp)
+/* b: the service's address (a virtual_server_group has one service per member) */
+static void vs_line(FILE *out, const struct m_pool *mp, const struct m_bind *b)
 {
 	const struct m_lvs *ml = mp->lvs;
 	char vs[80] = "?";
@@ -58,8 +64,8 @@ static void vs_line(FILE *out, const struct m_pool *mp)
 	if (ml->fwmark > 0) {
 		snprintf(vs, sizeof(vs), "%d", ml->fwmark);
 		proto = "FWM";
-	} else if (mp->service && mp->service->binds) {
-		fmt_addr(&mp->service->binds->addr, 0, vs, sizeof(vs));
+	} else if (b) {
+		fmt_addr(&b->addr, 0, vs, sizeof(vs));
 	}
 	fprintf(out, "%s  %s %s", proto, vs,
 	        sched_name(mp->balance.algo)); /* ipvsadm: two spaces */
@@ -71,13 +77,13 @@ static void vs_line(FILE *out, const struct m_pool *mp)
 	fputc('\n', out);
 }
 
-static void rs_line(FILE *out, const struct m_pool *mp, const struct m_server *s, int weight,
-                    int active, int inactive)
+static void rs_line(FILE *out, const struct m_pool *mp, const struct m_bind *b,
+                    const struct m_server *s, int weight, int active, int inactive)
 {
 	if (s->addr.kind != M_ADDR_INET)
 		return;
 	char ra[80];
-	unsigned port = s->addr.port_lo ? s->addr.port_lo : vs_port(mp);
+	unsigned port = s->addr.port_lo ? s->addr.port_lo : b ? b->addr.port_lo : vs_port(mp);
 	fmt_addr(&s->addr, port, ra, sizeof(ra));
 	fprintf(out, "  -> %-28s %-7s %-6d %-10d %-10d\n", ra,
 	        fwd_name(s->lvs_method ? s->lvs_method : mp->lvs->lb_kind), weight, active,
@@ -87,6 +93,7 @@ static void rs_line(FILE *out, const struct m_pool *mp, const struct m_server *s
 /* `ipvsadm -Ln` sorts services and destinations (not the kernel's list order): so do these */
 struct pkey {
 	int idx;
+	const struct m_bind *b; /* the service's address */
 	struct ipvs_svc s;
 };
 
@@ -105,17 +112,34 @@ static int cmp_skey(const void *a, const void *b)
 	return rt_ipvs_cmp_dest(&((const struct skey *)a)->d, &((const struct skey *)b)->d);
 }
 
-/* The pools with virtual servers, in ipvsadm's order; *n of them. Caller frees. */
+/* The services of the pools with virtual servers (one per virtual_server, one per member
+ * address of a virtual_server_group), in ipvsadm's order; *n of them. Caller frees. */
 static struct pkey *sorted_pools(const struct m_pool *const *mps, int npools, int *n)
 {
-	struct pkey *k = calloc((size_t)(npools > 0 ? npools : 1), sizeof(*k));
-	*n = 0;
-	for (int i = 0; k && i < npools; i++)
+	int cap = 1;
+	for (int i = 0; i < npools; i++)
 		if (mps[i]->lvs) {
-			k[*n].idx = i;
-			rt_ipvs_svc_of(mps[i], &k[*n].s);
-			(*n)++;
+			cap++;
+			for (const struct m_bind *b = binds_of(mps[i]); b && mps[i]->lvs->group;
+			     b = b->next)
+				cap++;
 		}
+	struct pkey *k = calloc((size_t)cap, sizeof(*k));
+	*n = 0;
+	for (int i = 0; k && i < npools; i++) {
+		const struct m_pool *mp = mps[i];
+		if (!mp->lvs)
+			continue;
+		const struct m_bind *b = binds_of(mp);
+		if (mp->lvs->group && (!b || b->addr.kind != M_ADDR_INET))
+			continue; /* a group without an address member: nothing served */
+		do {
+			k[*n].idx = i;
+			k[*n].b = b;
+			rt_ipvs_svc_at(mp, b, &k[*n].s);
+			(*n)++;
+		} while (mp->lvs->group && b && (b = b->next));
+	}
 	if (k && *n > 1)
 		qsort(k, (size_t)*n, sizeof(*k), cmp_pkey);
 	return k;
@@ -147,7 +171,7 @@ void rt_lvs_ipvs_table(const struct m_config *cfg, FILE *out)
 	struct pkey *pk = sorted_pools(mps, np, &n);
 	for (int i = 0; pk && i < n; i++) {
 		const struct m_pool *mp = mps[pk[i].idx];
-		vs_line(out, mp);
+		vs_line(out, mp, pk[i].b);
 		int ns = 0;
 		for (const struct m_server *s = mp->servers; s; s = s->next)
 			ns++;
@@ -160,7 +184,7 @@ void rt_lvs_ipvs_table(const struct m_config *cfg, FILE *out)
 			sort_servers(mp, ms, sk, ns);
 			for (int j = 0; j < ns; j++) {
 				const struct m_server *s = ms[sk[j].idx];
-				rs_line(out, mp, s, s->weight >= 0 ? s->weight : 1, 0, 0);
+				rs_line(out, mp, pk[i].b, s, s->weight >= 0 ? s->weight : 1, 0, 0);
 			}
 		}
 		free(ms);
@@ -173,13 +197,13 @@ void rt_lvs_ipvs_table(const struct m_config *cfg, FILE *out)
 /* The live table of a running runtime: present destinations with their current weight and
  * connections, and the sorry_server while it stands in for all of them (as keepalived adds
  * it to the IPVS service then). */
-static void live_pool(struct rt_pool *p, FILE *out)
+static void live_pool(struct rt_pool *p, const struct m_bind *b, FILE *out)
 {
 	const struct m_pool *mp = p->conf;
 	int n = p->nsrv > 0 ? p->nsrv : 1;
 	const struct m_server **ms = calloc((size_t)n, sizeof(*ms));
 	struct skey *sk = calloc((size_t)n, sizeof(*sk));
-	vs_line(out, mp);
+	vs_line(out, mp, b);
 	if (!ms || !sk) {
 		free(ms);
 		free(sk);
@@ -198,12 +222,12 @@ static void live_pool(struct rt_pool *p, FILE *out)
 		int w = s->usable ? s->weight : 0;
 		any = any || w > 0;
 		int cur = atomic_load(&s->cur);
-		rs_line(out, mp, s->conf, w, udp ? 0 : cur, udp ? cur : 0);
+		rs_line(out, mp, b, s->conf, w, udp ? 0 : cur, udp ? cur : 0);
 	}
 	struct rt_server *sorry = rt_lvs_sorry(p);
 	int scur = sorry ? atomic_load(&sorry->cur) : 0;
 	if (!any && mp->lvs->sorry_server)
-		rs_line(out, mp, mp->lvs->sorry_server, 1, udp ? 0 : scur, udp ? scur : 0);
+		rs_line(out, mp, b, mp->lvs->sorry_server, 1, udp ? 0 : scur, udp ? scur : 0);
 	pthread_mutex_unlock(&p->lock);
 	free(ms);
 	free(sk);
@@ -220,7 +244,7 @@ void rt_lvs_live_table(struct rt *rt, FILE *out)
 	int n = 0;
 	struct pkey *pk = sorted_pools(mps, rt->npools, &n);
 	for (int i = 0; pk && i < n; i++)
-		live_pool(&rt->pools[pk[i].idx], out);
+		live_pool(&rt->pools[pk[i].idx], pk[i].b, out);
 	free(pk);
 	free(mps);
 }
