@@ -176,6 +176,34 @@ bool rt_ipvs_svc_at(const struct m_pool *mp, const struct m_bind *b, struct ipvs
 	return true;
 }
 
+/* The IPVS services of a virtual server: its one service, or one per address member of a
+ * virtual_server_group (keepalived programs each member as a service); *n of them, NULL when
+ * none. Caller frees. */
+static struct ipvs_svc *pool_svcs(const struct m_pool *mp, int *n)
+{
+	*n = 0;
+	if (!mp->lvs)
+		return NULL;
+	int cap = 1;
+	for (const struct m_bind *b = mp->service ? mp->service->binds : NULL;
+	     mp->lvs->group && b; b = b->next)
+		cap++;
+	struct ipvs_svc *v = calloc((size_t)cap, sizeof(*v));
+	if (!v)
+		return NULL;
+	if (!mp->lvs->group)
+		*n = rt_ipvs_svc_of(mp, v) ? 1 : 0;
+	else
+		for (const struct m_bind *b = mp->service ? mp->service->binds : NULL; b; b = b->next)
+			if (rt_ipvs_svc_at(mp, b, &v[*n]))
+				(*n)++;
+	if (!*n) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
 void rt_ipvs_dest_of(const struct m_pool *mp, const struct m_server *ms, int weight,
                      struct ipvs_dest *d)
 {
@@ -366,28 +394,29 @@ void rt_ipvs_start(struct rt *rt)
 	}
 	if (rt->cfg->ka.lvs_flush == 1)
 		ipvs_nl_flush(K.h);
-	K.kp = calloc((size_t)rt->npools, sizeof(*K.kp));
+	int total = 1, n;
+	for (int i = 0; i < rt->npools; i++) {
+		free(pool_svcs(rt->pools[i].conf, &n));
+		total += n;
+	}
+	K.kp = calloc((size_t)total, sizeof(*K.kp));
 	for (int i = 0; K.kp && i < rt->npools; i++) {
 		struct rt_pool *p = &rt->pools[i];
-		if (!p->conf->lvs)
-			continue;
-		struct kpool *k = &K.kp[K.n];
-		if (p->conf->lvs->group) {
-			vrrp_log("IPVS: VS [%s]:0 is not programmed: vipr's kernel IPVS path does not "
-				 "program virtual_server_group members yet", p->conf->lvs->group);
-			continue;
+		struct ipvs_svc *sv = pool_svcs(p->conf, &n);
+		for (int j = 0; j < n && K.n < total; j++) { /* a group: one per member */
+			struct kpool *k = &K.kp[K.n];
+			k->svc = sv[j];
+			k->p = p;
+			k->quorum_up = -1;
+			k->d = calloc((size_t)(p->nsrv > 0 ? p->nsrv : 1), sizeof(*k->d));
+			if (!k->d)
+				continue;
+			K.n++;
+			add_service(k);
+			if (k->added)
+				sync_pool(k);
 		}
-		if (!rt_ipvs_svc_of(p->conf, &k->svc))
-			continue;
-		k->p = p;
-		k->quorum_up = -1;
-		k->d = calloc((size_t)(p->nsrv > 0 ? p->nsrv : 1), sizeof(*k->d));
-		if (!k->d)
-			continue;
-		K.n++;
-		add_service(k);
-		if (k->added)
-			sync_pool(k);
+		free(sv);
 	}
 	K.stop = false;
 	K.th_on = pthread_create(&K.th, NULL, sync_thread, NULL) == 0;
@@ -444,37 +473,51 @@ static bool same_svc(const struct ipvs_svc *a, const struct ipvs_svc *b)
 static bool has_svc(const struct m_config *cfg, const struct ipvs_svc *s, bool want_same)
 {
 	for (const struct m_pool *c = cfg->pools; c; c = c->next) {
-		struct ipvs_svc sc;
-		if (c->lvs && rt_ipvs_svc_of(c, &sc) && same_svc(&sc, s))
-			return !want_same || (!strcmp(sc.sched, s->sched) && sc.flags == s->flags &&
-			                      sc.timeout == s->timeout && sc.netmask == s->netmask);
+		int n;
+		struct ipvs_svc *sv = pool_svcs(c, &n);
+		for (int i = 0; i < n; i++) {
+			const struct ipvs_svc *sc = &sv[i];
+			if (!same_svc(sc, s))
+				continue;
+			bool r = !want_same || (!strcmp(sc->sched, s->sched) && sc->flags == s->flags &&
+						sc->timeout == s->timeout && sc->netmask == s->netmask);
+			free(sv);
+			return r;
+		}
+		free(sv);
 	}
 	return false;
 }
 
 bool rt_ipvs_has_new(const struct m_config *old, const struct m_config *cur)
 {
-	for (const struct m_pool *c = cur->pools; c; c = c->next) {
-		struct ipvs_svc s;
-		if (c->lvs && rt_ipvs_svc_of(c, &s) && !has_svc(old, &s, true))
-			return true;
+	bool found = false;
+	for (const struct m_pool *c = cur->pools; c && !found; c = c->next) {
+		int n;
+		struct ipvs_svc *sv = pool_svcs(c, &n);
+		for (int i = 0; i < n && !found; i++)
+			found = !has_svc(old, &sv[i], true);
+		free(sv);
 	}
-	return false;
+	return found;
 }
 
 void rt_ipvs_remove_gone(const struct m_config *old, const struct m_config *cur)
 {
 	struct ipvs_nl *h = NULL;
 	for (const struct m_pool *o = old->pools; o; o = o->next) {
-		struct ipvs_svc so;
-		if (!o->lvs || !rt_ipvs_svc_of(o, &so))
-			continue;
-		bool kept = has_svc(cur, &so, false);
-		if (kept)
-			continue;
-		if (!h && !(h = ipvs_nl_open()))
-			return;
-		ipvs_nl_svc(h, IPVS_CMD_DEL_SERVICE, &so);
+		int n;
+		struct ipvs_svc *sv = pool_svcs(o, &n);
+		for (int i = 0; i < n; i++) {
+			if (has_svc(cur, &sv[i], false))
+				continue;
+			if (!h && !(h = ipvs_nl_open())) {
+				free(sv);
+				return;
+			}
+			ipvs_nl_svc(h, IPVS_CMD_DEL_SERVICE, &sv[i]);
+		}
+		free(sv);
 	}
 	ipvs_nl_close(h);
 }

@@ -3,11 +3,13 @@
 # (TCG; /work/shared/IPVS-TESTING.md says why not KVM) runs vipr as keepalived over
 # tests/qemu/ka1.conf, and `ipvsadm -Ln` inside the VM must show what keepalived 2.2.7 leaves
 # in the kernel at each step (tests/qemu/run.sh): the services (DR and NAT, wrr, persistence
-# with a netmask, UDP, fwmark) and weights at start; a failed real server removed and an
+# with a netmask, UDP, fwmark, a virtual_server_group as one service per member) and weights
+# at start; a failed real server removed and an
 # inhibit_on_failure one at weight 0; the sorry_server standing in when the fwmark service
 # loses its quorum; everything back when the checks pass; a reload (SIGHUP) handled as
 # keepalived does: the UDP service it drops deleted, a real server added, the fwmark
-# service's scheduler edited, a failed real server kept out (its check state kept) until its
+# service's scheduler edited, a group member dropped, a failed real server kept out (its
+# check state kept) until its
 # check passes; an empty table once vipr has stopped. `vipr ipvs` in the VM
 # must print exactly what ipvsadm prints.
 # The kernel .deb is fetched with `apt-get download` and cached with the base initramfs under
@@ -138,6 +140,8 @@ expect() { # STEP WHAT EXPECTED-TABLE
 tcp="TCP  10.0.0.1:80 wrr persistent 60"
 udp="UDP  10.0.0.10:53 wrr persistent 300 mask 255.255.255.0"
 fwm="FWM  7 sh"
+# the virtual_server_group: one service per member address, each with the group's real server
+grp() { for a in "$@"; do printf 'TCP  10.0.1.%s:8080 rr\n%s\n' "$a" "$(row 192.168.1.8:8080 Masq 1)"; done; }
 grep -q "^== genl before: 3 lines" "$T/r.txt" && ok "an empty IPVS table before vipr starts" ||
 	ko "before vipr: $(grep '^== genl before' "$T/r.txt")"
 expect start "every virtual_server and real_server, weights, DR/NAT, persistence and mask" \
@@ -145,6 +149,7 @@ expect start "every virtual_server and real_server, weights, DR/NAT, persistence
 $tcp
 $(row 10.0.0.2:80 Route 2)
 $(row 10.0.0.3:80 Route 1)
+$(grp 1 2 3)
 $udp
 $(row 192.168.1.4:53 Masq 1)
 $(row 192.168.1.5:53 Masq 3)
@@ -154,6 +159,7 @@ expect down "a failed real server removed, an inhibit_on_failure one at weight 0
 "$HEAD
 $tcp
 $(row 10.0.0.3:80 Route 1)
+$(grp 1 2 3)
 $udp
 $(row 192.168.1.4:53 Masq 1)
 $(row 192.168.1.5:53 Masq 0)
@@ -163,6 +169,7 @@ expect sorry "the sorry_server in place of the failed fwmark real server" \
 "$HEAD
 $tcp
 $(row 10.0.0.3:80 Route 1)
+$(grp 1 2 3)
 $udp
 $(row 192.168.1.4:53 Masq 1)
 $(row 192.168.1.5:53 Masq 0)
@@ -173,6 +180,7 @@ expect up "every real server back with its weight, the sorry_server gone" \
 $tcp
 $(row 10.0.0.2:80 Route 2)
 $(row 10.0.0.3:80 Route 1)
+$(grp 1 2 3)
 $udp
 $(row 192.168.1.4:53 Masq 1)
 $(row 192.168.1.5:53 Masq 3)
@@ -183,6 +191,7 @@ expect reload "a reload: UDP service deleted, real server added, scheduler chang
 $tcp
 $(row 10.0.0.3:80 Route 1)
 $(row 10.0.0.4:80 Route 1)
+$(grp 1 2)
 FWM  7 rr
 $(row 10.0.0.7:80 Route 1)"
 expect reloadup "the failed real server back, added by the reloaded checker" \
@@ -191,6 +200,7 @@ $tcp
 $(row 10.0.0.2:80 Route 2)
 $(row 10.0.0.3:80 Route 1)
 $(row 10.0.0.4:80 Route 1)
+$(grp 1 2)
 FWM  7 rr
 $(row 10.0.0.7:80 Route 1)"
 grep -q "^== checkers 2$" "$T/r.txt" && ok "reload: one daemon and one checker left" ||

@@ -33,7 +33,7 @@ cp /test/ka1.conf /tmp/ka.conf
 keepalived -n -l -D -f /tmp/ka.conf >/tmp/ka.log 2>&1 &
 KA=$!
 wait_table "192.168.1.4:53" 0 && wait_table "10.0.0.3:80" 0 && wait_table "10.0.0.7:80" 0 &&
-	wait_table "10.0.0.2:80" 0 && wait_table "192.168.1.5:53" 0
+	wait_table "10.0.0.2:80" 0 && wait_table "192.168.1.5:53" 0 && wait_table "10.0.1.3:8080" 0
 started=$?
 table start
 if [ $started != 0 ]; then # nothing after this can work: say why and stop
@@ -68,6 +68,7 @@ kill -HUP $KA
 # (under TCG on a loaded host a MISC_CHECK can time out and put the sorry server in for a
 # moment: the table is read once the checks agree again)
 wait_table "^UDP " 1 && wait_table "10.0.0.4:80" 0 && wait_table "FWM  7 rr" 0 &&
+	wait_table "10.0.1.3:8080" 1 &&
 	wait_table "10.0.0.7:80" 0 && wait_table "10.0.0.99:80" 1
 sleep 1 # a reset check state would bring .2 back within the delay_loop
 table reload
