@@ -13,40 +13,12 @@
 # Env: VIPR, SRC, BUILD, PORT_BASE. Exit 0 pass, 77 skip, 1 fail. Last line "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
-command -v socat >/dev/null || { echo "socat not installed"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
 PB=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
 VP=$((PB + 30)) RP=$((PB + 31))
-NS=lvsbad$$
-ip netns add "$NS" 2>/dev/null || { echo "no network namespaces"; exit 77; }
-T=$(mktemp -d /tmp/vipr-lvsbad.XXXXXX)
-PASS=0 FAIL=0
-PIDS=()
-KA=
+ka_single_init lvsbad lvsbad socat
 
-cleanup() {
-	[ -n "$KA" ] && kill -TERM "$KA" 2>/dev/null && wait "$KA" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-finish() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" = 0 ] && exit 0 || exit 1
-}
-inns() { ip netns exec "$NS" "$@"; }
-wait_log() { # MARK REGEX: up to 20 s for REGEX in the log after byte MARK
-	for _ in $(seq 1 200); do
-		tail -c +$(($1 + 1)) "$T/ka.log" | grep -Eq "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # q VIP [PORT]: the first line answered through VIP ("" when refused); the client keeps its
 # side open a moment (an immediate FIN races the mode tcp proxy's connect)
 q() { inns timeout 5 socat -T 3 - "TCP4:$1:${2:-$VP}" < <(sleep 0.2) 2>/dev/null | head -1; }
@@ -58,18 +30,7 @@ served() { # VIP: up to 20 s for an answer from a web server
 	return 1
 }
 checker() { cat "$T/c.pid" 2>/dev/null; }
-start_ka() { # LOG [FLAGS...]
-	local log=$1
-	shift
-	ip netns exec "$NS" bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" -f "$T/ka.conf" -n -l \
-		-p "$T/ka.pid" -r "$T/vrrp.pid" -c "$T/c.pid" "$@" >"$log" 2>&1 &
-	KA=$!
-}
-no_sanitizer() {
-	! grep -Eq "AddressSanitizer|LeakSanitizer|runtime error:" "$@"
-}
 
-inns ip link set lo up
 for i in 1 2; do
 	ip netns exec "$NS" socat "TCP4-LISTEN:$RP,bind=127.0.0.$((i + 1)),fork,reuseaddr" \
 		SYSTEM:"echo web$i; exec cat" 2>/dev/null &
@@ -113,7 +74,7 @@ rc=$?
 	grep -q "Invalid lvs_scheduler 'nosuch'" "$T/t.log" &&
 	ok "keepalived -t: exit 5 with the invalid address and scheduler" ||
 	ko "keepalived -t: exit $rc: $(cat "$T/t.log")"
-start_ka "$T/ka.log" -D
+ka_start "$T/ka.log" -D
 served 127.0.0.10 && ok "the good virtual server is served" ||
 	{ ko "good VS not served: $(tail -20 "$T/ka.log")"; finish; }
 grep -q "VS \[127.0.0.20\]:tcp:$VP is not served: Address already in use" "$T/ka.log" &&
@@ -223,6 +184,5 @@ for _ in $(seq 1 100); do kill -0 "$c" 2>/dev/null || break; sleep 0.1; done
 left=$(ip netns pids "$NS" | grep -vxF -f <(printf '%s\n' "${PIDS[@]}" "$OTHER") |
 	xargs -r ps -o pid=,args= -p | grep -v socat)
 [ -z "$left" ] && ok "nothing of vipr left in the namespace" || ko "left: $left"
-no_sanitizer "$T"/*.log && ok "no sanitizer report in any log" ||
-	ko "sanitizer: $(grep -E -A5 "Sanitizer|runtime error" "$T"/*.log | head -20)"
+no_sanitizer_check "$T"/*.log
 finish

@@ -12,41 +12,12 @@
 # Env: VIPR, SRC, BUILD, PORT_BASE. Exit 0 pass, 77 skip, 1 fail. Last line "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
-command -v socat >/dev/null || { echo "socat not installed"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
 PB=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
 VP=$((PB + 20)) RP=$((PB + 21))
-NS=lvsrl$$
-ip netns add "$NS" 2>/dev/null || { echo "no network namespaces"; exit 77; }
-T=$(mktemp -d /tmp/vipr-lvsreload.XXXXXX)
-PASS=0 FAIL=0
-PIDS=()
-KA=
+ka_single_init lvsreload lvsrl socat
 
-cleanup() {
-	[ -n "$KA" ] && kill -TERM "$KA" 2>/dev/null && wait "$KA" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-finish() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" = 0 ] && exit 0 || exit 1
-}
-inns() { ip netns exec "$NS" "$@"; }
-# wait_log MARK REGEX: up to 20 s for REGEX in the log after byte MARK
-wait_log() {
-	for _ in $(seq 1 200); do
-		tail -c +$(($1 + 1)) "$T/ka.log" | grep -Eq "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # q VIP: the real server's greeting through the virtual server ("" when refused). The client
 # sends its FIN at once, often while the proxy's connect to the real server is pending: as
 # through IPVS, the real server still answers (HAProxy's mode tcp would abort such a session
@@ -59,7 +30,6 @@ qs() { # N VIP
 }
 live() { inns "$VIPR" ipvs 2>&1; }
 
-inns ip link set lo up
 for i in 1 2 3; do # web$i on 127.0.0.$((i+1)): a greeting, then an echo of what it is sent
 	ip netns exec "$NS" socat "TCP4-LISTEN:$RP,bind=127.0.0.$((i + 1)),fork,reuseaddr" \
 		SYSTEM:"echo web$i; exec cat" 2>/dev/null &
@@ -88,9 +58,7 @@ vs() { # VIP ALGO EXTRA REALSERVERS...
 	vs 127.0.0.11 rr "" 127.0.0.2 127.0.0.3
 	vs 127.0.0.13 rr "	persistence_timeout 60" 127.0.0.3 127.0.0.4
 } >"$T/ka.conf"
-ip netns exec "$NS" bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" -f "$T/ka.conf" -n -l -D \
-	-p "$T/ka.pid" -r "$T/vrrp.pid" -c "$T/c.pid" >"$T/ka.log" 2>&1 &
-KA=$!
+ka_start "$T/ka.log" -D
 
 up=
 for _ in $(seq 1 100); do
@@ -186,22 +154,11 @@ done
 [ -n "$c3" ] && [ "$c3" != "$c2" ] && [ "$(q 127.0.0.12)" = web3 ] &&
 	ok "the respawned checker ($c3) serves" || ko "after respawn: [$c3] [$(q 127.0.0.12)]"
 
-kill -TERM "$KA"
-for _ in $(seq 1 100); do kill -0 "$KA" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$KA" 2>/dev/null; then
-	ko "keepalived still running 10 s after SIGTERM"
-else
-	wait "$KA"
-	rc=$?
-	[ $rc = 0 ] && ok "stopped on SIGTERM (exit 0)" || ko "exit $rc after SIGTERM"
-	KA=
-fi
+ka_sigterm_check
 ! kill -0 "$c3" 2>/dev/null && ok "its checker is gone" || ko "checker $c3 left running"
 
 # --dont-respawn: the daemon stops with its checker
-ip netns exec "$NS" bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" -f "$T/ka.conf" -n -l -D -R \
-	-p "$T/ka.pid" -r "$T/vrrp.pid" -c "$T/c.pid" >"$T/ka2.log" 2>&1 &
-KA=$!
+ka_start "$T/ka2.log" -D -R
 c4=
 for _ in $(seq 1 100); do
 	c4=$(cat "$T/c.pid" 2>/dev/null)
@@ -219,7 +176,5 @@ if ! kill -0 "$KA" 2>/dev/null; then
 else
 	ko "--dont-respawn: the daemon still runs"
 fi
-! grep -Eq "AddressSanitizer|LeakSanitizer|runtime error:" "$T"/*.log &&
-	ok "no sanitizer report from the daemon or its checkers" ||
-	ko "sanitizer: $(grep -E -A5 "Sanitizer|runtime error" "$T"/*.log | head -20)"
+no_sanitizer_check "$T"/*.log
 finish

@@ -11,34 +11,12 @@
 # Env: VIPR, SRC, BUILD, PORT_BASE. Exit 0 pass, 77 skip, 1 fail. Last line "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
-command -v socat >/dev/null || { echo "socat not installed"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
 PB=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
 VP=$((PB + 10)) RP=$((PB + 11)) CP=$((PB + 12))
-NS=lvsudp$$
-ip netns add "$NS" 2>/dev/null || { echo "no network namespaces"; exit 77; }
-T=$(mktemp -d /tmp/vipr-lvsudp.XXXXXX)
-PASS=0 FAIL=0
-PIDS=()
-KA=
+ka_single_init lvsudp lvsudp socat
 
-cleanup() {
-	[ -n "$KA" ] && kill -TERM "$KA" 2>/dev/null && wait "$KA" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-finish() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" = 0 ] && exit 0 || exit 1
-}
-inns() { ip netns exec "$NS" "$@"; }
-
-inns ip link set lo up
 for i in 1 2; do
 	# the answer only after reading the datagram: socat fails on a program gone already
 	ip netns exec "$NS" socat "UDP4-RECVFROM:$RP,bind=127.0.0.$((i + 1)),fork" \
@@ -88,10 +66,7 @@ virtual_server fwmark 5 {
 	}
 }
 EOF
-# not through inns: $! must be keepalived itself, not a subshell
-ip netns exec "$NS" bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" -f "$T/ka.conf" -n -l -D \
-	-p "$T/ka.pid" -r "$T/vrrp.pid" -c "$T/c.pid" >"$T/ka.log" 2>&1 &
-KA=$!
+ka_start "$T/ka.log" -D
 
 # q VIP [SOURCEPORT]: one datagram, the answer (empty after 2 s without one)
 q() {
@@ -171,17 +146,7 @@ grep -q "VS FWM 5 is not served: a fwmark virtual server needs the kernel's IPVS
 grep -q "VS \[127.0.0.10\]:udp:$VP (rr, lb_kind NAT) is served by vipr's userspace UDP proxy" "$T/ka.log" &&
 	ok "the UDP virtual server's startup line" || ko "no UDP startup line: $(grep -i ipvs "$T/ka.log")"
 
-kill -TERM "$KA"
-for _ in $(seq 1 100); do kill -0 "$KA" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$KA" 2>/dev/null; then
-	ko "keepalived still running 10 s after SIGTERM"
-else
-	wait "$KA"
-	rc=$?
-	[ $rc = 0 ] && ok "stopped on SIGTERM (exit 0)" ||
-		ko "exit $rc after SIGTERM: $(tail -3 "$T/ka.log")"
-	KA=
-fi
+ka_sigterm_check
 [ -z "$(inns "$VIPR" ipvs 2>/dev/null)" ] && ok "nothing left serving in the namespace" ||
 	ko "vipr ipvs still answers after the stop"
 finish

@@ -19,53 +19,12 @@
 # Env: VIPR, SRC, BUILD, PORT_BASE. Exit 0 pass, 77 skip, 1 fail. Last line "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-command -v nginx >/dev/null && command -v curl >/dev/null && command -v socat >/dev/null ||
-	{ echo "nginx/curl/socat missing"; echo "0 passed, 0 failed"; exit 77; }
+: "${SRC:?SRC must point at the source tree}"
+. "$SRC/tests/lib/harness.sh"
+harness_init rt-api nginx curl socat
 HAP=/usr/sbin/haproxy
 [ -x $HAP ] || HAP=
-
-T=$(mktemp -d /tmp/vipr-rt-api.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
 WEB1=$BASE WEB2=$((BASE + 1)) SLOW=$((BASE + 2))
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: got [$2] want [$3]"; fi; }
-
-start_nginx() { # start_nginx N PORT
-	local d=$T/web$1
-	mkdir -p "$d/tmp"
-	echo "Web$1" >"$d/index.html"
-	cat >"$d/nginx.conf" <<EOF
-daemon off; master_process off; worker_processes 1;
-pid $d/nginx.pid; error_log $d/error.log;
-events { worker_connections 128; }
-http {
-  access_log off; client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
-  fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
-  server { listen 127.0.0.1:$2; root $d; }
-}
-EOF
-	timeout 300 nginx -c "$d/nginx.conf" -p "$d" -e /dev/null &
-	PIDS+=($!)
-}
-
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 refused() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -102,10 +61,9 @@ listen tcpl
 EOF
 }
 
-cli() { echo "$2" | timeout 15 socat -t12 - "UNIX-CONNECT:$1"; } # a command may wait for the other thread (up to 10 s)
 
-start_nginx 1 $WEB1
-start_nginx 2 $WEB2
+nginx_origin 1 $WEB1 300
+nginx_origin 2 $WEB2 300
 # a TCP origin that holds connections open: what shutdown session(s) must cut
 timeout 300 socat TCP-LISTEN:$SLOW,bind=127.0.0.1,reuseaddr,fork EXEC:"sleep 60" &
 PIDS+=($!)
@@ -115,15 +73,10 @@ wait_port $WEB1 && wait_port $WEB2 && wait_port $SLOW ||
 V=$((BASE + 10)) H=$((BASE + 20))
 VS=$T/vipr.sock HS=$T/ref.sock
 write_cfg "$T/vipr.cfg" $V "$VS"
-mkdir -p "$T/bin"
-ln -s "$VIPR" "$T/bin/haproxy"
-timeout 300 "$T/bin/haproxy" -f "$T/vipr.cfg" -db >"$T/vipr.log" 2>&1 &
-VPID=$!
-PIDS+=($VPID)
+vipr_start
 if [ -n "$HAP" ]; then
 	write_cfg "$T/ref.cfg" $H "$HS"
-	timeout 300 $HAP -f "$T/ref.cfg" -db >"$T/ref.log" 2>&1 &
-	PIDS+=($!)
+	ref_start
 	wait_port $((H + 1)) || HAP=
 fi
 wait_port $((V + 1)) || { cat "$T/vipr.log"; ko "vipr did not start"; echo "$PASS passed, $FAIL failed"; exit 1; }

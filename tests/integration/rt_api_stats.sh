@@ -15,53 +15,12 @@
 # Env: VIPR, SRC, BUILD, PORT_BASE. Exit 0 pass, 77 skip, 1 fail. Last line "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-command -v nginx >/dev/null && command -v curl >/dev/null && command -v socat >/dev/null ||
-	{ echo "nginx/curl/socat missing"; echo "0 passed, 0 failed"; exit 77; }
+: "${SRC:?SRC must point at the source tree}"
+. "$SRC/tests/lib/harness.sh"
+harness_init rt-api-stats nginx curl socat
 HAP=/usr/sbin/haproxy
-[ -x $HAP ] || { echo "no /usr/sbin/haproxy to compare with"; echo "0 passed, 0 failed"; exit 77; }
-
-T=$(mktemp -d /tmp/vipr-rt-api-stats.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-BASE=${PORT_BASE:-$((10000 + ($$ % 90) * 250))}
+[ -x $HAP ] || harness_skip "no /usr/sbin/haproxy to compare with"
 WEB1=$BASE WEB2=$((BASE + 1)) AG=$((BASE + 2))
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: got [$2] want [$3]"; fi; }
-
-start_nginx() { # start_nginx N PORT
-	local d=$T/web$1
-	mkdir -p "$d/tmp"
-	echo "Web$1" >"$d/index.html"
-	cat >"$d/nginx.conf" <<EOF
-daemon off; master_process off; worker_processes 1;
-pid $d/nginx.pid; error_log $d/error.log;
-events { worker_connections 128; }
-http {
-  access_log off; client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
-  fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
-  server { listen 127.0.0.1:$2; root $d; }
-}
-EOF
-	timeout 300 nginx -c "$d/nginx.conf" -p "$d" -e /dev/null &
-	PIDS+=($!)
-}
-
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 write_cfg() { # write_cfg FILE PORT0 SOCKET
 	cat >"$1" <<EOF
@@ -109,8 +68,8 @@ listen scoped
 EOF
 }
 
-start_nginx 1 $WEB1
-start_nginx 2 $WEB2
+nginx_origin 1 $WEB1 300
+nginx_origin 2 $WEB2 300
 timeout 300 socat TCP-LISTEN:$AG,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo up' & # an agent
 PIDS+=($!)
 wait_port $WEB1 && wait_port $WEB2 && wait_port $AG || { echo "origins did not start"; echo "0 passed, 0 failed"; exit 77; }
@@ -118,13 +77,8 @@ wait_port $WEB1 && wait_port $WEB2 && wait_port $AG || { echo "origins did not s
 V=$((BASE + 10)) H=$((BASE + 20))
 write_cfg "$T/vipr.cfg" $V "$T/v.sock"
 write_cfg "$T/ref.cfg" $H "$T/h.sock"
-mkdir -p "$T/bin"
-ln -s "$VIPR" "$T/bin/haproxy"
-timeout 300 "$T/bin/haproxy" -f "$T/vipr.cfg" -db >"$T/vipr.log" 2>&1 &
-VPID=$!
-PIDS+=($VPID)
-timeout 300 $HAP -f "$T/ref.cfg" -db >"$T/ref.log" 2>&1 &
-PIDS+=($!)
+vipr_start
+ref_start
 wait_port $((V + 3)) || { cat "$T/vipr.log"; ko "vipr did not start"; echo "$PASS passed, $FAIL failed"; exit 1; }
 wait_port $((H + 3)) || { ko "haproxy did not start"; echo "$PASS passed, $FAIL failed"; exit 1; }
 

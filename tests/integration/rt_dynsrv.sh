@@ -5,7 +5,7 @@
 # Every answer is compared byte for byte with haproxy's (the same command sequence on both,
 # so the states evolve alike): the registrations and every refusal (existing name, unknown
 # backend, static algorithm, unknown or refused keyword, bad values, server not in
-# maintenance, server with a connection), `show servers state` (but its seconds column) and
+# maintenance, server with a connection), `show servers state` (but its seconds column and a probing check's in-flight result) and
 # the CSV fields of the new servers. Then the effects, on vipr: a new server takes no
 # traffic until `set server ... state ready`, then does; it shows in the CSV, the stats page
 # and the Prometheus metrics, and after `del server` in none of them, and takes no traffic;
@@ -23,32 +23,6 @@ command -v socat >/dev/null || { echo "socat missing"; exit 77; }
 WEB1=$BASE WEB2=$((BASE + 1)) WEB3=$((BASE + 2)) SLOW=$((BASE + 3)) CLOSED=$((BASE + 4))
 V=$((BASE + 10)) H=$((BASE + 20))
 VS=$T/vipr.sock HS=$T/ref.sock
-
-start_nginx() { # start_nginx N PORT
-	local d=$T/web$1
-	mkdir -p "$d/tmp"
-	echo "Web$1" >"$d/index.html"
-	cat >"$d/nginx.conf" <<EOF
-daemon off; master_process off; worker_processes 1;
-pid $d/nginx.pid; error_log $d/error.log;
-events { worker_connections 128; }
-http {
-  access_log off; client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
-  fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
-  server { listen 127.0.0.1:$2; root $d; }
-}
-EOF
-	timeout 300 nginx -c "$d/nginx.conf" -p "$d" -e /dev/null &
-	PIDS+=($!)
-}
-
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 write_cfg() { # write_cfg FILE PORT0 SOCKET PROMEX
 	cat >"$1" <<EOF
@@ -97,8 +71,6 @@ $4
 EOF
 }
 
-cli() { echo "$2" | timeout 15 socat -t12 - "UNIX-CONNECT:$1"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: got [$2] want [$3]"; fi; }
 same() { # same LABEL CMD: one command on both, the answers byte for byte
 	local v h
 	v=$(cli "$VS" "$2" | od -c) h=$(cli "$HS" "$2" | od -c)
@@ -112,7 +84,13 @@ csv() { # csv SOCK PX SV COLS: the fields (awk column numbers, comma-separated)
 	cli "$1" "show stat" | awk -F, -v p="$2" -v s="$3" -v c="$4" '
 		$1 == p && $2 == s { n = split(c, k, ","); o = ""; for (i = 1; i <= n; i++) o = o $k[i] ";"; print o }'
 }
-state() { cli "$1" "show servers state $2" | awk '{ $10 = "-"; print }'; } # seconds masked
+# seconds masked; for a server whose checks run (srv_check_state has CHK_ST_ENABLED, 4), the
+# check result and the in-progress bit (1) too: they depend on whether a probe is in flight
+state() {
+	cli "$1" "show servers state $2" | awk '{ $10 = "-"
+		if ($14 ~ /^[0-9]+$/ && int($14 / 4) % 2) { $12 = "-"; $14 -= $14 % 2 }
+		print }'
+}
 wait_csv() { # wait_csv SOCK PX SV COL VALUE: up to 20 s
 	for _ in $(seq 1 200); do
 		[ "$(csv "$1" "$2" "$3" "$4")" = "$5;" ] && return 0
@@ -124,9 +102,9 @@ hits() { # hits N: the bodies of N requests through vipr's frontend, one per lin
 	for _ in $(seq 1 "$1"); do timeout 5 curl -s "http://127.0.0.1:$V/"; done
 }
 
-start_nginx 1 $WEB1
-start_nginx 2 $WEB2
-start_nginx 3 $WEB3
+nginx_origin 1 $WEB1 300
+nginx_origin 2 $WEB2 300
+nginx_origin 3 $WEB3 300
 timeout 300 socat TCP-LISTEN:$SLOW,bind=127.0.0.1,reuseaddr,fork EXEC:"sleep 60" &
 PIDS+=($!)
 wait_port $WEB1 && wait_port $WEB2 && wait_port $WEB3 && wait_port $SLOW ||
@@ -134,13 +112,8 @@ wait_port $WEB1 && wait_port $WEB2 && wait_port $WEB3 && wait_port $SLOW ||
 
 write_cfg "$T/vipr.cfg" $V "$VS" "    http-request use-service prometheus-exporter if { path /metrics }"
 write_cfg "$T/ref.cfg" $H "$HS" ""
-mkdir -p "$T/bin"
-ln -s "$VIPR" "$T/bin/haproxy"
-timeout 300 "$T/bin/haproxy" -f "$T/vipr.cfg" -db >"$T/vipr.log" 2>&1 &
-VPID=$!
-PIDS+=($VPID)
-timeout 300 $HAP -f "$T/ref.cfg" -db >"$T/ref.log" 2>&1 &
-PIDS+=($!)
+vipr_start
+ref_start
 wait_port $((V + 2)) || { cat "$T/vipr.log"; ko "vipr did not start"; finish; }
 wait_port $((H + 2)) || { echo "the reference haproxy did not start"; exit 77; }
 

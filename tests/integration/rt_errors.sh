@@ -18,13 +18,6 @@ rt_side_init rt-errors
 command -v socat >/dev/null || { echo "socat missing"; exit 77; }
 BAD=$((BASE + 1)) V=$((BASE + 10)) H=$((BASE + 20))
 
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # a server whose response has a header name with a space
 printf 'HTTP/1.1 200 OK\r\nX Y: z\r\nContent-Length: 0\r\n\r\n' >"$T/bad.txt"
 timeout 300 socat TCP-LISTEN:$BAD,bind=127.0.0.1,reuseaddr,fork SYSTEM:"cat $T/bad.txt; sleep 1" &
@@ -56,18 +49,11 @@ EOF
 }
 write_cfg "$T/vipr.cfg" $V "$T/v.sock"
 write_cfg "$T/ref.cfg" $H "$T/h.sock"
-mkdir -p "$T/bin"
-ln -s "$VIPR" "$T/bin/haproxy"
-timeout 300 "$T/bin/haproxy" -f "$T/vipr.cfg" -db >"$T/vipr.log" 2>&1 &
-VPID=$!
-PIDS+=($VPID)
-timeout 300 $HAP -f "$T/ref.cfg" -db >"$T/ref.log" 2>&1 &
-PIDS+=($!)
+vipr_start
+ref_start
 wait_port $((V + 1)) || { cat "$T/vipr.log"; ko "vipr did not start"; finish; }
 wait_port $((H + 1)) || { echo "the reference haproxy did not start"; exit 77; }
 
-check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: got [$2] want [$3]"; fi; }
-cli() { echo "$2" | timeout 15 socat -t12 - "UNIX-CONNECT:$1"; }
 masked() { # masked SOCK CMD: the answer without dates, client ports and H1 lines
 	cli "$1" "$2" | sed -E 's#\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}(:[0-9]{2}){3}\.[0-9]{3}\]#[DATE]#g;
 		s#src 127\.0\.0\.1:[0-9]+#src 127.0.0.1:PORT#' | grep -v '^  H1 '

@@ -10,42 +10,21 @@
 # (initial: "100" starts with "10") but not +20 (exact wants no second argument); `P 1000`
 # does not satisfy partial "100"; the group's track_interface eth2 going down and up moves both
 # members to FAULT and back; the group falls back to FAULT when the processes end.
-# Env: VIPR. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
+# Env: VIPR, SRC. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
+ns_init vrrp-groupfp
 S=vg$$
-ip netns add "${S}a" 2>/dev/null || { echo "no network namespaces"; exit 77; }
-T=$(mktemp -d /tmp/vipr-vrrp-groupfp.XXXXXX)
-PASS=0 FAIL=0 P=
-PROCS=()
-PN=vgp$((RANDOM % 1000))$$
-PN=${PN:0:15}
-
-cleanup() {
-	[ -n "$P" ] && kill "$P" 2>/dev/null
-	for p in "${PROCS[@]}"; do kill "$p" 2>/dev/null; done
-	ip netns del "${S}a" 2>/dev/null
-	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.log "$KEEP_LOGS"/ 2>/dev/null; fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+ns_add "${S}a"
+ka_track_procs vgp
 
 ip -n "${S}a" link set lo up
-ip -n "${S}a" link add eth0 type veth peer name eth1 || exit 1
-ip -n "${S}a" link set eth1 up
-ip -n "${S}a" link set eth0 up
+ns_veth "${S}a" eth0 eth1
 ip -n "${S}a" addr add 192.168.88.87/24 dev eth0
-ip -n "${S}a" link add eth2 type veth peer name eth3 || exit 1
-ip -n "${S}a" link set eth3 up
-ip -n "${S}a" link set eth2 up
-end=$((SECONDS + 10))
-until ip -n "${S}a" link show eth0 | grep -q "state UP" || [ $SECONDS -ge $end ]; do sleep 0.1; done
-cp "$(command -v sleep)" "$T/$PN"
+ns_veth "${S}a" eth2 eth3
+ns_wait_up "${S}a"
 
 inst() { # inst NAME VRID [TRACK]
 	cat <<EOF
@@ -105,24 +84,14 @@ EOF
 echo 5 >"$T/gf"
 
 L=$T/vipr.log MARK=0
-mark() { MARK=$(stat -c %s "$L"); }
-logged() { # logged TEXT SECS: TEXT in the log after the mark
-	local end=$((SECONDS + ${2:-8}))
-	while [ $SECONDS -lt $end ]; do
-		tail -c +$((MARK + 1)) "$L" | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 expect() { logged "$1" "${2:-8}" && ok "$1" || ko "no [$1]"; }
 absent() { logged "$1" "${2:-2}" && ko "unexpected [$1]" || ok "not logged: $1"; }
 
 ip netns exec "${S}a" bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" -t -f "$T/k.conf" \
 	>"$T/check.log" 2>&1 && ok "keepalived -t accepts the config" ||
 	ko "keepalived -t: $(head -3 "$T/check.log" | tr '\n' '|')"
-ip netns exec "${S}a" timeout 120 bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" \
-	-f "$T/k.conf" -n -l -D -P -p "$T/a.pid" -r "$T/a_vrrp.pid" -c "$T/a_c.pid" >"$L" 2>&1 &
-P=$!
+: >"$L"
+ka_proc a "${S}a" vipr 120 "$T/k.conf" "$L"
 expect "(VI_1) Changing effective priority from 100 to 115"
 expect "(VI_2) Changing effective priority from 100 to 115"
 expect "(VI_1) entering FAULT state"
@@ -159,9 +128,7 @@ kill "${PROCS[1]}" "${PROCS[2]}" # both match gp (partial); the second is gx's
 expect "(VI_3) Changing effective priority from 130 to 110"
 expect "(VI_1) Entering FAULT STATE"
 expect "(VI_2) Entering FAULT STATE"
-kill -TERM "$(pgrep -P "$P" | head -1)" 2>/dev/null
-wait "$P" 2>/dev/null
-P=
+ka_node_stop a
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -13,40 +13,22 @@
 # Env: VIPR, SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
-command -v tcpdump >/dev/null || { echo "tcpdump missing"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
+ns_init vrrp-ipv6 tcpdump
 S=v6$$
-ip netns add "${S}br" 2>/dev/null || { echo "no network namespaces"; exit 77; }
+ns_add "${S}br"
 KA=/usr/sbin/keepalived
-T=$(mktemp -d /tmp/vipr-vrrp-ipv6.XXXXXX)
-PASS=0 FAIL=0 TD=
-declare -A PID
+TD=
 
-cleanup() {
-	for n in "${!PID[@]}"; do stop_node "$n" TERM; done
+ns_cleanup_extra() {
+	ka_nodes_stop TERM
 	[ -n "$TD" ] && kill "$TD" 2>/dev/null
-	for ns in a b c br; do ip netns del "${S}$ns" 2>/dev/null; done
-	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.log "$T"/*.txt "$KEEP_LOGS"/ 2>/dev/null; fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-
-ip netns add "${S}a" && ip netns add "${S}b" && ip netns add "${S}c" || exit 1
-ip -n "${S}br" link add br0 type bridge && ip -n "${S}br" link set br0 up
+ns_add "${S}a" "${S}b" "${S}c"
+ns_bridge "$S" a=02:00:00:00:00:01 b=02:00:00:00:00:02 c=02:00:00:00:00:03
 ip -n "${S}br" link set br0 type bridge mcast_snooping 0
-i=1
-for n in a b c; do
-	ip link add "v$n" netns "${S}br" type veth peer name eth0 netns "${S}$n"
-	ip -n "${S}br" link set "v$n" master br0 up
-	ip -n "${S}$n" link set lo up
-	ip -n "${S}$n" link set eth0 address "02:00:00:00:00:0$i"
-	ip -n "${S}$n" link set eth0 up
-	i=$((i + 1))
-done
 ip -n "${S}a" -6 addr add fd00:88::87/64 dev eth0
 ip -n "${S}b" -6 addr add fd00:88::88/64 dev eth0
 ip -n "${S}c" -6 addr add fd00:88::89/64 dev eth0
@@ -85,38 +67,7 @@ conf() { # conf NAME PRIO [unicast]
 	} >"$T/$1.conf"
 }
 
-start_node() { # start_node NAME IMPL(vipr|ka)
-	local n=$1 ns="${S}$1" args
-	args=(-f "$T/$n.conf" -n -l -D -P -p "$T/$n.pid" -r "$T/${n}_vrrp.pid" -c "$T/${n}_c.pid")
-	if [ "$2" = vipr ]; then
-		ip netns exec "$ns" timeout 120 bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" \
-			"${args[@]}" >>"$T/$n.log" 2>&1 &
-	else
-		ip netns exec "$ns" timeout 120 "$KA" "${args[@]}" >>"$T/$n.log" 2>&1 &
-	fi
-	PID[$n]=$!
-}
-
-stop_node() { # stop_node NAME SIGNAL: the process under timeout gets the signal
-	local n=$1 p=${PID[$1]:-} c
-	[ -n "$p" ] || return 0
-	c=$(pgrep -P "$p" | head -1)
-	kill -"$2" "${c:-$p}" 2>/dev/null
-	wait "$p" 2>/dev/null
-	unset "PID[$n]"
-}
-
 has_vip() { ip -n "${S}$1" -6 addr show dev eth0 | grep -q "inet6 ${2:-fd00:88::90}/"; }
-
-wait_for() { # wait_for SECS CMD...
-	local end=$((SECONDS + $1))
-	shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 mac_of() { ip -n "${S}$1" link show dev eth0 | awk '/link\/ether/ { print $2 }'; }
 neigh_mac() { ip -n "${S}c" -6 neigh show fd00:88::90 dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
@@ -140,8 +91,8 @@ pair() { # pair LABEL IMPL_A IMPL_B [unicast]
 		>"$T/$L.tcpdump.txt" 2>/dev/null &
 	TD=$!
 	sleep 0.5
-	start_node b "$3"
-	start_node a "$2"
+	ka_node b "$3" 120
+	ka_node a "$2" 120
 	if wait_for 10 has_vip a && sleep 1.5 && has_vip a && has_vip a fd00:88::91 && ! has_vip b; then
 		ok "$L: VIPs on A (master) only"
 	else
@@ -156,7 +107,7 @@ pair() { # pair LABEL IMPL_A IMPL_B [unicast]
 	neigh_is "$(mac_of a)" && ok "$L: neighbour sees the VIP at A's MAC" ||
 		ko "$L: neighbour has VIP at '$(neigh_mac)', A is $(mac_of a)"
 
-	stop_node a TERM
+	ka_node_stop a TERM
 	if wait_for 5 has_vip b; then ok "$L: SIGTERM A: VIPs move to B"; else ko "$L: VIPs did not move to B"; fi
 	! has_vip a && ok "$L: A removed its VIPs" || ko "$L: A kept its VIPs after SIGTERM"
 	if wait_for 5 neigh_is "$(mac_of b)"; then
@@ -165,15 +116,15 @@ pair() { # pair LABEL IMPL_A IMPL_B [unicast]
 		ko "$L: neighbour still has '$(neigh_mac)', B is $(mac_of b)"
 	fi
 
-	start_node a "$2"
+	ka_node a "$2" 120
 	if wait_for 10 has_vip a && wait_for 5 eval '! has_vip b'; then
 		ok "$L: A preempts back"
 	else
 		ko "$L: A did not take the VIPs back"
 	fi
 	sleep 1
-	stop_node a TERM
-	stop_node b TERM
+	ka_node_stop a TERM
+	ka_node_stop b TERM
 	kill "$TD" 2>/dev/null
 	wait "$TD" 2>/dev/null
 	TD=

@@ -10,53 +10,27 @@
 # A's GARPs come at least 0.2 s apart (the interval, with slack for a loaded machine);
 # after SIGHUP with group 224.0.0.118 on both, A's adverts go there and A stays master;
 # keepalived as B with the same group stays BACKUP under A and takes over when A stops.
-# Env: VIPR (binary). Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
+# Env: VIPR (binary), SRC. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
-command -v tcpdump >/dev/null || { echo "no tcpdump"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
+ns_init vrrp-mcast tcpdump
 S=vm$$
-ip netns add "${S}br" 2>/dev/null || { echo "no network namespaces"; exit 77; }
+ns_add "${S}br"
 KA=/usr/sbin/keepalived
-T=$(mktemp -d /tmp/vipr-vrrp-mcast.XXXXXX)
-PASS=0 FAIL=0 TD=
-declare -A PID
+TD=
 
-stop_node() { # stop_node NAME SIGNAL
-	local p=${PID[$1]:-}
-	[ -n "$p" ] || return 0
-	kill -"$2" "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	unset "PID[$1]"
-}
-
-cleanup() {
-	for n in "${!PID[@]}"; do stop_node "$n" KILL; done
+ns_cleanup_extra() {
+	ka_nodes_stop KILL
 	[ -n "$TD" ] && kill "$TD" 2>/dev/null
-	for ns in a b br; do ip netns del "${S}$ns" 2>/dev/null; done
-	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.log "$T"/*.txt "$KEEP_LOGS"/; fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-
-ip netns add "${S}a" && ip netns add "${S}b" || exit 1
-ip -n "${S}br" link add br0 type bridge && ip -n "${S}br" link set br0 up
-for n in a b; do
-	ip link add "v$n" netns "${S}br" type veth peer name eth0 netns "${S}$n"
-	ip -n "${S}br" link set "v$n" master br0 up
-	ip -n "${S}$n" link set lo up
-	ip -n "${S}$n" link set eth0 up
-done
+ns_add "${S}a" "${S}b"
+ns_bridge "$S" a b
 ip -n "${S}a" addr add 192.168.88.87/24 dev eth0
 ip -n "${S}b" addr add 192.168.88.88/24 dev eth0
-for n in a b; do # carriers first: a daemon started before would see its interface down
-	end=$((SECONDS + 10))
-	until ip -n "${S}$n" link show eth0 | grep -q "state UP" || [ $SECONDS -ge $end ]; do sleep 0.1; done
-done
+ns_wait_up "${S}a" "${S}b"
 
 conf() { # conf NAME PRIO
 	cat >"$T/$1.conf" <<EOF
@@ -80,18 +54,6 @@ vrrp_instance VI_1 {
 EOF
 }
 
-start_node() { # start_node NAME IMPL(vipr|ka)
-	local n=$1 args
-	args=(-f "$T/$n.conf" -n -l -D -P -p "$T/$n.pid" -r "$T/${n}_vrrp.pid" -c "$T/${n}_c.pid")
-	if [ "$2" = vipr ]; then
-		ip netns exec "${S}$n" timeout 120 bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" \
-			"${args[@]}" >>"$T/$n.log" 2>&1 &
-	else
-		ip netns exec "${S}$n" timeout 120 "$KA" "${args[@]}" >>"$T/$n.log" 2>&1 &
-	fi
-	PID[$n]=$!
-}
-
 has_vip() { ip -n "${S}$1" -4 addr show dev eth0 | grep -q "inet 192.168.88.90/"; }
 wait_vip() { # wait_vip NODE SECS
 	local end=$((SECONDS + $2))
@@ -104,8 +66,8 @@ conf b 50
 ip netns exec "${S}br" timeout 60 tcpdump -i va -n -l -tt 'arp or ip proto 112' >"$T/cap.txt" 2>/dev/null &
 TD=$!
 sleep 1 # tcpdump opens its socket
-start_node b vipr
-start_node a vipr
+ka_node b vipr 120
+ka_node a vipr 120
 if wait_vip a 10 && sleep 3 && has_vip a && ! has_vip b; then
 	ok "vipr pair on 224.0.0.117: VIP on A (master) only"
 else
@@ -157,9 +119,9 @@ if [ -x "$KA" ]; then
 	sed -i 's/224.0.0.118/224.0.0.117/' "$T/b.conf"
 	sed -i 's/224.0.0.118/224.0.0.117/' "$T/a.conf"
 	for n in a; do kill -HUP "$(pgrep -P "${PID[$n]}" | head -1)"; done
-	stop_node b TERM
+	ka_node_stop b TERM
 	: >"$T/b.log"
-	start_node b ka
+	ka_node b ka 120
 	sleep 4
 	if has_vip a && ! has_vip b && grep -q "(VI_1) Entering BACKUP STATE" "$T/b.log" &&
 		! grep -q "Entering MASTER" "$T/b.log"; then
@@ -167,11 +129,11 @@ if [ -x "$KA" ]; then
 	else
 		ko "keepalived under vipr: $(grep -E 'Entering|invalid' "$T/b.log" | tr '\n' '|')"
 	fi
-	stop_node a TERM
+	ka_node_stop a TERM
 	wait_vip b 5 && ok "vipr stopped: keepalived takes the VIP" || ko "keepalived did not take the VIP"
 	grep -Eq "invalid|wrong version|mismatch" "$T/b.log" && ko "keepalived logged refused adverts" ||
 		ok "keepalived's log is clean"
-	stop_node b TERM
+	ka_node_stop b TERM
 fi
 
 echo "$PASS passed, $FAIL failed"

@@ -11,36 +11,22 @@
 # Env: VIPR (binary), SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
+ns_init vrrp-pair
 S=vp$$
-ip netns add "${S}br" 2>/dev/null || { echo "no network namespaces"; exit 77; }
+ns_add "${S}br"
 KA=/usr/sbin/keepalived
-T=$(mktemp -d /tmp/vipr-vrrp-pair.XXXXXX)
-PASS=0 FAIL=0
-declare -A PID
 
-cleanup() {
+ns_cleanup_extra() {
 	for n in "${!PID[@]}"; do stop_node "$n" KILL; done
-	for ns in a b br; do ip netns del "${S}$ns" 2>/dev/null; done
-	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.txt "$KEEP_LOGS"/; fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-
-ip netns add "${S}a" && ip netns add "${S}b" || exit 1
-ip -n "${S}br" link add br0 type bridge && ip -n "${S}br" link set br0 up
-for n in a b; do
-	ip link add "v$n" netns "${S}br" type veth peer name eth0 netns "${S}$n"
-	ip -n "${S}br" link set "v$n" master br0 up
-	ip -n "${S}$n" link set lo up
-	ip -n "${S}$n" link set eth0 up
-done
+ns_add "${S}a" "${S}b"
+ns_bridge "$S" a b
 ip -n "${S}a" addr add 192.168.88.87/24 dev eth0
 ip -n "${S}b" addr add 192.168.88.88/24 dev eth0
+ns_wait_up "${S}a" "${S}b"
 
 conf() { # conf NAME PRIO [extra VIP]
 	cat >"$T/$1.conf" <<EOF
@@ -63,18 +49,6 @@ vrrp_instance VI_1 {
     }
 }
 EOF
-}
-
-start_node() { # start_node NAME IMPL(vipr|ka): node a or b, log appended to $T/NAME.log
-	local n=$1 ns="${S}$1" args
-	args=(-f "$T/$n.conf" -n -l -D -P -p "$T/$n.pid" -r "$T/${n}_vrrp.pid" -c "$T/${n}_c.pid")
-	if [ "$2" = vipr ]; then
-		ip netns exec "$ns" bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" "${args[@]}" \
-			>>"$T/$n.log" 2>&1 &
-	else
-		ip netns exec "$ns" "$KA" "${args[@]}" >>"$T/$n.log" 2>&1 &
-	fi
-	PID[$n]=$!
 }
 
 stop_node() { # stop_node NAME SIGNAL: sets T_SIG (ms) and RC. On KILL, the real keepalived's
@@ -125,9 +99,9 @@ pair() { # pair LABEL IMPL_A IMPL_B
 	rm -f "$T"/*.log
 	conf a 100
 	conf b 50
-	start_node b "$3"
+	ka_node b "$3"
 	sleep 0.5
-	start_node a "$2"
+	ka_node a "$2"
 	if wait_vip a 8 && sleep 2.5 && has_vip a && ! has_vip b; then
 		ok "$L: VIP on A (master) only"
 	else
@@ -147,7 +121,7 @@ pair() { # pair LABEL IMPL_A IMPL_B
 	! has_vip a && ok "$L: A removed its VIP" || ko "$L: A kept its VIP after SIGTERM"
 	[ ! -e "$T/a.pid" ] && ok "$L: A removed its pidfile" || ko "$L: A left its pidfile"
 
-	start_node a "$2"
+	ka_node a "$2"
 	if wait_vip a 8; then
 		sleep 0.3
 		if ! has_vip b; then ok "$L: restarted A preempts after $WAITED ms"
@@ -177,8 +151,8 @@ pair "vipr+vipr" vipr vipr
 # SIGHUP: add a VIP to the running master's configuration, the first one stays.
 conf a 100
 conf b 50
-start_node b vipr
-start_node a vipr
+ka_node b vipr
+ka_node a vipr
 wait_vip a 8
 sleep 2
 conf a 100 "192.168.88.91/24 dev eth0"

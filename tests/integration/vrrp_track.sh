@@ -10,31 +10,21 @@
 # Env: VIPR, SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
-S=vt$$
-ip netns add "${S}br" 2>/dev/null || { echo "no network namespaces"; exit 77; }
-T=$(mktemp -d /tmp/vipr-vrrp-track.XXXXXX)
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
+ns_init vrrp-track
 chmod 755 "$T"
-PASS=0 FAIL=0 P=
+S=vt$$
+P=
+ns_add "${S}br" "${S}a"
 
-cleanup() {
+ns_cleanup_extra() {
 	[ -n "$P" ] && kill -TERM "$P" 2>/dev/null && wait "$P" 2>/dev/null
-	for ns in a br; do ip netns del "${S}$ns" 2>/dev/null; done
-	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.log "$T"/notify.out "$KEEP_LOGS"/ 2>/dev/null; fi
-	rm -rf "$T"
+	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/notify.out "$KEEP_LOGS"/ 2>/dev/null; fi
 }
-trap cleanup EXIT
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
 
-ip netns add "${S}a" || exit 1
-ip -n "${S}br" link add br0 type bridge && ip -n "${S}br" link set br0 up
-ip link add va netns "${S}br" type veth peer name eth0 netns "${S}a"
-ip -n "${S}br" link set va master br0 up
-ip -n "${S}a" link set lo up && ip -n "${S}a" link set eth0 up
-ip -n "${S}a" link add eth1 type veth peer name eth1p
-ip -n "${S}a" link set eth1p up && ip -n "${S}a" link set eth1 up
+ns_bridge "$S" a
+ns_veth "${S}a" eth1 eth1p
 ip -n "${S}a" addr add 192.168.88.87/24 dev eth0
 # the carrier of a veth comes up a moment after the link (linkwatch): wait for it, so that the
 # daemon starts with eth1 up and no stale "Netlink reports eth1 up" line is in the log
@@ -127,16 +117,8 @@ P=$!
 has_vip() { ip -n "${S}a" -4 addr show dev eth0 | grep -q "inet $1/"; }
 # Log lines are looked for after the mark, which each step sets before it acts, so a line
 # printed by an earlier step never answers for a later one.
+# (mark and logged: tests/lib/ka_daemon.sh)
 MARK=0
-mark() { MARK=$(stat -c %s "$L"); }
-logged() { # logged TEXT SECS
-	local end=$((SECONDS + ${2:-5}))
-	while [ $SECONDS -lt $end ]; do
-		tail -c +$((MARK + 1)) "$L" | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 expect() { logged "$1" "${2:-5}" && ok "log: $1" || ko "log: no [$1]"; }
 
 expect "Script user 'keepalived_script' does not exist" 2

@@ -12,35 +12,18 @@
 # Env: VIPR, SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
+ns_init vrrp-trackfp
 S=vt$$
-ip netns add "${S}a" 2>/dev/null || { echo "no network namespaces"; exit 77; }
+ns_add "${S}a"
 KA=/usr/sbin/keepalived
-T=$(mktemp -d /tmp/vipr-vrrp-trackfp.XXXXXX)
-PASS=0 FAIL=0 P=
-PROCS=()
-PN=vtp$((RANDOM % 1000))$$
-PN=${PN:0:15}
-
-cleanup() {
-	[ -n "$P" ] && kill "$P" 2>/dev/null
-	for p in "${PROCS[@]}"; do kill "$p" 2>/dev/null; done
-	ip netns del "${S}a" 2>/dev/null
-	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.log "$KEEP_LOGS"/ 2>/dev/null; fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+ka_track_procs vtp
 
 ip -n "${S}a" link set lo up
-ip -n "${S}a" link add eth0 type veth peer name eth1 || exit 1
-ip -n "${S}a" link set eth1 up
-ip -n "${S}a" link set eth0 up
+ns_veth "${S}a" eth0 eth1
 ip -n "${S}a" addr add 192.168.88.87/24 dev eth0
-cp "$(command -v sleep)" "$T/$PN"
+ns_wait_up "${S}a"
 
 inst() { # inst NAME VRID TRACKBLOCK
 	cat <<EOF
@@ -96,15 +79,6 @@ EOF
 }
 
 MARK=0
-mark() { MARK=$(stat -c %s "$L"); }
-logged() { # logged TEXT SECS: TEXT in the log after the mark
-	local end=$((SECONDS + ${2:-8}))
-	while [ $SECONDS -lt $end ]; do
-		tail -c +$((MARK + 1)) "$L" | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 expect() { logged "$1" "${2:-8}" && ok "$R: $1" || ko "$R: no [$1]"; }
 
 start() { # start LABEL IMPL WITH_PROCESSES
@@ -113,20 +87,10 @@ start() { # start LABEL IMPL WITH_PROCESSES
 	echo 5 >"$T/tf1"
 	echo 9 >"$T/tf2"
 	: >"$L"
-	local args=(-f "$T/k.conf" -n -l -D -P -p "$T/$R.pid" -r "$T/${R}_vrrp.pid" -c "$T/${R}_c.pid")
-	if [ "$2" = vipr ]; then
-		ip netns exec "${S}a" timeout 120 bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" "${args[@]}" >"$L" 2>&1 &
-	else
-		ip netns exec "${S}a" timeout 120 "$KA" "${args[@]}" >"$L" 2>&1 &
-	fi
-	P=$!
+	ka_proc "$R" "${S}a" "$2" 120 "$T/k.conf" "$L"
 }
 
-stop() {
-	kill -TERM "$(pgrep -P "$P" | head -1)" 2>/dev/null
-	wait "$P" 2>/dev/null
-	P=
-}
+stop() { ka_node_stop "$R"; }
 
 files() { # the track_file steps; every step waits for its line
 	expect "(VI_1) Changing effective priority from 100 to 90"

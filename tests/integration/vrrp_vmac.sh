@@ -11,42 +11,29 @@
 # Env: VIPR, SRC, BUILD. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
-command -v tcpdump >/dev/null || { echo "tcpdump missing"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
+ns_init vrrp-vmac tcpdump python3
 S=vm$$
-ip netns add "${S}br" 2>/dev/null || { echo "no network namespaces"; exit 77; }
+ns_add "${S}br"
 ip -n "${S}br" link add probe0 type macvlan 2>/dev/null && ip -n "${S}br" link del probe0 2>/dev/null
 KA=/usr/sbin/keepalived
-T=$(mktemp -d /tmp/vipr-vrrp-vmac.XXXXXX)
-PASS=0 FAIL=0 TD=
+TD=
 VMAC=00:00:5e:00:01:33
-declare -A PID
 
-cleanup() {
-	for n in "${!PID[@]}"; do stop_node "$n"; done
+ns_cleanup_extra() {
+	ka_nodes_stop
 	[ -n "$TD" ] && kill "$TD" 2>/dev/null
-	for ns in a b c br; do ip netns del "${S}$ns" 2>/dev/null; done
-	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.log "$T"/*.txt "$KEEP_LOGS"/ 2>/dev/null; fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-
-ip netns add "${S}a" && ip netns add "${S}b" && ip netns add "${S}c" || exit 1
-ip -n "${S}br" link add br0 type bridge && ip -n "${S}br" link set br0 up
+ns_add "${S}a" "${S}b" "${S}c"
+ns_bridge "$S" a b c
 i=7
 for n in a b c; do
-	ip link add "v$n" netns "${S}br" type veth peer name eth0 netns "${S}$n"
-	ip -n "${S}br" link set "v$n" master br0 up
-	ip -n "${S}$n" link set lo up
-	ip -n "${S}$n" link set eth0 up
 	ip -n "${S}$n" addr add "192.168.88.8$i/24" dev eth0
 	i=$((i + 1))
 done
+ns_wait_up "${S}a" "${S}b" "${S}c"
 
 for n in a b; do
 	cat >"$T/$n.conf" <<EOF
@@ -62,37 +49,6 @@ vrrp_instance VI_1 {
 }
 EOF
 done
-
-start_node() { # start_node NAME IMPL(vipr|ka)
-	local n=$1 ns="${S}$1" args
-	args=(-f "$T/$n.conf" -n -l -D -P -p "$T/$n.pid" -r "$T/${n}_vrrp.pid" -c "$T/${n}_c.pid")
-	if [ "$2" = vipr ]; then
-		ip netns exec "$ns" timeout 120 bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" \
-			"${args[@]}" >>"$T/$n.log" 2>&1 &
-	else
-		ip netns exec "$ns" timeout 120 "$KA" "${args[@]}" >>"$T/$n.log" 2>&1 &
-	fi
-	PID[$n]=$!
-}
-
-stop_node() { # the process under timeout gets SIGTERM
-	local p=${PID[$1]:-} c
-	[ -n "$p" ] || return 0
-	c=$(pgrep -P "$p" | head -1)
-	kill -TERM "${c:-$p}" 2>/dev/null
-	wait "$p" 2>/dev/null
-	unset "PID[$1]"
-}
-
-wait_for() { # wait_for SECS CMD...
-	local end=$((SECONDS + $1))
-	shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 vip_on_vmac() { ip -n "${S}$1" -4 addr show dev vrrp.51 2>/dev/null | grep -q "inet 192.168.88.95/24"; }
 no_vip() { ! ip -n "${S}$1" -4 addr show | grep -q "inet 192.168.88.95/"; }
@@ -127,8 +83,8 @@ round() { # round LABEL IMPL_B
 	ip netns exec "${S}br" timeout 60 tcpdump -i br0 -nn -l -e 'ip proto 112 or arp' >"$T/$L.tcpdump.txt" 2>/dev/null &
 	TD=$!
 	sleep 0.5
-	start_node b "$2"
-	start_node a vipr
+	ka_node b "$2" 120
+	ka_node a vipr 120
 	if wait_for 10 vip_on_vmac a && sleep 1.5 && vip_on_vmac a && no_vip b; then
 		ok "$L: VIP on a's vrrp.51 only"
 	else
@@ -142,7 +98,7 @@ round() { # round LABEL IMPL_B
 	[ "$m" = "$VMAC" ] && ok "$L: c resolves the VIP to $VMAC" || ko "$L: c resolves the VIP to '$m'"
 	[ "$(fdb_port)" = va ] && ok "$L: the bridge learnt $VMAC on a's port" || ko "$L: $VMAC learnt on '$(fdb_port)'"
 
-	stop_node a
+	ka_node_stop a
 	if wait_for 6 vip_on_vmac b; then ok "$L: SIGTERM a: VIP on b's vrrp.51"; else ko "$L: VIP not on b's vrrp.51"; fi
 	ip -n "${S}a" link show vrrp.51 >/dev/null 2>&1 && ko "$L: a left vrrp.51 behind" || ok "$L: a removed vrrp.51"
 	m=$(resolve)
@@ -150,7 +106,7 @@ round() { # round LABEL IMPL_B
 		ko "$L: after failover c resolves the VIP to '$m'"
 	wait_for 3 eval '[ "$(fdb_port)" = vb ]' && ok "$L: the bridge learnt $VMAC on b's port" ||
 		ko "$L: after failover $VMAC is on '$(fdb_port)'"
-	stop_node b
+	ka_node_stop b
 	ip -n "${S}b" link del vrrp.51 2>/dev/null # keepalived 2.2.7 may leave it
 	kill "$TD" 2>/dev/null
 	wait "$TD" 2>/dev/null

@@ -11,55 +11,29 @@
 # and a removed its vmac; a's NAs come 0.2 s apart (vrrp_gna_interval). Then, one node alone with vrrp_strict: the master's `nft list
 # ruleset` is keepalived's (compared with keepalived's when installed, else checked for the
 # sets), and the tables are gone after it stops.
-# Env: VIPR. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
+# Env: VIPR, SRC. Exit 0 pass, 77 skip, 1 fail. Last line: "N passed, M failed".
 set -u
 
-: "${VIPR:?VIPR must point at the vipr binary}"
-[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
-command -v tcpdump >/dev/null || { echo "tcpdump missing"; exit 77; }
+. "$SRC/tests/lib/netns.sh"
+. "$SRC/tests/lib/ka_daemon.sh"
+ns_init vrrp-vmac6 tcpdump
 S=v7$$
-ip netns add "${S}br" 2>/dev/null || { echo "no network namespaces"; exit 77; }
+ns_add "${S}br"
 ip -n "${S}br" link add probe0 type macvlan 2>/dev/null && ip -n "${S}br" link del probe0 2>/dev/null
 KA=/usr/sbin/keepalived
-T=$(mktemp -d /tmp/vipr-vrrp-vmac6.XXXXXX)
-PASS=0 FAIL=0 TD=
+TD=
 VMAC=00:00:5e:00:02:47
-declare -A PID
 
-stop_node() { # the process under timeout gets SIGTERM
-	local p=${PID[$1]:-} c
-	[ -n "$p" ] || return 0
-	c=$(pgrep -P "$p" | head -1)
-	kill -TERM "${c:-$p}" 2>/dev/null
-	wait "$p" 2>/dev/null
-	unset "PID[$1]"
-}
-
-cleanup() {
-	for n in "${!PID[@]}"; do stop_node "$n"; done
+ns_cleanup_extra() {
+	ka_nodes_stop
 	[ -n "$TD" ] && kill "$TD" 2>/dev/null
-	for ns in a b br; do ip netns del "${S}$ns" 2>/dev/null; done
-	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$T"/*.log "$T"/*.txt "$KEEP_LOGS"/ 2>/dev/null; fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-
-ip netns add "${S}a" && ip netns add "${S}b" || exit 1
-ip -n "${S}br" link add br0 type bridge && ip -n "${S}br" link set br0 up
+ns_add "${S}a" "${S}b"
+ns_bridge "$S" a=02:00:00:00:00:01 b=02:00:00:00:00:02
 ip -n "${S}br" link set br0 type bridge mcast_snooping 0
-i=1
-for n in a b; do
-	ip link add "v$n" netns "${S}br" type veth peer name eth0 netns "${S}$n"
-	ip -n "${S}br" link set "v$n" master br0 up
-	ip -n "${S}$n" link set lo up
-	ip -n "${S}$n" link set eth0 address "02:00:00:00:00:0$i"
-	ip -n "${S}$n" link set eth0 up
-	ip -n "${S}$n" -6 addr add "fd00:71::8$i/64" dev eth0
-	i=$((i + 1))
-done
+ip -n "${S}a" -6 addr add fd00:71::81/64 dev eth0
+ip -n "${S}b" -6 addr add fd00:71::82/64 dev eth0
 # adverts leave from the link-local address: wait for carriers and the end of DAD
 end=$((SECONDS + 15))
 while [ $SECONDS -lt $end ]; do
@@ -94,28 +68,6 @@ vrrp_instance VI_6 {
 EOF
 }
 
-start_node() { # start_node NAME IMPL(vipr|ka)
-	local n=$1 args
-	args=(-f "$T/$n.conf" -n -l -D -P -p "$T/$n.pid" -r "$T/${n}_vrrp.pid" -c "$T/${n}_c.pid")
-	if [ "$2" = vipr ]; then
-		ip netns exec "${S}$n" timeout 120 bash -c 'exec -a keepalived "$0" "$@"' "$VIPR" \
-			"${args[@]}" >>"$T/$n.log" 2>&1 &
-	else
-		ip netns exec "${S}$n" timeout 120 "$KA" "${args[@]}" >>"$T/$n.log" 2>&1 &
-	fi
-	PID[$n]=$!
-}
-
-wait_for() { # wait_for SECS CMD...
-	local end=$((SECONDS + $1))
-	shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 vip_on() { ip -n "${S}$1" -6 addr show dev "$2" 2>/dev/null | grep -q "inet6 fd00:71::90/64"; }
 no_vip() { ! ip -n "${S}$1" -6 addr show | grep -q "inet6 fd00:71::90/"; }
 
@@ -128,8 +80,8 @@ round() { # round LABEL IMPL_B
 	ip netns exec "${S}br" timeout 60 tcpdump -i va -nn -l -e -tt 'ip6 proto 112 or icmp6' >"$T/$L.tcpdump.txt" 2>/dev/null &
 	TD=$!
 	sleep 0.5
-	start_node b "$2"
-	start_node a vipr
+	ka_node b "$2" 120
+	ka_node a vipr 120
 	if wait_for 10 vip_on a vrrp.71 && sleep 2 && vip_on a vrrp.71 && no_vip b; then
 		ok "$L: VIP on a's vrrp.71 only"
 	else
@@ -144,10 +96,10 @@ round() { # round LABEL IMPL_B
 		ok "$L: vrrp.71 carries a's link-local $LL_A" || ko "$L: vrrp.71 lacks $LL_A: $(ip -n "${S}a" -6 addr show dev vrrp.71 | tr '\n' ' ')"
 	grep -q "Entering MASTER" "$T/b.log" && ko "$L: b became MASTER: it did not hear a" || ok "$L: b stays BACKUP"
 
-	stop_node a
+	ka_node_stop a
 	wait_for 6 vip_on b vrrp.71 && ok "$L: SIGTERM a: VIP on b's vrrp.71" || ko "$L: VIP not on b's vrrp.71"
 	ip -n "${S}a" link show vrrp.71 >/dev/null 2>&1 && ko "$L: a left vrrp.71 behind" || ok "$L: a removed vrrp.71"
-	stop_node b
+	ka_node_stop b
 	ip -n "${S}b" link del vrrp.71 2>/dev/null # keepalived 2.2.7 may leave it
 	kill "$TD" 2>/dev/null
 	wait "$TD" 2>/dev/null
@@ -172,14 +124,14 @@ round "vipr+vipr" vipr
 ruleset() { # ruleset IMPL: the master's nft ruleset into $T/IMPL.nft
 	conf a 100 vrrp_strict ""
 	rm -f "$T/a.log"
-	start_node a "$1"
+	ka_node a "$1" 120
 	if wait_for 10 vip_on a eth0; then
 		sleep 0.5
 		ip netns exec "${S}a" nft list ruleset >"$T/$1.nft"
 	else
 		ko "$1: never became master"
 	fi
-	stop_node a
+	ka_node_stop a
 	ip netns exec "${S}a" nft list tables 2>/dev/null | grep -q keepalived &&
 		ko "$1: table left after stop" || ok "$1: no keepalived table after stop"
 }

@@ -1,8 +1,12 @@
 # tests/lib/harness.sh - the opening shared by the health-check tests (chk_*.sh) and the stats
 # tests (rt_stats, rt_clients): the tools they need, a temporary directory, the processes to
-# stop on exit, the port block, the ok/ko reporting and the waits on ports and log lines.
+# stop on exit, the port block, the ok/ko reporting and the waits on log lines (waits on ports
+# and nginx origins: tests/lib/rt_common.sh).
 # Usage: . "$SRC/tests/lib/harness.sh"; harness_init NAME [TOOL...]. A script may define
 # harness_cleanup_extra, run first at exit; KEEP=1 keeps the temporary directory.
+
+# wait_port, nginx_origin, check and cli: tests/lib/rt_common.sh.
+. "${BASH_SOURCE[0]%/*}/rt_common.sh"
 
 # harness_skip TEXT: the test cannot run here (exit 77, "skip").
 harness_skip() { echo "$1"; echo "0 passed, 0 failed"; exit 77; }
@@ -31,17 +35,7 @@ harness_init() {
 
 ok() { if [ "$MODE" = count ]; then PASS=$((PASS + 1)); fi; echo "ok   $*"; }
 ko() { if [ "$MODE" = count ]; then FAIL=$((FAIL + 1)); fi; echo "FAIL $*"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else ko "$1: got [$2] want [$3]"; fi; }
 now_ms() { date +%s%3N; }
-
-# wait_port PORT [TRIES]: something accepts on 127.0.0.1:PORT (TRIES x 50 ms, default 200).
-wait_port() {
-	for _ in $(seq 1 "${2:-200}"); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # wait_line_from LOG FROM REGEX SECS: a line matching REGEX (grep -E) in LOG after byte FROM,
 # within SECS seconds; prints it.
@@ -52,24 +46,4 @@ wait_line_from() {
 		sleep 0.05
 	done
 	return 1
-}
-
-# nginx_origin N PORT [SECS]: nginx serving "WebN" on 127.0.0.1:PORT for at most SECS
-# seconds (default 120), from $T/webN.
-nginx_origin() {
-	local d=$T/web$1
-	mkdir -p "$d/tmp"
-	echo "Web$1" >"$d/index.html"
-	cat >"$d/nginx.conf" <<EOF
-daemon off; master_process off; worker_processes 1;
-pid $d/nginx.pid; error_log $d/error.log;
-events { worker_connections 128; }
-http {
-  access_log off; client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
-  fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
-  server { listen 127.0.0.1:$2; root $d; }
-}
-EOF
-	timeout "${3:-120}" nginx -c "$d/nginx.conf" -p "$d" -e /dev/null &
-	PIDS+=($!)
 }

@@ -5,6 +5,9 @@
 # Usage: . "$SRC/tests/lib/rt_side.sh"; rt_side_init NAME. A script may define
 # rt_side_cleanup_extra, run first at exit.
 
+# wait_port, nginx_origin, check and cli: tests/lib/rt_common.sh.
+. "${BASH_SOURCE[0]%/*}/rt_common.sh"
+
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
 finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; exit $?; }
