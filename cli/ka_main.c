@@ -507,6 +507,8 @@ static int run_daemon(struct ka_daemon *k)
 	if (!cfg)
 		return 1;
 	if (!ifaces_ok(cfg)) {
+		m_config_free(cfg);
+		k->cfg = NULL;
 		vrrp_log("Stopped");
 		vrrp_log("pid %d exited with permanent error CONFIG. Terminating", (int)getpid());
 		vrrp_log("Stopped Keepalived v%s (01/16,2022)", VIPR_KA_VERSION);
