@@ -21,7 +21,7 @@ ka_single_init lvsbad lvsbad socat
 
 # q VIP [PORT]: the first line answered through VIP ("" when refused); the client keeps its
 # side open a moment (an immediate FIN races the mode tcp proxy's connect)
-q() { inns timeout 5 socat -T 3 - "TCP4:$1:${2:-$VP}" < <(sleep 0.2) 2>/dev/null | head -1; }
+q() { inns timeout 5 socat -T 3 -t 3 - "TCP4:$1:${2:-$VP}" < <(sleep 0.2) 2>/dev/null | head -1; }
 served() { # VIP: up to 20 s for an answer from a web server
 	for _ in $(seq 1 100); do
 		[[ "$(q "$1")" == web* ]] && return 0

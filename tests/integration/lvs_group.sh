@@ -28,8 +28,10 @@ trap cleanup EXIT
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 ko() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
 inns() { ip netns exec "$NS" "$@"; }
-# q VIP PORT: the real server's greeting through the virtual server ("" when refused)
-q() { inns timeout 5 socat -T 3 - "TCP4:$1:$2" </dev/null 2>/dev/null | head -1; }
+# q VIP PORT: the real server's greeting through the virtual server ("" when refused). The
+# client's FIN goes at once; -t 3: socat then waits up to 3 s for the answer (0.5 s by default,
+# too short on a loaded machine).
+q() { inns timeout 5 socat -T 3 -t 3 - "TCP4:$1:$2" </dev/null 2>/dev/null | head -1; }
 
 inns ip link set lo up
 for i in 1 2; do # web$i on 127.0.0.$((i+1)): a greeting

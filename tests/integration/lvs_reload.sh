@@ -22,7 +22,7 @@ ka_single_init lvsreload lvsrl socat
 # sends its FIN at once, often while the proxy's connect to the real server is pending: as
 # through IPVS, the real server still answers (HAProxy's mode tcp would abort such a session
 # with "CC"; a virtual server must not).
-q() { inns timeout 5 socat -T 3 - "TCP4:$1:$VP" </dev/null 2>/dev/null | head -1; }
+q() { inns timeout 5 socat -T 3 -t 3 - "TCP4:$1:$VP" </dev/null 2>/dev/null | head -1; }
 qs() { # N VIP
 	local out=() i
 	for ((i = 0; i < $1; i++)); do out+=("$(q "$2")"); done
