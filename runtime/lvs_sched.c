@@ -23,8 +23,13 @@
  *   dh   the same over the destination (virtual) address, one bucket per destination.
  *   fo   the available destination with the highest weight (first in list on ties).
  *   ovf  the highest-weight destination whose active connections are below its weight.
- *   lblc, lblcr (locality over the destination address) behave as wlc here, since one
- *   virtual address has one locality; mh behaves as sh.
+ *   lblc the destination (virtual) address keeps the destination it was given while that
+ *        one is available with a weight and not overloaded (more active connections than
+ *        its weight while another has fewer than half its weight); else wlc picks anew.
+ *   lblcr the same with a set per address: the least loaded of the set (most recently
+ *        added first on ties); when it is overloaded, wlc's pick joins the set. (IPVS drops
+ *        the most loaded member after 24 h unchanged; these sets do not age.)
+ *   mh behaves as sh.
  */
 #include <stdint.h>
 #include <string.h>
@@ -154,6 +159,88 @@ static int sched_least(const struct rt_lvs_dest *d, int n, enum m_algo a)
 	return best;
 }
 
+/* IPVS's is_overloaded() of lblc/lblcr */
+static bool loc_overloaded(const struct rt_lvs_dest *d, int n, int i)
+{
+	if (d[i].active <= d[i].weight)
+		return false;
+	for (int k = 0; k < n; k++)
+		if (!d[k].removed && d[k].active * 2 < d[k].weight)
+			return true;
+	return false;
+}
+
+static struct rt_lvs_loc *loc_get(struct rt_lvs_sched *st, uint32_t dst, bool make)
+{
+	for (int k = 0; k < st->nloc; k++)
+		if (st->loc[k].dst == dst)
+			return &st->loc[k];
+	if (!make)
+		return NULL;
+	struct rt_lvs_loc *l;
+	if (st->nloc < RT_LVS_LOCS) {
+		l = &st->loc[st->nloc++];
+	} else { /* full: the oldest slot goes */
+		l = &st->loc[st->nextloc];
+		st->nextloc = (st->nextloc + 1) % RT_LVS_LOCS;
+	}
+	l->dst = dst;
+	l->nset = 0;
+	return l;
+}
+
+static void loc_add(struct rt_lvs_loc *l, int i, bool replace)
+{
+	if (replace)
+		l->nset = 0;
+	for (int k = 0; k < l->nset; k++)
+		if (l->set[k] == i)
+			return;
+	if (l->nset == RT_LVS_LOC_SET)
+		l->nset--; /* the oldest member goes */
+	memmove(&l->set[1], &l->set[0], (size_t)l->nset * sizeof(l->set[0]));
+	l->set[0] = (int16_t)i;
+	l->nset++;
+}
+
+/* ip_vs_dest_set_min(): the least loaded member of the set (weighted), in set order */
+static int loc_min(const struct rt_lvs_loc *l, const struct rt_lvs_dest *d, int n)
+{
+	int best = -1;
+	long bo = 0;
+	for (int k = 0; k < l->nset; k++) {
+		int i = l->set[k];
+		if (i >= n || d[i].overloaded || d[i].removed || (best < 0 && d[i].weight <= 0))
+			continue;
+		long oh = (long)d[i].active * 256 + d[i].inactive;
+		if (best < 0 || bo * d[i].weight > oh * d[best].weight) {
+			best = i;
+			bo = oh;
+		}
+	}
+	return best;
+}
+
+static int sched_lblc(struct rt_lvs_sched *st, const struct rt_lvs_dest *d, int n, uint32_t dst,
+		      bool replicated)
+{
+	struct rt_lvs_loc *l = loc_get(st, dst, false);
+	int i = -1;
+	if (l && replicated)
+		i = loc_min(l, d, n);
+	else if (l && l->nset > 0 && l->set[0] < n && avail(&d[l->set[0]]))
+		i = l->set[0];
+	if (i >= 0 && !loc_overloaded(d, n, i))
+		return i;
+	i = sched_least(d, n, ALGO_LVS_WLC);
+	if (i < 0)
+		return -1;
+	if (!l)
+		l = loc_get(st, dst, true);
+	loc_add(l, i, !replicated);
+	return i;
+}
+
 static unsigned bucket_of(uint32_t key)
 {
 	return (unsigned)((key * 0x61C88647u) >> 24); /* golden-ratio hash, 8 bits */
@@ -210,7 +297,7 @@ int rt_lvs_schedule(struct rt_lvs_sched *st, const struct rt_lvs_dest *d, int n,
 		return sched_least(d, n, st->algo);
 	case ALGO_LVS_LBLC:
 	case ALGO_LVS_LBLCR:
-		return sched_least(d, n, ALGO_LVS_WLC);
+		return sched_lblc(st, d, n, dst, st->algo == ALGO_LVS_LBLCR);
 	case ALGO_LVS_SH:
 	case ALGO_LVS_MH:
 		return sched_table(d, n, src, true);

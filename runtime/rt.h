@@ -697,11 +697,21 @@ struct rt_lvs_dest {
 	                       * the rr/wrr position stays put */
 };
 /* A scheduler's state across picks (rr/wrr position and wrr's current weight). */
+#define RT_LVS_LOCS 8
+#define RT_LVS_LOC_SET 16
 struct rt_lvs_sched {
 	enum m_algo algo;
 	int last;       /* index of the last choice, -1: the list head */
 	int cw, mw, di; /* wrr: current weight, max weight (gcd-adjusted), gcd of weights */
 	uint64_t sig;   /* the weights the wrr state was computed for (reset on change) */
+	/* lblc/lblcr: the destination (set) of each locality (destination address), as IPVS
+	 * keeps them; a few localities (a virtual server has one per address) */
+	struct rt_lvs_loc {
+		uint32_t dst;
+		int nset;          /* lblc: 1; lblcr: the set, most recently added first */
+		int16_t set[RT_LVS_LOC_SET];
+	} loc[RT_LVS_LOCS];
+	int nloc, nextloc;
 };
 void rt_lvs_sched_init(struct rt_lvs_sched *st, enum m_algo algo);
 /* The index in d[0..n) of the destination for a new connection from src to dst (IPv4 in

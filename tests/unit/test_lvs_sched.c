@@ -131,6 +131,34 @@ static void test_fo_ovf(void **state)
 	assert_int_equal(rt_lvs_schedule(&st, o, 3, 0, 0), -1);
 }
 
+/* lblc/lblcr, picks that each stay active: the address keeps its destination until it is
+ * overloaded (active > weight while another is under half its weight); lblcr then adds
+ * wlc's pick to the address's set and takes the set's least loaded (first added last) */
+static void lblc_seq(enum m_algo algo, const uint32_t *dst, const int *want, int n)
+{
+	struct rt_lvs_dest d[] = {D(2, 0, 0), D(2, 0, 0)};
+	struct rt_lvs_sched st;
+	rt_lvs_sched_init(&st, algo);
+	for (int k = 0; k < n; k++) {
+		int got = rt_lvs_schedule(&st, d, 2, 0, dst[k]);
+		if (got != want[k])
+			fail_msg("algo %d pick %d: got %d, want %d", (int)algo, k, got, want[k]);
+		if (got >= 0)
+			d[got].active++;
+	}
+}
+
+static void test_lblc(void **state)
+{
+	(void)state;
+	/* 0 until it holds 3 > 2 while 1 is idle; then 1; another address: wlc (1, less loaded) */
+	lblc_seq(ALGO_LVS_LBLC, (uint32_t[]){1, 1, 1, 1, 1, 2}, (int[]){0, 0, 0, 1, 1, 1}, 6);
+	/* lblcr: the set {0} grows to {1, 0}; then its least loaded, 1 on ties (added last),
+	 * and 0 once 1 carries more; never overloaded while nobody is under half load */
+	lblc_seq(ALGO_LVS_LBLCR, (uint32_t[]){1, 1, 1, 1, 1, 1, 1, 1},
+		 (int[]){0, 0, 0, 1, 1, 1, 1, 0}, 8);
+}
+
 static void test_sh_dh(void **state)
 {
 	(void)state;
@@ -326,6 +354,7 @@ int main(void)
 	    cmocka_unit_test(test_wrr_weight_change_restarts),
 	    cmocka_unit_test(test_least),
 	    cmocka_unit_test(test_fo_ovf),
+	    cmocka_unit_test(test_lblc),
 	    cmocka_unit_test(test_sh_dh),
 	    cmocka_unit_test(test_pool_wrr_lab2),
 	    cmocka_unit_test(test_pool_persistence),
