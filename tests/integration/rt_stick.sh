@@ -34,14 +34,6 @@ EOF
 timeout 300 nginx -c "$T/web/nginx.conf" -p "$T/web" -e /dev/null &
 PIDS+=($!)
 
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # frontends at P+0 (rate limit), P+1 (connection limit), P+2 (gpc0 mark), P+3 (reads rl's
 # gpc0), P+4 (http errors), P+5 (tiny table), P+6 (expiry)
 mkcfg() {

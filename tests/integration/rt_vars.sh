@@ -30,14 +30,6 @@ EOF
 timeout 120 nginx -c "$T/web/nginx.conf" -p "$T/web" -e /dev/null &
 PIDS+=($!)
 
-wait_port() {
-	for _ in $(seq 1 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 mkcfg() {
 	cat <<EOF
 defaults
